@@ -1,0 +1,167 @@
+"""Settings, read from the environment.
+
+DATABASE_URL picks the database (SQLite file under var/ by default, PostgreSQL in
+production and CI). Production hardening lives in carehub.settings_production.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = Path(os.environ.get("CAREHUB_HOME", Path.cwd()))
+VAR_DIR = Path(os.environ.get("CAREHUB_VAR", PROJECT_DIR / "var"))
+
+SECRET_KEY = os.environ.get("CAREHUB_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+DEBUG = os.environ.get("CAREHUB_DEBUG", "0") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("CAREHUB_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+SUPPORTED_DB_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
+
+
+def database_from_env() -> dict:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "carehub.sqlite3"),
+            "OPTIONS": {"timeout": 20},
+        }
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in SUPPORTED_DB_SCHEMES:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL scheme '{scheme}' is not supported; use sqlite:///PATH or postgresql://USER@HOST/DB"
+        )
+    config = dj_database_url.parse(url, conn_max_age=60)
+    if config["ENGINE"].endswith("postgresql"):
+        config.setdefault("TEST", {})["NAME"] = os.environ.get("CAREHUB_TEST_DB", "test_carehub")
+    return config
+
+
+DATABASES = {"default": database_from_env()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_scopes",
+    "csp",
+    "carehub.tenancy",
+    "carehub.accounts",
+    "carehub.audit",
+    "carehub.members",
+    "carehub.demo",
+]
+
+# Apps added by later parts of the product register themselves here when present.
+for _optional in ("network", "contracts", "referrals", "billing", "reporting", "fhir", "exchange"):
+    if (BASE_DIR / _optional / "apps.py").exists():
+        INSTALLED_APPS.append(f"carehub.{_optional}")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "carehub.audit.middleware.RequestIdMiddleware",
+    "carehub.tenancy.middleware.ActiveOrganisationMiddleware",
+]
+
+ROOT_URLCONF = "carehub.urls"
+WSGI_APPLICATION = "carehub.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "carehub.tenancy.context_processors.active_organisation",
+            ]
+        },
+    }
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sessions end after 15 idle minutes: every request pushes the expiry forward.
+SESSION_COOKIE_AGE = 15 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Login throttling: this many failures lock the username for LOCKOUT_MINUTES.
+LOGIN_MAX_FAILURES = 10
+LOGIN_LOCKOUT_MINUTES = 15
+# Roles that must sign in with a second factor.
+TWO_FACTOR_ROLES = ("hub_admin",)
+OTP_TOTP_ISSUER = "carehub"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("CAREHUB_TIME_ZONE", "America/New_York")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CAREHUB_LOG_LEVEL", "WARNING")},
+}

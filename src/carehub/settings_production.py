@@ -1,0 +1,18 @@
+"""Production settings: everything in carehub.settings, hardened for HTTPS."""
+
+import os
+
+from carehub.settings import *  # noqa: F403
+from carehub.settings import SECRET_KEY
+
+DEBUG = False
+if SECRET_KEY.startswith("dev-only") and os.environ.get("CAREHUB_ALLOW_DEV_KEY") != "1":
+    raise RuntimeError("CAREHUB_SECRET_KEY must be set in production")
+
+SECURE_SSL_REDIRECT = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = 31_536_000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
