@@ -1,0 +1,451 @@
+"""Who is eligible and who is served first: the ranked list and its equity summary.
+
+The rules run in the engine (Ibis, DuckDB or Spark), one row per member; the eligible
+members come back to Python, where the reasons, the order and the equity shares are
+made. Ordering in Python keeps the result identical whatever the engine's null and
+collation rules are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from carehub.analytics.extracts import Extract, Workspace
+from carehub.core.eligibility import CodeRule, Criteria, Range, RankKey, Rules
+
+ROSTER_COLUMNS = [
+    "member_id",
+    "birth_date",
+    "race",
+    "ethnicity",
+    "language",
+    "county",
+    "zip",
+    "product",
+    "pcp_npi",
+    "risk_score",
+    "enroll_start",
+    "enroll_end",
+    "hospice",
+]
+CLAIM_COLUMNS = [
+    "claim_id",
+    "member_id",
+    "setting",
+    "service_from",
+    "service_to",
+    "diagnosis_codes",
+    "allowed_amount",
+]
+EQUITY_DIMENSIONS = ("race", "ethnicity", "language", "county")
+# social_need_codes counts Z55-Z65 (social determinants) unless the criteria name codes
+SOCIAL_NEED_DEFAULT = CodeRule(tuple(f"Z{n}" for n in range(55, 66)), 365)
+YEAR_DAYS = 365
+BLANK = "(blank)"
+FAR_FUTURE = dt.date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class RankedMember:
+    member_id: str
+    rank: int
+    selected: bool
+    reasons: str
+    measures: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EligibilityResult:
+    criteria: Criteria
+    members_read: int
+    ranked: list[RankedMember]
+    equity: dict[str, list[dict[str, Any]]]
+
+    @property
+    def members_eligible(self) -> int:
+        return len(self.ranked)
+
+    @property
+    def members_selected(self) -> int:
+        return sum(1 for m in self.ranked if m.selected)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "population": self.criteria.population,
+            "as_of": self.criteria.as_of.isoformat(),
+            "cap": self.criteria.cap,
+            "members_read": self.members_read,
+            "members_eligible": self.members_eligible,
+            "members_selected": self.members_selected,
+            "equity": self.equity,
+        }
+
+
+def _days_before(day: dt.date, days: int) -> dt.date:
+    return day - dt.timedelta(days=days)
+
+
+def current_members(roster: ir.Table, as_of: dt.date) -> ir.Table:
+    """One row per member: the enrolment span covering as_of, else the latest one."""
+    covering = (roster.enroll_start <= as_of) & (
+        roster.enroll_end.isnull() | (roster.enroll_end >= as_of)
+    )
+    spans = roster.mutate(covering=covering.cast("int8"))
+    order = [
+        ibis.desc(spans.covering),
+        ibis.desc(spans.enroll_start),
+        ibis.desc(spans.enroll_end.fill_null(FAR_FUTURE)),
+        # identical spans with different attributes: any fixed choice, the same everywhere
+        *(spans[c].fill_null("") for c in ("product", "county", "zip", "pcp_npi")),
+    ]
+    ranked = spans.mutate(_pick=ibis.row_number().over(group_by="member_id", order_by=order))
+    picked = ranked.filter(ranked._pick == 0).drop("_pick")
+    birth = picked.birth_date
+    before_birthday = (birth.month() * 100 + birth.day()) > (as_of.month * 100 + as_of.day)
+    age = as_of.year - birth.year() - ibis.ifelse(before_birthday, 1, 0)
+    return picked.mutate(age=age.cast("int64"))
+
+
+def _code_pattern(rule: CodeRule) -> str:
+    # dot-insensitive prefix: a dot may sit between any two characters
+    alternatives = [r"\.?".join(re.escape(ch) for ch in p) for p in rule.dotless]
+    return r"(?i)(^|;)\s*(" + "|".join(alternatives) + ")"
+
+
+def code_matches(claims: ir.Table, rule: CodeRule, as_of: dt.date, prefix: str) -> ir.Table:
+    """Per member: the latest matching code and its date, and how many distinct codes."""
+    since = _days_before(as_of, rule.lookback_days)
+    hits = claims.filter(
+        claims.service_from.between(since, as_of),
+        claims.diagnosis_codes.re_search(_code_pattern(rule)),
+    )
+    codes = hits.select(
+        "member_id", day=hits.service_from, code=hits.diagnosis_codes.split(";").unnest()
+    )
+    codes = codes.mutate(code=codes.code.strip())
+    codes = codes.mutate(norm=codes.code.upper().replace(".", ""))
+    codes = codes.filter(ibis.or_(*(codes.norm.startswith(p) for p in rule.dotless)))
+    latest = codes.mutate(
+        _pick=ibis.row_number().over(
+            group_by="member_id", order_by=[ibis.desc(codes.day), codes.norm, codes.code]
+        )
+    )
+    latest = latest.filter(latest._pick == 0).select(
+        "member_id", **{f"{prefix}_code": latest.code, f"{prefix}_date": latest.day}
+    )
+    counts = codes.group_by("member_id").aggregate(**{f"{prefix}_n": codes.norm.nunique()})
+    return latest.join(counts, "member_id")
+
+
+def latest_discharge(
+    claims: ir.Table, as_of: dt.date, within_days: int, min_nights: int, prefix: str
+) -> ir.Table:
+    """Per member: the latest inpatient stay ending in [as_of - within_days, as_of]."""
+    lines = claims.filter(claims.setting == "inpatient")
+    stays = lines.group_by(["member_id", "claim_id"]).aggregate(
+        admit=lines.service_from.min(), discharge=lines.service_to.max()
+    )
+    stays = stays.mutate(nights=stays.discharge.delta(stays.admit, unit="day").cast("int64"))
+    stays = stays.filter(
+        stays.discharge.between(_days_before(as_of, within_days), as_of),
+        stays.nights >= min_nights,
+    )
+    latest = stays.mutate(
+        _pick=ibis.row_number().over(
+            group_by="member_id",
+            order_by=[ibis.desc(stays.discharge), ibis.desc(stays.nights), stays.claim_id],
+        )
+    )
+    latest = latest.filter(latest._pick == 0)
+    return latest.select(
+        "member_id", **{f"{prefix}_date": latest.discharge, f"{prefix}_nights": latest.nights}
+    )
+
+
+def claim_measures(claims: ir.Table, as_of: dt.date) -> ir.Table:
+    since = _days_before(as_of, YEAR_DAYS)
+    in_year = claims.service_from.between(since, as_of)
+    inpatient = claims.setting == "inpatient"
+    cents = (claims.allowed_amount * 100).cast("int64")
+    return claims.group_by("member_id").aggregate(
+        ed_visits_12m=claims.claim_id.nunique(where=(claims.setting == "ed") & in_year),
+        inpatient_stays_12m=claims.claim_id.nunique(
+            where=inpatient & claims.service_to.between(since, as_of)
+        ),
+        allowed_12m_cents=cents.sum(where=in_year),
+        last_discharge=claims.service_to.max(where=inpatient & (claims.service_to <= as_of)),
+    )
+
+
+def _range_expr(value: ir.NumericValue, bounds: Range) -> ir.BooleanValue:
+    expr = value.notnull()
+    if bounds.min is not None:
+        expr &= value >= bounds.min
+    if bounds.max is not None:
+        expr &= value <= bounds.max
+    return expr
+
+
+def _left_join(table: ir.Table, other: ir.Table) -> ir.Table:
+    """Left join on member_id keeping one member_id column."""
+    right = other.rename(_right_member="member_id")
+    return table.left_join(right, table.member_id == right._right_member).drop("_right_member")
+
+
+class _Plan:
+    """The member table with every column the rules, reasons and measures need."""
+
+    def __init__(self, criteria: Criteria, members: ir.Table, claims: ir.Table) -> None:
+        self.criteria = criteria
+        self.as_of = criteria.as_of
+        longest = max(
+            [YEAR_DAYS]
+            + [r.lookback_days for r in self._code_rules()]
+            + [d.within_days for d in (criteria.require.discharge, criteria.exclude.discharge) if d]
+        )
+        self.claims = claims.filter(
+            claims.service_to >= _days_before(self.as_of, longest),
+            claims.service_from <= self.as_of,
+        )
+        table = _left_join(members, claim_measures(self.claims, self.as_of))
+        social = criteria.require.social_needs_any or SOCIAL_NEED_DEFAULT
+        joins = [code_matches(self.claims, social, self.as_of, "sn")]
+        for scope, rules in (("req", criteria.require), ("exc", criteria.exclude)):
+            if rules.conditions_any:
+                joins.append(
+                    code_matches(self.claims, rules.conditions_any, self.as_of, f"{scope}_cond")
+                )
+            if rules.social_needs_any and scope == "exc":
+                joins.append(
+                    code_matches(self.claims, rules.social_needs_any, self.as_of, f"{scope}_sn")
+                )
+            if rules.discharge:
+                d = rules.discharge
+                joins.append(
+                    latest_discharge(
+                        self.claims, self.as_of, d.within_days, d.min_nights, f"{scope}_dis"
+                    )
+                )
+        for other in joins:
+            table = _left_join(table, other)
+        self.table = table
+
+    def _code_rules(self) -> list[CodeRule]:
+        rules = [SOCIAL_NEED_DEFAULT]
+        for r in (self.criteria.require, self.criteria.exclude):
+            rules += [c for c in (r.conditions_any, r.social_needs_any) if c]
+        return rules
+
+    def flags(self, rules: Rules, scope: str) -> list[ir.BooleanValue]:
+        t = self.table
+        out: list[ir.BooleanValue] = []
+        if rules.product is not None:
+            out.append(t.product.isin(list(rules.product)))
+        if rules.enrolled is not None:
+            out.append(t.covering == (1 if rules.enrolled else 0))
+        if rules.age is not None:
+            out.append(_range_expr(t.age, rules.age))
+        if rules.counties is not None or rules.zips is not None:
+            places = []
+            if rules.counties is not None:
+                places.append(t.county.strip().isin(list(rules.counties)))
+            if rules.zips is not None:
+                places.append(t.zip.strip().substr(0, 5).isin(list(rules.zips)))
+            out.append(ibis.or_(*places))
+        if rules.conditions_any is not None:
+            out.append(t[f"{scope}_cond_code"].notnull())
+        if rules.social_needs_any is not None:
+            column = "sn_code" if scope == "req" else "exc_sn_code"
+            out.append(t[column].notnull())
+        if rules.risk_score is not None:
+            out.append(_range_expr(t.risk_score, rules.risk_score))
+        if rules.pcp_npi is not None:
+            out.append(t.pcp_npi.strip().isin(list(rules.pcp_npi)))
+        if rules.discharge is not None:
+            out.append(t[f"{scope}_dis_date"].notnull())
+        if rules.hospice is not None:
+            out.append(t.hospice == rules.hospice)
+        return [f.fill_null(False) for f in out]
+
+    def eligible(self) -> ir.Table:
+        t = self.table
+        keep = self.flags(self.criteria.require, "req")
+        excluded = self.flags(self.criteria.exclude, "exc")
+        if excluded:
+            keep.append(~ibis.or_(*excluded))
+        chosen = t.filter(*keep) if keep else t
+        days_since = ibis.literal(self.as_of).delta(chosen.last_discharge, unit="day")
+        return chosen.mutate(
+            ed_visits_12m=chosen.ed_visits_12m.fill_null(0),
+            inpatient_stays_12m=chosen.inpatient_stays_12m.fill_null(0),
+            allowed_12m_cents=chosen.allowed_12m_cents.fill_null(0),
+            days_since_discharge=days_since.cast("int64"),
+            social_need_codes=chosen.sn_n.fill_null(0),
+        )
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _nights(nights: int) -> str:
+    return "1 night" if nights == 1 else f"{nights} nights"
+
+
+def _cents(cents: int) -> str:
+    return str((Decimal(cents) / 100).quantize(Decimal("0.01")))
+
+
+def _range_reason(label: str, value: Any, bounds: Range) -> str:
+    shown = _number(value)
+    if bounds.min is not None and bounds.max is not None:
+        return f"{label} {shown} in {_number(bounds.min)}..{_number(bounds.max)}"
+    if bounds.min is not None:
+        return f"{label} {shown}>={_number(bounds.min)}"
+    return f"{label} {shown}<={_number(bounds.max or 0)}"
+
+
+def reasons(row: dict[str, Any], rules: Rules) -> str:
+    """Why the member qualifies, one phrase per rule in the order the criteria list them."""
+    parts: list[str] = []
+    for key in rules.order:
+        if key == "product":
+            parts.append(f"product {row['product']}")
+        elif key == "enrolled":
+            parts.append(
+                f"enrolled since {row['enroll_start'].isoformat()}"
+                if rules.enrolled
+                else "not enrolled"
+            )
+        elif key == "age" and rules.age:
+            parts.append(_range_reason("age", row["age"], rules.age))
+        elif key == "geography":
+            if rules.counties and (row["county"] or "").strip() in rules.counties:
+                parts.append(f"county {row['county'].strip()}")
+            else:
+                parts.append(f"zip {(row['zip'] or '').strip()[:5]}")
+        elif key == "conditions_any":
+            parts.append(f"{row['req_cond_code']} {row['req_cond_date'].isoformat()}")
+        elif key == "social_needs_any":
+            parts.append(f"{row['sn_code']} {row['sn_date'].isoformat()}")
+        elif key == "risk_score" and rules.risk_score:
+            parts.append(_range_reason("risk", row["risk_score"], rules.risk_score))
+        elif key == "pcp_npi":
+            parts.append(f"pcp {row['pcp_npi'].strip()}")
+        elif key == "discharge":
+            parts.append(
+                f"discharge {row['req_dis_date'].isoformat()} ({_nights(row['req_dis_nights'])})"
+            )
+        elif key == "hospice":
+            parts.append("hospice" if rules.hospice else "not in hospice")
+    return "; ".join(parts)
+
+
+def order_members(rows: list[dict[str, Any]], keys: Sequence[RankKey]) -> list[dict[str, Any]]:
+    """Sort by the rank keys; missing values go last whatever the direction."""
+    ordered = list(rows)
+    # stable sorts from the last key to the first give the combined order
+    for key in reversed(keys):
+        name = key.by
+        if key.descending:
+
+            def present_first(row: dict[str, Any], name: str = name) -> tuple[bool, Any]:
+                return (row[name] is not None, row[name])
+
+            ordered.sort(key=present_first, reverse=True)
+        else:
+
+            def missing_last(row: dict[str, Any], name: str = name) -> tuple[bool, Any]:
+                return (row[name] is None, row[name])
+
+            ordered.sort(key=missing_last)
+    return ordered
+
+
+def share(count: int, total: int) -> str | None:
+    if total == 0:
+        return None
+    return str((Decimal(count) / Decimal(total)).quantize(Decimal("0.0001"), ROUND_HALF_UP))
+
+
+def equity_summary(
+    rows: list[dict[str, Any]], selected_ids: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """For each dimension, each value's count and share among the eligible and selected."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    n_selected = len(selected_ids)
+    for dimension in EQUITY_DIMENSIONS:
+        eligible = Counter(
+            (str(r[dimension]).strip() or BLANK) if r[dimension] is not None else BLANK
+            for r in rows
+        )
+        selected = Counter(
+            (str(r[dimension]).strip() or BLANK) if r[dimension] is not None else BLANK
+            for r in rows
+            if r["member_id"] in selected_ids
+        )
+        out[dimension] = [
+            {
+                "value": value,
+                "eligible": eligible[value],
+                "eligible_share": share(eligible[value], len(rows)),
+                "selected": selected[value],
+                "selected_share": share(selected[value], n_selected),
+            }
+            for value in sorted(eligible, key=lambda v: (-eligible[v], v))
+        ]
+    return out
+
+
+def run_eligibility(
+    ws: Workspace, roster: Extract, claims: Extract, criteria: Criteria
+) -> EligibilityResult:
+    roster_table = ws.load(roster, ROSTER_COLUMNS)
+    claims_table = ws.load(claims, CLAIM_COLUMNS)
+    members = current_members(roster_table, criteria.as_of)
+    plan = _Plan(criteria, members, claims_table)
+    eligible = plan.eligible()
+    wanted = [
+        *ROSTER_COLUMNS,
+        "covering",
+        "age",
+        "ed_visits_12m",
+        "inpatient_stays_12m",
+        "allowed_12m_cents",
+        "days_since_discharge",
+        "social_need_codes",
+        "sn_code",
+        "sn_date",
+        *[c for c in eligible.columns if c.startswith(("req_cond_", "req_dis_"))],
+    ]
+    rows = ws.con.to_pyarrow(eligible.select(*wanted)).to_pylist()
+    members_read = int(ws.con.execute(roster_table.member_id.nunique()))
+    for row in rows:
+        row["allowed_12m"] = row.pop("allowed_12m_cents")
+    ordered = order_members(rows, criteria.order_keys)
+    cap = criteria.cap
+    ranked: list[RankedMember] = []
+    for index, row in enumerate(ordered, start=1):
+        measures = {m: row[m] for m in criteria.rank_measures}
+        if "allowed_12m" in measures:
+            measures["allowed_12m"] = _cents(measures["allowed_12m"])
+        ranked.append(
+            RankedMember(
+                member_id=row["member_id"],
+                rank=index,
+                selected=cap is None or index <= cap,
+                reasons=reasons(row, criteria.require),
+                measures=measures,
+            )
+        )
+    selected_ids = {m.member_id for m in ranked if m.selected}
+    return EligibilityResult(criteria, members_read, ranked, equity_summary(ordered, selected_ids))
