@@ -1,0 +1,35 @@
+"""Navigation entries: each app may have a `nav.py` with NAV = [(label, url name, roles)]."""
+
+from __future__ import annotations
+
+import importlib
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from carehub.tenancy.models import Role
+
+ALL_ROLES = tuple(Role.values)
+NAV = [
+    ("Network & users", "tenancy:organisations", (Role.HUB_ADMIN,)),
+    ("Members", "members:list", tuple(r for r in ALL_ROLES if r != Role.AUDITOR)),
+    ("Audit trail", "audit:list", (Role.AUDITOR, Role.HUB_ADMIN)),
+]
+
+
+def nav_items(role: str) -> list[dict[str, str]]:
+    items: list[dict[str, str]] = []
+    for app in settings.INSTALLED_APPS:
+        if not app.startswith("carehub."):
+            continue
+        try:
+            module = importlib.import_module(f"{app}.nav")
+        except ModuleNotFoundError:
+            continue
+        for label, url_name, roles in getattr(module, "NAV", []):
+            if role in roles:
+                try:
+                    items.append({"label": label, "url": reverse(url_name)})
+                except NoReverseMatch:
+                    continue
+    return items

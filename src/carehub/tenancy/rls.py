@@ -1,0 +1,125 @@
+"""PostgreSQL row-level security, the backstop under the access helpers and django-scopes.
+
+Requests run as the non-owner role `carehub_tenant` with the active organisation in the
+setting `carehub.organisation_id`; policies on tenant tables compare rows with it. On
+SQLite every operation here does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection, migrations
+
+TENANT_ROLE = "carehub_tenant"
+ORG_SETTING = "carehub.organisation_id"
+# The active organisation as a bigint, NULL when none is set (then policies match nothing).
+CURRENT_ORG_SQL = f"NULLIF(current_setting('{ORG_SETTING}', true), '')::bigint"
+
+
+class PostgresOnlySQL(migrations.RunSQL):
+    """RunSQL that only runs on PostgreSQL."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+CREATE_TENANT_ROLE = f"""
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{TENANT_ROLE}') THEN
+    CREATE ROLE {TENANT_ROLE} NOLOGIN;
+  END IF;
+END $$;
+GRANT {TENANT_ROLE} TO CURRENT_USER;
+GRANT USAGE ON SCHEMA public TO {TENANT_ROLE};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {TENANT_ROLE};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {TENANT_ROLE};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {TENANT_ROLE};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {TENANT_ROLE};
+"""
+
+
+def enable_rls(table: str, using: str, *, insert_check: str | None = None) -> PostgresOnlySQL:
+    """Turn on row-level security for `table`.
+
+    `using` is a boolean SQL expression over the row that may refer to CURRENT_ORG_SQL;
+    it limits reads, updates and deletes. `insert_check` limits inserts (default: same).
+    """
+    check = insert_check or using
+    return PostgresOnlySQL(
+        sql=f"""
+        ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+        DROP POLICY IF EXISTS tenant_read ON {table};
+        DROP POLICY IF EXISTS tenant_insert ON {table};
+        DROP POLICY IF EXISTS tenant_update ON {table};
+        DROP POLICY IF EXISTS tenant_delete ON {table};
+        CREATE POLICY tenant_read ON {table} FOR SELECT USING ({using});
+        CREATE POLICY tenant_insert ON {table} FOR INSERT WITH CHECK ({check});
+        CREATE POLICY tenant_update ON {table} FOR UPDATE USING ({using}) WITH CHECK ({using});
+        CREATE POLICY tenant_delete ON {table} FOR DELETE USING ({using});
+        """,
+        reverse_sql=f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;",
+    )
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def enter_tenant(organisation_id: int | None) -> None:
+    """Drop to the tenant role with `organisation_id` as the active organisation."""
+    if not is_postgres():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {TENANT_ROLE}")
+        cursor.execute(
+            "SELECT set_config(%s, %s, false)",
+            [ORG_SETTING, "" if organisation_id is None else str(organisation_id)],
+        )
+    connection.carehub_in_tenant = True  # type: ignore[attr-defined]
+
+
+def leave_tenant() -> None:
+    if not is_postgres():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+        cursor.execute("SELECT set_config(%s, '', false)", [ORG_SETTING])
+    connection.carehub_in_tenant = False  # type: ignore[attr-defined]
+
+
+@contextmanager
+def as_owner() -> Iterator[None]:
+    """Step out of the tenant role for a trusted write that spans organisations.
+
+    For services only (the audit chain, grants of access to another organisation):
+    they decide what to write; row-level security still guards every read.
+    """
+    if not (is_postgres() and getattr(connection, "carehub_in_tenant", False)):
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    connection.carehub_in_tenant = False  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {TENANT_ROLE}")
+        connection.carehub_in_tenant = True  # type: ignore[attr-defined]
+
+
+@contextmanager
+def tenant_connection(organisation_id: int | None) -> Iterator[None]:
+    """Run the block with row-level security in force for one organisation."""
+    enter_tenant(organisation_id)
+    try:
+        yield
+    finally:
+        leave_tenant()

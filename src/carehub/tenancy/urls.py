@@ -1,0 +1,13 @@
+from django.urls import path
+
+from carehub.tenancy import views
+
+app_name = "tenancy"
+urlpatterns = [
+    path("", views.organisation_list, name="organisations"),
+    path("network/", views.network_update, name="network_update"),
+    path("new/", views.organisation_new, name="organisation_new"),
+    path("<int:pk>/", views.organisation_detail, name="organisation"),
+    path("<int:pk>/users/new/", views.user_new, name="user_new"),
+    path("memberships/<int:pk>/toggle/", views.membership_toggle, name="membership_toggle"),
+]

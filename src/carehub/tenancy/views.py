@@ -1,0 +1,124 @@
+"""Home pages per role, and organisation and user management for hub administrators."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carehub.accounts.forms import NewUserForm
+from carehub.audit.selectors import events_for
+from carehub.members.selectors import member_counts_by_product
+from carehub.tenancy import services
+from carehub.tenancy.access import (
+    Acting,
+    get_managed_organisation,
+    network_cbos,
+    organisations_managed_by,
+    require_acting,
+)
+from carehub.tenancy.forms import NetworkFeeForm, OrganisationForm
+from carehub.tenancy.models import Membership, Network, Role
+
+
+def root(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    return home(request)
+
+
+@require_acting()
+def home(request: HttpRequest, acting: Acting) -> HttpResponse:
+    org = acting.organisation
+    context: dict = {"org": org, "role_label": Role(acting.role).label}
+    if acting.has_role(Role.HUB_ADMIN, Role.HUB_COORDINATOR):
+        cbos = network_cbos(org).annotate(staff=Count("memberships")).order_by("name")
+        context["cbos"] = cbos
+        context["network"] = Network.objects.filter(hub=org).first()
+    if acting.has_role(Role.PAYER_MANAGER, Role.PAYER_ANALYST, Role.HUB_ADMIN, Role.HUB_COORDINATOR):
+        counts = member_counts_by_product(org)
+        context["member_counts"] = sorted(counts.items())
+        context["member_total"] = sum(counts.values())
+    if acting.has_role(Role.CBO_SUPERVISOR, Role.CBO_WORKER):
+        context["colleagues"] = (
+            Membership.objects.filter(organisation=org, is_active=True)
+            .select_related("user").order_by("role", "user__last_name")
+        )
+    if acting.has_role(Role.AUDITOR, Role.HUB_ADMIN):
+        context["recent_events"] = list(events_for(org)[:8])
+    return render(request, "tenancy/home.html", context)
+
+
+@require_acting(Role.HUB_ADMIN)
+def organisation_list(request: HttpRequest, acting: Acting) -> HttpResponse:
+    orgs = organisations_managed_by(acting.organisation).annotate(
+        staff=Count("memberships", distinct=True)
+    )
+    network = Network.objects.filter(hub=acting.organisation).first()
+    fee_form = NetworkFeeForm(instance=network) if network else None
+    return render(request, "tenancy/organisation_list.html",
+                  {"organisations": orgs, "network": network, "fee_form": fee_form})
+
+
+@require_acting(Role.HUB_ADMIN)
+@require_POST
+def network_update(request: HttpRequest, acting: Acting) -> HttpResponse:
+    network = Network.objects.filter(hub=acting.organisation).first()
+    if network is None:
+        raise Http404("Not found")
+    form = NetworkFeeForm(request.POST, instance=network)
+    if form.is_valid():
+        services.update_network(request, network, {f: form.cleaned_data[f] for f in form.changed_data})
+        return redirect("tenancy:organisations")
+    orgs = organisations_managed_by(acting.organisation)
+    return render(request, "tenancy/organisation_list.html",
+                  {"organisations": orgs, "network": network, "fee_form": form}, status=400)
+
+
+@require_acting(Role.HUB_ADMIN)
+@require_http_methods(["GET", "POST"])
+def organisation_new(request: HttpRequest, acting: Acting) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = services.add_cbo_to_network(request, acting, form.cleaned_data)
+        return redirect("tenancy:organisation", pk=org.pk)
+    return render(request, "tenancy/organisation_form.html", {"form": form, "creating": True},
+                  status=400 if form.errors else 200)
+
+
+@require_acting(Role.HUB_ADMIN)
+@require_http_methods(["GET", "POST"])
+def organisation_detail(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    org = get_managed_organisation(acting, pk)
+    form = OrganisationForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        services.update_organisation(request, org, {f: form.cleaned_data[f] for f in form.changed_data})
+        return redirect("tenancy:organisation", pk=org.pk)
+    memberships = Membership.objects.filter(organisation=org).select_related("user").order_by("user__last_name")
+    return render(request, "tenancy/organisation_detail.html",
+                  {"org": org, "form": form, "memberships": memberships},
+                  status=400 if form.errors else 200)
+
+
+@require_acting(Role.HUB_ADMIN)
+@require_http_methods(["GET", "POST"])
+def user_new(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    org = get_managed_organisation(acting, pk)
+    form = NewUserForm(request.POST or None, organisation=org)
+    if request.method == "POST" and form.is_valid():
+        services.create_user(request, org, form.cleaned_data)
+        return redirect("tenancy:organisation", pk=org.pk)
+    return render(request, "tenancy/user_form.html", {"org": org, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@require_acting(Role.HUB_ADMIN)
+@require_POST
+def membership_toggle(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    managed = organisations_managed_by(acting.organisation)
+    membership = Membership.objects.filter(pk=pk, organisation__in=managed).first()
+    if membership is None or membership.user_id == acting.user.pk:
+        raise Http404("Not found")
+    services.set_membership_active(request, membership, not membership.is_active)
+    return redirect("tenancy:organisation", pk=membership.organisation_id)

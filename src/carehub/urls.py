@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from carehub.api import api
+from carehub.tenancy import views as tenancy_views
+
+urlpatterns = [
+    path("", tenancy_views.root, name="home"),
+    path("accounts/", include("carehub.accounts.urls")),
+    path("organisations/", include("carehub.tenancy.urls")),
+    path("audit/", include("carehub.audit.urls")),
+    path("members/", include("carehub.members.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+# Apps added by later parts of the product mount themselves when installed.
+for _app in ("network", "contracts", "referrals", "billing", "reporting", "fhir", "exchange"):
+    if f"carehub.{_app}" in settings.INSTALLED_APPS:
+        urlpatterns.append(path(f"{_app}/", include(f"carehub.{_app}.urls")))

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def run_carehub(*args: str, **env: str) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **env}
+    return subprocess.run([sys.executable, "-m", "carehub.cli", *args], capture_output=True, text=True, env=full_env, timeout=120)
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    result = run_carehub(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DJANGO_SETTINGS_MODULE="carehub.settings_production",
+        CAREHUB_SECRET_KEY="k" * 20 + "Zq9!x" * 12, CAREHUB_VAR=str(tmp_path), DATABASE_URL="",
+        CAREHUB_ALLOWED_HOSTS="carehub.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_the_development_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "CAREHUB_SECRET_KEY"}
+    result = subprocess.run([sys.executable, "-m", "carehub.cli", "check"], capture_output=True, text=True,
+                            env={**env, "DJANGO_SETTINGS_MODULE": "carehub.settings_production", "CAREHUB_VAR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "CAREHUB_SECRET_KEY must be set" in result.stderr
+
+
+def test_unknown_database_scheme_fails_at_start(tmp_path):
+    result = run_carehub("check", DATABASE_URL="mysql://root@localhost/carehub", CAREHUB_VAR=str(tmp_path))
+    assert result.returncode != 0
+    assert "DATABASE_URL scheme 'mysql' is not supported" in result.stderr
