@@ -66,7 +66,7 @@ CONDITIONS: tuple[Condition, ...] = (
         (0.02, 0.4, 1.3, 1.7, 1.7, 1.5),
         2.0,
         (("83036", 0.4, 0.15), ("82043", 0.25, 0.1), ("80053", 0.2, 0.15), ("92250", 0.15, 0.4)),
-        10.0,
+        14.0,
         4.0,
     ),
     Condition(
@@ -77,7 +77,7 @@ CONDITIONS: tuple[Condition, ...] = (
         (0.01, 0.1, 0.6, 1.2, 2.0, 3.0),
         2.0,
         (("93306", 0.25, 2.0), ("83880", 0.3, 0.4), ("80048", 0.3, 0.12), ("93000", 0.15, 0.15)),
-        10.0,
+        14.0,
         2.0,
     ),
     Condition(
@@ -87,7 +87,7 @@ CONDITIONS: tuple[Condition, ...] = (
         (0.0, 0.15, 1.0, 1.4, 1.6, 1.6),
         1.5,
         (("94010", 0.45, 0.3), ("94060", 0.25, 0.5), ("71046", 0.3, 0.3)),
-        6.0,
+        9.0,
         6.0,
     ),
     Condition(
@@ -97,7 +97,7 @@ CONDITIONS: tuple[Condition, ...] = (
         (0.02, 0.35, 1.2, 1.5, 1.7, 1.8),
         1.0,
         (("93000", 0.5, 0.15), ("80048", 0.5, 0.12)),
-        7.0,
+        11.0,
         0.5,
     ),
     Condition(
@@ -118,7 +118,7 @@ CONDITIONS: tuple[Condition, ...] = (
         (0.5, 1.1, 1.2, 1.0, 1.0, 1.0),
         3.0,
         (("90834", 0.5, 1.0), ("90837", 0.3, 1.4), ("96127", 0.2, 0.05)),
-        7.0,
+        10.0,
         0.6,
     ),
     Condition(
@@ -148,7 +148,7 @@ CONDITIONS: tuple[Condition, ...] = (
         (0.02, 0.4, 1.3, 1.6, 1.6, 1.4),
         0.5,
         (("80061", 0.7, 0.2), ("80076", 0.3, 0.15)),
-        7.0,
+        11.0,
         0.5,
     ),
     Condition(
@@ -217,9 +217,9 @@ ED_PER_1000: tuple[float, ...] = (700.0, 560.0, 1100.0, 170.0)
 #   CMS Geographic Variation PUF 2022; MedPAC D-SNP analyses; HCCI 2022 admissions.
 IP_PER_1000: tuple[float, ...] = (95.0, 230.0, 380.0, 50.0)
 # Other (not targeted, chosen so lines per member-year land near 40).
-OUTPATIENT_PER_YEAR: tuple[float, ...] = (1.6, 3.0, 3.5, 1.2)
-GENERIC_VISITS_PER_YEAR: tuple[float, ...] = (2.8, 3.0, 3.5, 2.4)
-ACUTE_FILLS_PER_YEAR: tuple[float, ...] = (1.5, 2.0, 2.5, 1.2)
+OUTPATIENT_PER_YEAR: tuple[float, ...] = (2.4, 3.5, 4.0, 1.8)
+GENERIC_VISITS_PER_YEAR: tuple[float, ...] = (3.6, 3.5, 4.0, 3.0)
+ACUTE_FILLS_PER_YEAR: tuple[float, ...] = (3.0, 4.0, 5.0, 2.5)
 # Share of generic visits that are preventive (well-child, annual wellness).
 PREVENTIVE_SHARE = 0.25
 

@@ -248,7 +248,7 @@ OP_PROC_DX = np.array(
 PREVENTIVE_AGE = np.array([a for a, _ in C.PREVENTIVE_BY_AGE], dtype=np.int64)
 PREVENTIVE_CODE = np.array([PROC[c] for _, c in C.PREVENTIVE_BY_AGE], dtype=np.int64)
 
-EXTRA_LINES_MEAN = {"generic": 0.6, "condition": 1.0, "ed": 2.2, "outpatient": 0.8}
+EXTRA_LINES_MEAN = {"generic": 1.0, "condition": 1.5, "ed": 2.5, "outpatient": 1.2}
 
 # Prevalence by (condition, product, age band), normalised so each product's average
 # over its age mix equals the target, and the copula threshold for each.
