@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -23,7 +24,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("CAREHUB_ALLOWED_HOSTS", "127.0.0.1,l
 SUPPORTED_DB_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
 
 
-def database_from_env() -> dict:
+def database_from_env() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -37,7 +38,7 @@ def database_from_env() -> dict:
         raise ImproperlyConfigured(
             f"DATABASE_URL scheme '{scheme}' is not supported; use sqlite:///PATH or postgresql://USER@HOST/DB"
         )
-    config = dj_database_url.parse(url, conn_max_age=60)
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
     if config["ENGINE"].endswith("postgresql"):
         config.setdefault("TEST", {})["NAME"] = os.environ.get("CAREHUB_TEST_DB", "test_carehub")
     return config

@@ -32,7 +32,9 @@ class NewUserForm(forms.Form):
         from carehub.tenancy.models import ROLES_BY_KIND
 
         allowed = ROLES_BY_KIND[organisation.kind]
-        self.fields["role"].choices = [(r, Role(r).label) for r in allowed]
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = [(r, Role(r).label) for r in allowed]
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()

@@ -63,6 +63,9 @@ class EnrolmentSpan(models.Model):
             models.UniqueConstraint(fields=["member", "start"], name="span_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.start}..{self.end or 'open'}"
+
 
 class MemberAccess(models.Model):
     """An organisation may see a member: the plan always; hubs and CBOs once referred."""
@@ -76,3 +79,6 @@ class MemberAccess(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "organisation"], name="member_access_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} sees {self.member_id} ({self.reason})"

@@ -67,7 +67,9 @@ class Network(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text="The hub's administrative fee, kept from what the payer pays before CBOs are paid.",
     )
-    cbos = models.ManyToManyField(Organisation, through="NetworkMember", related_name="member_of")
+    cbos: models.ManyToManyField = models.ManyToManyField(
+        Organisation, through="NetworkMember", related_name="member_of"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -83,6 +85,9 @@ class NetworkMember(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["network", "cbo"], name="network_cbo_once")]
+
+    def __str__(self) -> str:
+        return f"{self.cbo} in {self.network}"
 
 
 class Membership(models.Model):

@@ -11,7 +11,13 @@ from django.utils.text import slugify
 from carehub.accounts.models import User
 from carehub.audit import services as audit
 from carehub.tenancy.access import Acting
-from carehub.tenancy.models import Membership, Network, NetworkMember, Organisation, OrganisationKind
+from carehub.tenancy.models import (
+    Membership,
+    Network,
+    NetworkMember,
+    Organisation,
+    OrganisationKind,
+)
 
 
 def unique_slug(name: str) -> str:

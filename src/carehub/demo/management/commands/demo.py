@@ -24,7 +24,7 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0, interactive=False)
         demo.seed(members=options["members"], log=lambda s: self.stdout.write(f"  {s}"))
         secret = base64.b32encode(bytes.fromhex(demo.DEMO_TOTP_KEY)).decode()
-        self.stdout.write("\nDemo logins (password for all: %s)" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD})")
         for username, what in demo.logins():
             self.stdout.write(f"  {username:<12} {what}")
         self.stdout.write(

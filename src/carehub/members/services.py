@@ -1,0 +1,80 @@
+"""Writing members: the roster import. Idempotent by (plan, member id); all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django_scopes import scopes_disabled
+
+from carehub.audit import services as audit
+from carehub.members.imports import RosterRow
+from carehub.members.models import EnrolmentSpan, Member, MemberAccess
+from carehub.tenancy.models import Organisation
+
+
+@dataclass(frozen=True)
+class RosterImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    spans_created: int
+    spans_updated: int
+
+
+_FIELDS = ("first_name", "last_name", "birth_date", "sex", "product", "hospice", "risk_score",
+           "race", "ethnicity", "language", "address", "city", "county", "state", "zip",
+           "pcp_npi")
+
+
+def import_roster(plan: Organisation, rows: list[RosterRow], *, actor: Any = None,
+                  source: str = "") -> RosterImportResult:
+    """Create or update the plan's members and enrolment spans from checked rows.
+
+    Runs in one transaction; re-running the same file changes nothing.
+    """
+    if plan.kind != "payer":
+        raise ValueError(f"{plan.name} is not a health plan; a roster belongs to a plan")
+    created = updated = unchanged = spans_created = spans_updated = 0
+    with transaction.atomic(), scopes_disabled():
+        existing = {m.member_id: m for m in Member.objects.filter(
+            plan=plan, member_id__in={r.member_id for r in rows})}
+        touched: set[str] = set()
+        for row in rows:
+            values: dict[str, Any] = {
+                "first_name": row.first_name, "last_name": row.last_name,
+                "birth_date": row.birth_date, "sex": row.sex, "product": row.product,
+                "hospice": row.hospice, "risk_score": row.risk_score, **row.details,
+            }
+            member = existing.get(row.member_id)
+            if member is None:
+                member = Member.objects.create(plan=plan, member_id=row.member_id, **values)
+                MemberAccess.objects.get_or_create(member=member, organisation=plan,
+                                                   defaults={"reason": "plan"})
+                existing[row.member_id] = member
+                created += 1
+                touched.add(row.member_id)
+            elif row.member_id not in touched:
+                changed = [f for f in _FIELDS if f in values and getattr(member, f) != values[f]]
+                for name in changed:
+                    setattr(member, name, values[name])
+                if changed:
+                    member.save(update_fields=[*changed, "updated_at"])
+                    updated += 1
+                else:
+                    unchanged += 1
+                touched.add(row.member_id)
+            span, made = EnrolmentSpan.objects.get_or_create(
+                member=member, start=row.enroll_start, defaults={"end": row.enroll_end})
+            if made:
+                spans_created += 1
+            elif span.end != row.enroll_end:
+                span.end = row.enroll_end
+                span.save(update_fields=["end"])
+                spans_updated += 1
+        audit.record("create", object_type="roster_import", object_id=source, actor=actor,
+                     organisation=plan,
+                     detail={"created": created, "updated": updated, "unchanged": unchanged,
+                             "rows": len(rows)})
+    return RosterImportResult(created, updated, unchanged, spans_created, spans_updated)
