@@ -29,11 +29,17 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(PURE_COMMANDS[args[0]])
         return int(module.main(args[1:]) or 0)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carehub.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     if not args:
         args = ["help"]
-    execute_from_command_line(["carehub", *args])
+    try:
+        execute_from_command_line(["carehub", *args])
+    except ImproperlyConfigured as exc:
+        # A configuration mistake gets one line, not a traceback.
+        print(f"carehub: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

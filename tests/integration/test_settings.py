@@ -31,5 +31,8 @@ def test_production_refuses_the_development_key(tmp_path):
 
 def test_unknown_database_scheme_fails_at_start(tmp_path):
     result = run_carehub("check", DATABASE_URL="mysql://root@localhost/carehub", CAREHUB_VAR=str(tmp_path))
-    assert result.returncode != 0
-    assert "DATABASE_URL scheme 'mysql' is not supported" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "carehub: DATABASE_URL scheme 'mysql' is not supported; "
+        "use sqlite:///PATH or postgresql://USER@HOST/DB"
+    ]
