@@ -36,10 +36,21 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-generate-") as tmp:
         out = Path(tmp) / "extract"
         command = [
-            sys.executable, "-m", "carehub.cli", "generate",
-            "--members", str(args.members), "--seed", str(args.seed),
-            "--format", args.format, "--months", str(args.months),
-            "--out", str(out), "--quiet",
+            sys.executable,
+            "-m",
+            "carehub.cli",
+            "generate",
+            "--members",
+            str(args.members),
+            "--seed",
+            str(args.seed),
+            "--format",
+            args.format,
+            "--months",
+            str(args.months),
+            "--out",
+            str(out),
+            "--quiet",
         ]
         started = time.perf_counter()
         subprocess.run(command, check=True)
@@ -59,8 +70,10 @@ def main() -> int:
     print(f"lines per member   {counts['claims'] / args.members:.1f}")
     for name, size in sizes.items():
         print(f"{name:<18} {size / 1024**2:,.1f} MiB")
-    print(f"load average       {load_before[0]:.2f} before, {load_after[0]:.2f} after "
-          f"({os.cpu_count()} cores)")
+    print(
+        f"load average       {load_before[0]:.2f} before, {load_after[0]:.2f} after "
+        f"({os.cpu_count()} cores)"
+    )
     ok = wall < TIME_LIMIT_S and peak_gb < RSS_LIMIT_GB
     print("result             " + ("within limits" if ok else "OVER LIMIT"))
     return 0 if ok else 1

@@ -119,11 +119,14 @@ def main() -> None:
                     select member_id, unnest(string_split(diagnosis_codes, ';')) code
                     from (select distinct member_id, diagnosis_codes from claims))
                   group by 1)
-                select m.product, {', '.join(cols)}
+                select m.product, {", ".join(cols)}
                 from members m left join dx using (member_id)
                 group by 1 order by 1
                 """
-            ).df().set_index("product").T.to_string()
+            )
+            .df()
+            .set_index("product")
+            .T.to_string()
         )
         print(
             con.sql(
@@ -141,7 +144,11 @@ def main() -> None:
                     pivot (select county, {column}, count(*) n from members group by all)
                     on county using sum(n)
                     """
-                ).df().set_index(column).pipe(lambda d: (d / d.sum()).round(3)).to_string()
+                )
+                .df()
+                .set_index(column)
+                .pipe(lambda d: (d / d.sum()).round(3))
+                .to_string()
             )
     _ = D  # targets live in distributions.py; the doc tabulates them side by side
 

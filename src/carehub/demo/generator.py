@@ -242,9 +242,7 @@ OP_PROC = Pool.of(
     [(i, p, w) for i, (_, _, p, w) in enumerate(C.OUTPATIENT_PROCEDURES)]
 )  # idx = row of OUTPATIENT_PROCEDURES
 OP_PROC_CODE = np.array([PROC[p[0]] for p in C.OUTPATIENT_PROCEDURES], dtype=np.int64)
-OP_PROC_DX = np.array(
-    [DX[p[1]] if p[1] else -1 for p in C.OUTPATIENT_PROCEDURES], dtype=np.int64
-)
+OP_PROC_DX = np.array([DX[p[1]] if p[1] else -1 for p in C.OUTPATIENT_PROCEDURES], dtype=np.int64)
 PREVENTIVE_AGE = np.array([a for a, _ in C.PREVENTIVE_BY_AGE], dtype=np.int64)
 PREVENTIVE_CODE = np.array([PROC[c] for _, c in C.PREVENTIVE_BY_AGE], dtype=np.int64)
 
@@ -515,9 +513,7 @@ class Members:
         len1 = np.maximum(self.b1[member] - self.a1[member] + 1, 0)
         total = len1 + np.maximum(self.b2[member] - self.a2[member] + 1, 0)
         offset = np.minimum((u * total).astype(np.int64), np.maximum(total - 1, 0))
-        return np.where(
-            offset < len1, self.a1[member] + offset, self.a2[member] + offset - len1
-        )
+        return np.where(offset < len1, self.a1[member] + offset, self.a2[member] + offset - len1)
 
 
 @dataclass(frozen=True)
@@ -589,9 +585,7 @@ def make_members(rng: np.random.Generator, first: int, n: int, ctx: Context) -> 
 
     noise = rng.standard_normal(n)
     log_risk = (
-        D.RISK_SIGMA * frailty
-        + D.RISK_NOISE * noise
-        - (D.RISK_SIGMA**2 + D.RISK_NOISE**2) / 2
+        D.RISK_SIGMA * frailty + D.RISK_NOISE * noise - (D.RISK_SIGMA**2 + D.RISK_NOISE**2) / 2
     )
     risk = np.array(D.RISK_MEAN)[product] * np.exp(log_risk)
     risk_milli = np.clip(np.round(risk * 1000), 50, 99_999).astype(np.int64)
@@ -610,14 +604,39 @@ def make_members(rng: np.random.Generator, first: int, n: int, ctx: Context) -> 
     instrument = _pick(np.cumsum(D.INSTRUMENT_MIX), u(n))
 
     m = Members(
-        gidx=gidx, product=product, age=age, band=band, birth=birth, sex=sex, county=county,
-        zip=zip_idx, street=street, house=house, race=race, ethnicity=ethnicity,
-        language=language, first=first_name, last=last_name, pcp=pcp, frailty=frailty,
-        risk_milli=risk_milli, hospice=hospice, conditions=conditions,
-        condition_dx=condition_dx, needs=needs, coded=coded, need_dx=need_dx,
-        screened=screened, screen_day=np.zeros(n, dtype=np.int64), instrument=instrument,
-        s1=np.zeros(n, np.int64), e1=np.zeros(n, np.int64), s2=np.zeros(n, np.int64),
-        a1=np.zeros(n, np.int64), b1=np.zeros(n, np.int64), a2=np.zeros(n, np.int64),
+        gidx=gidx,
+        product=product,
+        age=age,
+        band=band,
+        birth=birth,
+        sex=sex,
+        county=county,
+        zip=zip_idx,
+        street=street,
+        house=house,
+        race=race,
+        ethnicity=ethnicity,
+        language=language,
+        first=first_name,
+        last=last_name,
+        pcp=pcp,
+        frailty=frailty,
+        risk_milli=risk_milli,
+        hospice=hospice,
+        conditions=conditions,
+        condition_dx=condition_dx,
+        needs=needs,
+        coded=coded,
+        need_dx=need_dx,
+        screened=screened,
+        screen_day=np.zeros(n, dtype=np.int64),
+        instrument=instrument,
+        s1=np.zeros(n, np.int64),
+        e1=np.zeros(n, np.int64),
+        s2=np.zeros(n, np.int64),
+        a1=np.zeros(n, np.int64),
+        b1=np.zeros(n, np.int64),
+        a2=np.zeros(n, np.int64),
         b2=np.zeros(n, np.int64),
     )
     _enrolment(rng, m, ctx)
@@ -727,8 +746,8 @@ def _events(rng: np.random.Generator, m: Members, ctx: Context) -> Events:
     ) -> None:
         size = len(member)
         day_from = m.enrolled_day(member, rng.random(size))
-        day_to = day_from if day_to_offset is None else np.minimum(
-            day_from + day_to_offset, ctx.as_of
+        day_to = (
+            day_from if day_to_offset is None else np.minimum(day_from + day_to_offset, ctx.as_of)
         )
         parts.append(
             Events(
@@ -760,29 +779,53 @@ def _events(rng: np.random.Generator, m: Members, ctx: Context) -> Events:
         axis=1,
     )
     code, price = OFFICE.draw(rng, len(member))
-    add(member, D.PROFESSIONAL, dx, code, price, POOL_CONDITION0 + k,
-        rng.poisson(EXTRA_LINES_MEAN["condition"], len(member)), 1.0)
+    add(
+        member,
+        D.PROFESSIONAL,
+        dx,
+        code,
+        price,
+        POOL_CONDITION0 + k,
+        rng.poisson(EXTRA_LINES_MEAN["condition"], len(member)),
+        1.0,
+    )
 
     # Pharmacy fills for conditions treated with drugs, and acute fills.
     fills = np.array([c.fills_per_year for c in D.CONDITIONS])
-    fill_price = np.array([c.fill_price for c in D.CONDITIONS])
+    fill_price: F64 = np.array([c.fill_price for c in D.CONDITIONS], dtype=np.float64)
     pair = np.repeat(np.arange(len(mem_k)), rng.poisson(fills[cond_k] * years[mem_k]))
     member, k = mem_k[pair], cond_k[pair]
-    dx = np.stack([m.condition_dx[member, k], np.full(len(member), DX_NONE),
-                   np.full(len(member), DX_NONE)], axis=1)
+    dx = np.stack(
+        [m.condition_dx[member, k], np.full(len(member), DX_NONE), np.full(len(member), DX_NONE)],
+        axis=1,
+    )
     none = np.full(len(member), PROC_NONE, dtype=np.int64)
-    add(member, D.PHARMACY, dx, none, np.ones(len(member)), POOL_NONE,
-        np.zeros(len(member), np.int64), fill_price[k])
+    add(
+        member,
+        D.PHARMACY,
+        dx,
+        none,
+        np.ones(len(member)),
+        POOL_NONE,
+        np.zeros(len(member), np.int64),
+        fill_price[k],
+    )
     member = _poisson_events(rng, np.array(D.ACUTE_FILLS_PER_YEAR)[product] * years)
     acute = _acute_dx(rng, m, member)
     dx = np.stack([acute, np.full(len(member), DX_NONE), np.full(len(member), DX_NONE)], axis=1)
-    add(member, D.PHARMACY, dx, np.full(len(member), PROC_NONE, dtype=np.int64),
-        np.ones(len(member)), POOL_NONE, np.zeros(len(member), np.int64), 1.0)
+    add(
+        member,
+        D.PHARMACY,
+        dx,
+        np.full(len(member), PROC_NONE, dtype=np.int64),
+        np.ones(len(member)),
+        POOL_NONE,
+        np.zeros(len(member), np.int64),
+        1.0,
+    )
 
     # Other office visits: sick visits and preventive visits.
-    member = _poisson_events(
-        rng, np.array(D.GENERIC_VISITS_PER_YEAR)[product] * years * use
-    )
+    member = _poisson_events(rng, np.array(D.GENERIC_VISITS_PER_YEAR)[product] * years * use)
     preventive = rng.random(len(member)) < D.PREVENTIVE_SHARE
     age = m.age[member]
     prev_code = PREVENTIVE_CODE[np.searchsorted(PREVENTIVE_AGE, age, side="left")]
@@ -800,8 +843,16 @@ def _events(rng: np.random.Generator, m: Members, ctx: Context) -> Events:
         ],
         axis=1,
     )
-    add(member, D.PROFESSIONAL, dx, code, price, POOL_GENERIC,
-        rng.poisson(EXTRA_LINES_MEAN["generic"], len(member)), 1.0)
+    add(
+        member,
+        D.PROFESSIONAL,
+        dx,
+        code,
+        price,
+        POOL_GENERIC,
+        rng.poisson(EXTRA_LINES_MEAN["generic"], len(member)),
+        1.0,
+    )
 
     # Screening visits: the SDOH assessment, carrying the Z codes the screen found.
     member = np.nonzero(m.screened)[0]
@@ -815,8 +866,16 @@ def _events(rng: np.random.Generator, m: Members, ctx: Context) -> Events:
     )
     size = len(member)
     parts_before = len(parts)
-    add(member, D.PROFESSIONAL, dx, code, np.ones(size), POOL_NONE,
-        np.zeros(size, np.int64), C.SCREENING_PRICE)
+    add(
+        member,
+        D.PROFESSIONAL,
+        dx,
+        code,
+        np.ones(size),
+        POOL_NONE,
+        np.zeros(size, np.int64),
+        C.SCREENING_PRICE,
+    )
     parts[parts_before].day_from = m.screen_day[member]
     parts[parts_before].day_to = m.screen_day[member]
 
@@ -836,8 +895,16 @@ def _events(rng: np.random.Generator, m: Members, ctx: Context) -> Events:
     )
     dx[:, 1] = np.where(dx[:, 1] == dx[:, 0], DX_NONE, dx[:, 1])
     code, price = ED_FIRST.draw(rng, len(member))
-    add(member, D.ED, dx, code, price, POOL_ED,
-        rng.poisson(EXTRA_LINES_MEAN["ed"], len(member)), 1.0)
+    add(
+        member,
+        D.ED,
+        dx,
+        code,
+        price,
+        POOL_ED,
+        rng.poisson(EXTRA_LINES_MEAN["ed"], len(member)),
+        1.0,
+    )
 
     # Inpatient stays: admission to discharge, lines per day of the stay.
     member = _poisson_events(rng, np.array(D.IP_PER_1000)[product] / 1000.0 * years * use)
@@ -867,9 +934,18 @@ def _events(rng: np.random.Generator, m: Members, ctx: Context) -> Events:
     )
     dx[:, 1] = np.where(dx[:, 1] == dx[:, 0], DX_NONE, dx[:, 1])
     day_lines = np.minimum(np.maximum(nights - 1, 0), C.IP_MAX_DAY_LINES)
-    weight = (0.5 + 0.125 * nights) / IP_WEIGHT_BASE
-    add(member, D.INPATIENT, dx, np.full(size, PROC[C.IP_ADMIT[0]], dtype=np.int64),
-        np.full(size, C.IP_ADMIT[1]), POOL_INPATIENT, day_lines + 1, weight, nights)
+    weight: F64 = ((0.5 + 0.125 * nights) / IP_WEIGHT_BASE).astype(np.float64)
+    add(
+        member,
+        D.INPATIENT,
+        dx,
+        np.full(size, PROC[C.IP_ADMIT[0]], dtype=np.int64),
+        np.full(size, C.IP_ADMIT[1]),
+        POOL_INPATIENT,
+        day_lines + 1,
+        weight,
+        nights,
+    )
 
     # Hospital outpatient: imaging, screening, therapy and labs.
     member = _poisson_events(rng, np.array(D.OUTPATIENT_PER_YEAR)[product] * years * use)
@@ -888,8 +964,16 @@ def _events(rng: np.random.Generator, m: Members, ctx: Context) -> Events:
         axis=1,
     )
     dx[:, 1] = np.where(dx[:, 1] == dx[:, 0], DX_NONE, dx[:, 1])
-    add(member, D.OUTPATIENT, dx, OP_PROC_CODE[row], op_price, POOL_LAB,
-        rng.poisson(EXTRA_LINES_MEAN["outpatient"], size), op_price / OP_PROC.mean_price)
+    add(
+        member,
+        D.OUTPATIENT,
+        dx,
+        OP_PROC_CODE[row],
+        op_price,
+        POOL_LAB,
+        rng.poisson(EXTRA_LINES_MEAN["outpatient"], size),
+        op_price / OP_PROC.mean_price,
+    )
 
     return Events(
         member=np.concatenate([p.member for p in parts]),
@@ -907,9 +991,7 @@ def _events(rng: np.random.Generator, m: Members, ctx: Context) -> Events:
 
 def _acute_dx(rng: np.random.Generator, m: Members, member: I64) -> I64:
     child = m.age[member] < 18
-    return np.where(
-        child, CHILD_DX.draw(rng, len(member))[0], ADULT_DX.draw(rng, len(member))[0]
-    )
+    return np.where(child, CHILD_DX.draw(rng, len(member))[0], ADULT_DX.draw(rng, len(member))[0])
 
 
 def _diagnosis_strings(keys: I64) -> list[str]:
@@ -971,9 +1053,7 @@ def make_claims(
     allowed_cents = np.maximum(
         np.round(claim_allowed[line_event] * price / claim_price[line_event] * 100), 1
     ).astype(np.int64)
-    ratio = np.array(D.PAID_RATIO)[product][line_event] * (
-        1.0 - 0.03 * rng.random(total_lines)
-    )
+    ratio = np.array(D.PAID_RATIO)[product][line_event] * (1.0 - 0.03 * rng.random(total_lines))
     paid_cents = np.round(allowed_cents * ratio).astype(np.int64)
     paid_cents = np.where(rng.random(total_lines) < D.DENIED_SHARE, 0, paid_cents)
 
@@ -996,8 +1076,9 @@ def make_claims(
             decimal_array(allowed_cents, 12, 2),
             decimal_array(paid_cents, 12, 2),
         ],
-        schema=_dictionary_schema(CLAIMS_SCHEMA, {"member_id", "setting", "procedure_code",
-                                                  "diagnosis_codes"}),
+        schema=_dictionary_schema(
+            CLAIMS_SCHEMA, {"member_id", "setting", "procedure_code", "diagnosis_codes"}
+        ),
     )
 
 
@@ -1051,8 +1132,19 @@ def make_roster(m: Members, ctx: Context, ids: pa.StringArray) -> pa.Table:
         ],
         schema=_dictionary_schema(
             ROSTER_SCHEMA,
-            {"first_name", "last_name", "sex", "race", "ethnicity", "language", "city",
-             "county", "state", "zip", "product"},
+            {
+                "first_name",
+                "last_name",
+                "sex",
+                "race",
+                "ethnicity",
+                "language",
+                "city",
+                "county",
+                "state",
+                "zip",
+                "product",
+            },
         ),
     )
 
@@ -1149,9 +1241,9 @@ class _TableWriter:
             plain = table.cast(self._schema)
             if self._csv is None:
                 self._csv = pacsv.CSVWriter(
-                    self._path, self._schema, write_options=pacsv.WriteOptions(
-                        quoting_style="needed"
-                    )
+                    self._path,
+                    self._schema,
+                    write_options=pacsv.WriteOptions(quoting_style="needed"),
                 )
             self._csv.write_table(plain)
 
@@ -1260,9 +1352,7 @@ def _write_all(
         "months": options.months,
         "claims_window": {"start": start.isoformat(), "end": end.isoformat()},
         "format": options.fmt,
-        "files": {
-            name: {"path": f"{name}.{ext}", "rows": w.rows} for name, w in writers.items()
-        }
+        "files": {name: {"path": f"{name}.{ext}", "rows": w.rows} for name, w in writers.items()}
         | {"network": {"path": "network.json"}},
         "row_counts": {name: w.rows for name, w in writers.items()},
     }
