@@ -211,6 +211,8 @@ def _convert(kind: str, values: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def _type_ok(kind: str, arrow_type: pa.DataType) -> bool:
+    if pa.types.is_dictionary(arrow_type):
+        arrow_type = arrow_type.value_type
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
         return True  # checked value by value
     if kind in {"date", "date?"}:
@@ -276,6 +278,20 @@ def _parquet_schema(path: Path) -> pa.Schema:
         raise ExtractError(f"{path}: unreadable Parquet: {exc}") from exc
 
 
+def _surely_no_nulls(path: Path, name: str) -> bool:
+    """True when the file's row-group statistics say the column has no nulls, which
+    spares reading a 40-million-row column just to look for an empty value."""
+    if path.is_dir():
+        return False
+    metadata = pq.ParquetFile(path).metadata
+    index = metadata.schema.to_arrow_schema().get_field_index(name)
+    for group in range(metadata.num_row_groups):
+        stats = metadata.row_group(group).column(index).statistics
+        if stats is None or not stats.has_null_count or stats.null_count > 0:
+            return False
+    return True
+
+
 def _check_parquet(ext: Extract, columns: list[str]) -> dict[str, str]:
     """Check a Parquet extract's schema (and text-typed values); return column -> kind
     for the columns the engine must convert from text."""
@@ -291,12 +307,14 @@ def _check_parquet(ext: Extract, columns: list[str]) -> dict[str, str]:
             raise ExtractError(
                 f"{ext.path}: column {name}: type {arrow_type} where {kind} was expected"
             )
+        if pa.types.is_dictionary(arrow_type):
+            arrow_type = arrow_type.value_type
         is_text = pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
         if is_text and kind not in {"string", "id"}:
             values = pads.dataset(ext.path, format="parquet").to_table(columns=[name]).column(0)
             _check_strings(ext, column, kind, values)
             from_text[column] = kind
-        elif kind in {"id", "date"}:
+        elif kind in {"id", "date"} and not _surely_no_nulls(ext.path, name):
             values = pads.dataset(ext.path, format="parquet").to_table(columns=[name]).column(0)
             index = _first_bad(pc.is_null(values))
             if index is not None:
