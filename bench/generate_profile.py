@@ -74,6 +74,8 @@ def main() -> None:
                 from p join c using (product) order by product
                 """
             )
+            .df()
+            .to_string(index=False)
         )
         print(
             con.sql(
