@@ -658,7 +658,8 @@ def _enrolment(rng: np.random.Generator, m: Members, ctx: Context) -> None:
     first_end = w0 + 30 + (rng.random(n) * (wlen * 0.6 - 30)).astype(np.int64)
     gap = 30 + (rng.random(n) * 90).astype(np.int64)
     e1 = np.where(pattern == 2, left, np.where(pattern == 3, first_end, -1))
-    s2 = np.where(pattern == 3, first_end + gap + 1, -1)
+    # The second span starts before as_of even in the shortest window.
+    s2 = np.where(pattern == 3, np.minimum(first_end + gap + 1, end - 7), -1)
     m.s1, m.e1, m.s2 = s1, e1, s2
     m.a1 = np.maximum(s1, w0)
     m.b1 = np.where(e1 >= 0, e1, end)
