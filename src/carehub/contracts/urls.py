@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from carehub.contracts import views
 
 app_name = "contracts"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.contract_list, name="list"),
+    path("new/", views.contract_new, name="new"),
+    path("credentials/", views.credentials, name="credentials"),
+    path("<str:code>/", views.contract_detail, name="detail"),
+    path("<str:code>/scope/", views.scope_edit, name="scope"),
+    path("<str:code>/checklist/", views.checklist_page, name="checklist"),
+    path("<str:code>/stage/", views.stage_move, name="stage"),
+    path("<str:code>/tasks/", views.task_add, name="task_add"),
+    path("<str:code>/tasks/<int:pk>/", views.task_done, name="task_done"),
+    path("<str:code>/terms/", views.terms_page, name="terms"),
+]

@@ -5,6 +5,8 @@ Directory entries describe organisations, not members, so reads are not audited.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
@@ -55,6 +57,10 @@ def editable_services(org: Organisation) -> QuerySet[Service]:
 
 
 def get_service(org: Organisation, pk: object) -> Service:
+    try:
+        pk = uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("Not found") from None
     service = visible_services(org).select_related("organisation", "service_type").filter(pk=pk).first()
     if service is None:
         raise Http404("Not found")
@@ -121,3 +127,10 @@ def services_for_routing(
 
 def service_types() -> QuerySet[ServiceType]:
     return ServiceType.objects.all()
+
+
+def directory_organisations(org: Organisation) -> list[Organisation]:
+    """Organisations whose directory entries `org` may see and that have any."""
+    with_entries = set(visible_services(org).values_list("organisation_id", flat=True))
+    with_entries |= set(visible_profiles(org).values_list("organisation_id", flat=True))
+    return list(Organisation.objects.filter(pk__in=with_entries))

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from carehub.network import views
 
 app_name = "network"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("services/new/", views.service_edit, name="service_new"),
+    path("services/<uuid:pk>/", views.service_detail, name="service"),
+    path("services/<uuid:pk>/edit/", views.service_edit, name="service_edit"),
+    path("services/<uuid:pk>/capacity/", views.capacity, name="capacity"),
+]

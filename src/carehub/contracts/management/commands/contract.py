@@ -1,0 +1,47 @@
+"""carehub contract terms CONTRACT_ID [--as-of DATE]: print the payment terms in force."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+
+class Command(BaseCommand):
+    help = "Contract tools: `terms CONTRACT_ID [--as-of DATE]` prints the terms in force."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        terms = sub.add_parser("terms", help="print the terms in force on a date (YAML)")
+        terms.add_argument("contract_id")
+        terms.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD, default today")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from carehub.contracts.models import Contract
+        from carehub.contracts.selectors import terms_version_in_force
+        from carehub.contracts.services import canonical_terms
+
+        as_of = timezone.localdate()
+        if options["as_of"]:
+            try:
+                as_of = date.fromisoformat(options["as_of"])
+            except ValueError:
+                self._fail(f"--as-of: {options['as_of']!r} is not a date YYYY-MM-DD")
+        with scopes_disabled():
+            contract = Contract.objects.filter(code=options["contract_id"]).first()
+            if contract is None:
+                self._fail(f"no contract {options['contract_id']!r}")
+            version = terms_version_in_force(contract, as_of)
+            if version is None:
+                self._fail(f"{contract.code}: no terms in force on {as_of}")
+        self.stdout.write(f"# {contract.code} terms v{version.version}, effective "
+                          f"{version.effective}, in force on {as_of}")
+        self.stdout.write(canonical_terms(version.document), ending="")
+
+    def _fail(self, message: str) -> Any:
+        sys.stderr.write(f"carehub contract: {message}\n")
+        sys.exit(2)

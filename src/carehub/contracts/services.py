@@ -1,0 +1,207 @@
+"""Writing contracts; each write is audited. Cross-organisation rows (a contract's parties)
+are written as the owner role, since a new contract is not yet visible to anyone."""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import yaml
+from django.db import transaction
+from django.db.models import Max
+from django.http import HttpRequest
+from django.utils import timezone
+
+from carehub.audit import services as audit
+from carehub.contracts import checklist
+from carehub.contracts.models import (
+    STAGE_ORDER,
+    ChecklistItem,
+    Contract,
+    LifecycleTask,
+    Stage,
+    TaskKind,
+    TermsVersion,
+)
+from carehub.core.terms import TermsError, load_terms, parse_terms_text
+from carehub.tenancy.models import Role
+from carehub.tenancy.rls import as_owner
+
+# Pre-launch tasks every contract starts with: (kind, title, owner role).
+DEFAULT_PRELAUNCH_TASKS = [
+    (TaskKind.CREDENTIALING, "Credentialing of CBO staff", Role.HUB_ADMIN),
+    (TaskKind.TRAINING, "CBO and health plan staff trainings", Role.HUB_ADMIN),
+    (TaskKind.DATA_SECURITY, "Data security review", Role.PAYER_MANAGER),
+    (TaskKind.IT_ONBOARDING, "Onboarding of technology access and interfaces", Role.HUB_ADMIN),
+    (TaskKind.WORKFLOW_TESTING, "Develop and test referral, reporting and billing workflows",
+     Role.HUB_ADMIN),
+    (TaskKind.PREPAYMENT, "Release of pre-payment funds", Role.PAYER_MANAGER),
+]
+IMPLEMENTATION_ON = STAGE_ORDER.index(Stage.IMPLEMENTATION)
+
+
+class StageBlocked(Exception):
+    """A move the checklist does not allow; `.missing` are the missing required rows."""
+
+    def __init__(self, missing: list[checklist.Row]) -> None:
+        self.missing = missing
+        super().__init__("Missing required provisions: " + "; ".join(r.item.text for r in missing))
+
+
+@dataclass
+class TermsProblem(Exception):
+    errors: list[tuple[str, str]]
+
+
+def checklist_rows(contract: Contract) -> list[checklist.Row]:
+    items = checklist.items_from_models(ChecklistItem.objects.all())
+    return checklist.compute(items, checklist.snapshot_of(contract))
+
+
+@transaction.atomic
+def create_contract(request: HttpRequest | None, user: Any, contract: Contract,
+                    delivering: Any = ()) -> Contract:
+    with as_owner():
+        contract.save()
+        contract.delivering_cbos.set(delivering)
+        ensure_prelaunch_tasks(contract)
+    audit.record("create", request=request, actor=user, object_type="contract",
+                 object_id=contract.code)
+    return contract
+
+
+def ensure_prelaunch_tasks(contract: Contract) -> None:
+    existing = set(contract.tasks.filter(stage=Stage.PRE_LAUNCH).values_list("kind", flat=True))
+    for kind, title, owner in DEFAULT_PRELAUNCH_TASKS:
+        if kind not in existing:
+            LifecycleTask.objects.create(contract=contract, stage=Stage.PRE_LAUNCH, kind=kind,
+                                         title=title, owner_role=owner)
+
+
+@transaction.atomic
+def save_contract(request: HttpRequest | None, user: Any, contract: Contract,
+                  what: str = "scope of work") -> Contract:
+    contract.save()
+    audit.record("update", request=request, actor=user, object_type="contract",
+                 object_id=contract.code, detail={"changed": what})
+    return contract
+
+
+@transaction.atomic
+def move_stage(request: HttpRequest | None, user: Any, contract: Contract, stage: str) -> Contract:
+    """Move to `stage`; implementation and later need every required provision present."""
+    if stage not in STAGE_ORDER:
+        raise ValueError(f"unknown stage {stage!r}")
+    if STAGE_ORDER.index(stage) >= IMPLEMENTATION_ON:
+        missing = checklist.missing_required(checklist_rows(contract))
+        if missing:
+            raise StageBlocked(missing)
+    before = contract.stage
+    contract.stage = stage
+    contract.save(update_fields=["stage", "updated_at"])
+    if stage == Stage.PRE_LAUNCH:
+        ensure_prelaunch_tasks(contract)
+    audit.record("update", request=request, actor=user, object_type="contract",
+                 object_id=contract.code, detail={"stage": [before, stage]})
+    return contract
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def renewal_prompt_date(contract: Contract) -> date | None:
+    if contract.ends is None:
+        return None
+    return add_months(contract.ends, -int(contract.renewal_notice_months))
+
+
+def renewal_due(contract: Contract, today: date) -> bool:
+    """Renewal discussions should be under way: within the notice window, not yet ended."""
+    prompt = renewal_prompt_date(contract)
+    return (prompt is not None and contract.ends is not None and prompt <= today <= contract.ends
+            and contract.stage in (Stage.IMPLEMENTATION, Stage.PRE_LAUNCH))
+
+
+def ensure_renewal_task(contract: Contract, today: date) -> LifecycleTask | None:
+    if not renewal_due(contract, today):
+        return None
+    task, _ = LifecycleTask.objects.get_or_create(
+        contract=contract, kind=TaskKind.RENEWAL,
+        defaults={"stage": Stage.RENEWAL, "title": "Begin renewal discussions",
+                  "owner_role": Role.HUB_ADMIN, "due": renewal_prompt_date(contract)},
+    )
+    return task
+
+
+def set_task_done(request: HttpRequest | None, user: Any, task: LifecycleTask, done: bool) -> None:
+    task.done_at = timezone.now() if done else None
+    task.done_by = user if done else None
+    task.save(update_fields=["done_at", "done_by"])
+    audit.record("update", request=request, actor=user, object_type="contract_task",
+                 object_id=str(task.pk), detail={"done": done, "contract": task.contract.code})
+
+
+# -- terms ----------------------------------------------------------------------------
+def validate_terms_text(text: str, filename: str) -> dict[str, Any]:
+    """The terms as plain data, or TermsProblem with every error and its path."""
+    try:
+        parse_terms_text(text, filename)
+    except TermsError as exc:
+        raise TermsProblem(list(exc.errors)) from None
+    data = json.loads(text) if filename.endswith(".json") else yaml.safe_load(text)
+    load_terms(data)
+    return json.loads(json.dumps(data, default=str))
+
+
+@transaction.atomic
+def add_terms_version(request: HttpRequest | None, user: Any, contract: Contract, text: str,
+                      filename: str = "terms.yaml", effective: date | None = None,
+                      note: str = "") -> TermsVersion:
+    document = validate_terms_text(text, filename)
+    if document.get("contract") != contract.code:
+        raise TermsProblem([("contract", f"must be {contract.code}, this contract's id, "
+                                         f"got {document.get('contract')!r}")])
+    when = effective or date.fromisoformat(str(document["effective"]))
+    number = (contract.terms_versions.aggregate(n=Max("version"))["n"] or 0) + 1
+    version = TermsVersion.objects.create(
+        contract=contract, version=number, effective=when, document=document,
+        source_text=text, source_filename=filename, note=note, created_by=user,
+    )
+    audit.record("create", request=request, actor=user, object_type="contract_terms",
+                 object_id=f"{contract.code} v{number}", detail={"effective": when.isoformat()})
+    return version
+
+
+def canonical_terms(document: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, sort_keys=True, allow_unicode=True, default_flow_style=False)
+
+
+def terms_diff(older: TermsVersion, newer: TermsVersion) -> list[str]:
+    """A unified diff of two versions' terms, keys sorted so only real changes show."""
+    return list(difflib.unified_diff(
+        canonical_terms(older.document).splitlines(), canonical_terms(newer.document).splitlines(),
+        fromfile=f"v{older.version} (from {older.effective})",
+        tofile=f"v{newer.version} (from {newer.effective})", lineterm="",
+    ))
+
+
+def save_credential(request: HttpRequest | None, user: Any, credential: Any) -> Any:
+    credential.save()
+    audit.record("create", request=request, actor=user, object_type="staff_credential",
+                 object_id=str(credential.pk), detail={"staff": credential.staff_id,
+                                                       "expires": str(credential.expires)})
+    return credential
+
+
+def expiring_credentials(queryset: Any, today: date, days: int = 30) -> list[Any]:
+    """Credentials that expire within `days` (or have expired): flagged to the supervisor."""
+    from datetime import timedelta
+
+    return [c for c in queryset if c.expires is not None and c.expires <= today + timedelta(days=days)]

@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from carehub.contracts import forms as cforms
+from carehub.contracts import selectors, services
+from carehub.contracts.models import STAGE_ORDER, Contract, Stage
+from carehub.tenancy.access import Acting, network_cbos, require_acting
+from carehub.tenancy.models import Membership, Organisation, OrganisationKind, Role
+
+READ_ROLES = tuple(Role.values)
+EDIT_ROLES = (Role.HUB_ADMIN, Role.PAYER_MANAGER)
+CREDENTIAL_ROLES = (Role.HUB_ADMIN, Role.CBO_SUPERVISOR)
+EXPIRY_WARNING_DAYS = 30
+
+
+def _contract(acting: Acting, code: str, *, edit: bool = False) -> tuple[Contract, bool]:
+    contract = selectors.get_contract(acting.organisation, code)
+    can_edit = selectors.may_edit(contract, acting.organisation, acting.role)
+    if edit and not can_edit:
+        raise Http404("Not found")
+    return contract, can_edit
+
+
+@require_acting(*READ_ROLES)
+def contract_list(request: HttpRequest, acting: Acting) -> HttpResponse:
+    contracts = selectors.contracts_visible_to(acting.organisation).select_related("payer", "provider")
+    return render(request, "contracts/list.html", {
+        "contracts": contracts, "can_create": acting.has_role(*EDIT_ROLES)
+        and acting.organisation.kind in (OrganisationKind.HUB, OrganisationKind.PAYER),
+    })
+
+
+@require_acting(*EDIT_ROLES)
+def contract_new(request: HttpRequest, acting: Acting) -> HttpResponse:
+    org = acting.organisation
+    if org.kind == OrganisationKind.HUB:
+        payers = Organisation.objects.filter(kind=OrganisationKind.PAYER, is_active=True)
+        providers = Organisation.objects.filter(pk=org.pk)
+        cbos = network_cbos(org)
+    elif org.kind == OrganisationKind.PAYER:
+        payers = Organisation.objects.filter(pk=org.pk)
+        providers = Organisation.objects.filter(
+            kind__in=[OrganisationKind.HUB, OrganisationKind.CBO], is_active=True)
+        cbos = Organisation.objects.filter(kind=OrganisationKind.CBO, is_active=True)
+    else:
+        raise Http404("Not found")
+    form = cforms.ContractForm(request.POST or None, payers=payers, providers=providers, cbos=cbos)
+    if request.method == "POST" and form.is_valid():
+        provider = form.cleaned_data["provider"]
+        delivering = list(form.cleaned_data.get("delivering_cbos") or [])
+        allowed = set(network_cbos(provider).values_list("pk", flat=True)) \
+            if provider.kind == OrganisationKind.HUB else set()
+        outside = [c.name for c in delivering if c.pk not in allowed]
+        if outside:
+            form.add_error("delivering_cbos",
+                           f"Not in {provider.name}'s network: {', '.join(outside)}")
+        else:
+            contract = form.save(commit=False)
+            contract.stage = Stage.SHARED_VISION
+            services.create_contract(request, acting.user, contract, delivering)
+            messages.success(request, f"Contract {contract.code} created.")
+            return redirect("contracts:detail", code=contract.code)
+    return render(request, "contracts/new.html", {"form": form})
+
+
+@require_acting(*READ_ROLES)
+def contract_detail(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
+    contract, can_edit = _contract(acting, code)
+    rows = services.checklist_rows(contract)
+    today = timezone.localdate()
+    return render(request, "contracts/detail.html", {
+        "contract": contract, "can_edit": can_edit, "rows": rows,
+        "missing": [r for r in rows if r.missing_required],
+        "present": sum(1 for r in rows if r.present),
+        "stages": [(s, Stage(s).label) for s in STAGE_ORDER],
+        "tasks": contract.tasks.all(), "task_form": cforms.TaskForm(),
+        "renewal_due": services.renewal_due(contract, today),
+        "renewal_prompt": services.renewal_prompt_date(contract),
+        "terms": contract.terms_versions.order_by("-version"),
+        "in_force": selectors.terms_version_in_force(contract, today),
+        "services": contract.service_definitions.select_related("service_type"),
+        "escalation": contract.escalation_levels.select_related("organisation"),
+        "contacts": contract.contacts.select_related("organisation"),
+        "data_sharing": contract.data_sharing.all(),
+        "delivering": contract.delivering_cbos.all(),
+    })
+
+
+@require_acting(*EDIT_ROLES)
+def scope_edit(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
+    contract, _ = _contract(acting, code, edit=True)
+    data = request.POST if request.method == "POST" else None
+    form = cforms.ScopeForm(data, instance=contract)
+    formsets = {
+        "services": cforms.ServiceDefinitionFormSet(data, instance=contract, prefix="services"),
+        "escalation": cforms.EscalationFormSet(data, instance=contract, prefix="escalation"),
+        "contacts": cforms.ContactFormSet(data, instance=contract, prefix="contacts"),
+        "data": cforms.DataSharingFormSet(data, instance=contract, prefix="data"),
+    }
+    cforms.limit_party_choices(list(formsets.values()), cforms.party_organisations(contract))
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets.values()):
+        with transaction.atomic():
+            services.save_contract(request, acting.user, form.save(commit=False))
+            for formset in formsets.values():
+                formset.save()
+        messages.success(request, "Scope of work saved.")
+        return redirect("contracts:checklist", code=contract.code)
+    return render(request, "contracts/scope_form.html",
+                  {"contract": contract, "form": form, "formsets": formsets})
+
+
+@require_acting(*READ_ROLES)
+def checklist_page(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
+    contract, can_edit = _contract(acting, code)
+    rows = services.checklist_rows(contract)
+    groups: list[tuple[str, str, list[Any]]] = []
+    for row in rows:
+        key = (row.item.section, row.item.group)
+        if not groups or (groups[-1][0], groups[-1][1]) != key:
+            groups.append((row.item.section, row.item.group, []))
+        groups[-1][2].append(row)
+    missing = [r for r in rows if r.missing_required]
+    return render(request, "contracts/checklist.html", {
+        "contract": contract, "groups": groups, "missing": missing, "can_edit": can_edit,
+        "complete": not missing, "present": sum(1 for r in rows if r.present), "total": len(rows),
+        "printable": request.GET.get("print") == "1",
+    })
+
+
+@require_acting(*EDIT_ROLES)
+def stage_move(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
+    contract, _ = _contract(acting, code, edit=True)
+    if request.method != "POST":
+        raise Http404("Not found")
+    stage = request.POST.get("stage", "")
+    if stage not in STAGE_ORDER:
+        messages.error(request, f"Unknown stage {stage!r}.")
+        return redirect("contracts:detail", code=code)
+    try:
+        services.move_stage(request, acting.user, contract, stage)
+    except services.StageBlocked as exc:
+        messages.error(request, "Cannot move to implementation: required provisions missing: "
+                       + "; ".join(r.item.text for r in exc.missing) + ".")
+    else:
+        messages.success(request, f"Stage is now {Stage(stage).label}.")
+    return redirect("contracts:detail", code=code)
+
+
+@require_acting(*EDIT_ROLES)
+def task_add(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
+    contract, _ = _contract(acting, code, edit=True)
+    form = cforms.TaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        task = form.save(commit=False)
+        task.contract = contract
+        task.save()
+        messages.success(request, f"Task added: {task.title}.")
+    elif request.method == "POST":
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return redirect("contracts:detail", code=code)
+
+
+@require_acting(*EDIT_ROLES)
+def task_done(request: HttpRequest, acting: Acting, code: str, pk: int) -> HttpResponse:
+    contract, _ = _contract(acting, code, edit=True)
+    task = contract.tasks.filter(pk=pk).first()
+    if task is None or request.method != "POST":
+        raise Http404("Not found")
+    services.set_task_done(request, acting.user, task, request.POST.get("done") == "1")
+    return redirect("contracts:detail", code=code)
+
+
+@require_acting(*READ_ROLES)
+def terms_page(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
+    contract, can_edit = _contract(acting, code)
+    versions = list(contract.terms_versions.order_by("version"))
+    form = cforms.TermsForm()
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404("Not found")
+        form = cforms.TermsForm(request.POST, request.FILES)
+        if form.is_valid():
+            text, name = form.text_and_name()
+            try:
+                version = services.add_terms_version(
+                    request, acting.user, contract, text, name,
+                    effective=form.cleaned_data.get("effective"), note=form.cleaned_data["note"])
+            except services.TermsProblem as problem:
+                errors = problem.errors
+            else:
+                messages.success(request, f"Terms version {version.version} saved.")
+                return redirect("contracts:terms", code=code)
+    elif versions:
+        form = cforms.TermsForm(initial={"document": versions[-1].source_text})
+    diff: list[str] = []
+    a, b = request.GET.get("a"), request.GET.get("b")
+    by_number = {str(v.version): v for v in versions}
+    if a in by_number and b in by_number:
+        diff = services.terms_diff(by_number[a], by_number[b])
+    return render(request, "contracts/terms.html", {
+        "contract": contract, "versions": versions, "form": form, "errors": errors,
+        "can_edit": can_edit, "diff": diff, "a": a, "b": b,
+        "in_force": selectors.terms_version_in_force(contract, timezone.localdate()),
+    })
+
+
+@require_acting(*CREDENTIAL_ROLES)
+def credentials(request: HttpRequest, acting: Acting) -> HttpResponse:
+    from carehub.network.selectors import editable_organisations
+
+    orgs = editable_organisations(acting.organisation)
+    staff = Membership.objects.filter(organisation__in=orgs, is_active=True).values("user")
+    from carehub.accounts.models import User
+
+    form = cforms.CredentialForm(request.POST or None,
+                                 staff=User.objects.filter(pk__in=staff).order_by("last_name"))
+    if request.method == "POST" and form.is_valid():
+        credential = form.save(commit=False)
+        membership = Membership.objects.filter(user=credential.staff, organisation__in=orgs).first()
+        assert membership is not None  # the form only offers these organisations' staff
+        credential.organisation = membership.organisation
+        services.save_credential(request, acting.user, credential)
+        messages.success(request, f"Recorded {credential.name} for {credential.staff}.")
+        return redirect("contracts:credentials")
+    today = timezone.localdate()
+    soon = today + timedelta(days=EXPIRY_WARNING_DAYS)
+    rows = list(selectors.credentials_visible_to(acting.organisation))
+    return render(request, "contracts/credentials.html", {
+        "rows": rows, "form": form, "today": today,
+        "expiring": [c for c in rows if c.expires and c.expires <= soon],
+        "soon": soon,
+    })

@@ -1,0 +1,3 @@
+from carehub.tenancy.models import Role
+
+NAV = [("Directory", "network:directory", tuple(Role.values))]

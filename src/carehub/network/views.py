@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from carehub.network import selectors, services
+from carehub.network.forms import CapacityForm, ServiceForm
+from carehub.network.models import CapacityStatus, Service
+from carehub.tenancy.access import Acting, require_acting
+from carehub.tenancy.models import Role
+
+ALL_ROLES = tuple(Role.values)
+EDIT_ROLES = (Role.HUB_ADMIN, Role.HUB_COORDINATOR, Role.CBO_SUPERVISOR)
+
+
+def _editable(acting: Acting, service: Service) -> bool:
+    return acting.has_role(*EDIT_ROLES) and selectors.editable_organisations(
+        acting.organisation).filter(pk=service.organisation_id).exists()
+
+
+@require_acting(*ALL_ROLES)
+def directory(request: HttpRequest, acting: Acting) -> HttpResponse:
+    filters = {key: request.GET.get(key, "").strip()[:80]
+               for key in ("service_type", "county", "language", "q")}
+    entries = selectors.directory(
+        acting.organisation, service_type=filters["service_type"], county=filters["county"],
+        language=filters["language"], query=filters["q"],
+    )
+    return render(request, "network/directory.html", {
+        "services": entries, "filters": filters, "service_types": selectors.service_types(),
+        "stale_count": sum(1 for s in entries if s.is_stale),
+        "can_add": acting.has_role(*EDIT_ROLES),
+    })
+
+
+@require_acting(*ALL_ROLES)
+def service_detail(request: HttpRequest, acting: Acting, pk: str) -> HttpResponse:
+    service = selectors.get_service(acting.organisation, pk)
+    return render(request, "network/service_detail.html", {
+        "service": service, "can_edit": _editable(acting, service),
+        "sites": service.at_locations.select_related("location"),
+        "capacity_form": CapacityForm(instance=service),
+    })
+
+
+@require_acting(*EDIT_ROLES)
+def service_edit(request: HttpRequest, acting: Acting, pk: str | None = None) -> HttpResponse:
+    organisations = selectors.editable_organisations(acting.organisation)
+    if pk is None:
+        service = Service(organisation=acting.organisation)
+    else:
+        service = selectors.get_service(acting.organisation, pk)
+        if not _editable(acting, service):
+            raise Http404("Not found")
+    form = ServiceForm(request.POST or None, instance=service, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        saved = services.save_service(request, acting.user, form.save(commit=False),
+                                      form.cleaned_data)
+        messages.success(request, f"Saved and verified {saved.name}.")
+        return redirect("network:service", pk=saved.pk)
+    return render(request, "network/service_form.html", {"form": form, "service": service})
+
+
+@require_acting(*EDIT_ROLES)
+def capacity(request: HttpRequest, acting: Acting, pk: str) -> HttpResponse:
+    """Update capacity (and so confirm the entry is current)."""
+    service = selectors.get_service(acting.organisation, pk)
+    if not _editable(acting, service) or request.method != "POST":
+        raise Http404("Not found")
+    form = CapacityForm(request.POST, instance=service)
+    if form.is_valid():
+        services.save_service(request, acting.user, form.save(commit=False), {})
+        messages.success(request, f"Capacity of {service.name} is now "
+                                  f"{CapacityStatus(service.capacity_status).label.lower()}.")
+    else:
+        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("network:service", pk=service.pk)
