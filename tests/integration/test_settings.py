@@ -5,8 +5,13 @@ import subprocess
 import sys
 
 
+def clean_environ() -> dict[str, str]:
+    # Browser tests relax Django's async guard in this process; a deployment never would.
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def run_carehub(*args: str, **env: str) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **env}
+    full_env = {**clean_environ(), **env}
     return subprocess.run([sys.executable, "-m", "carehub.cli", *args], capture_output=True, text=True, env=full_env, timeout=120)
 
 
@@ -22,7 +27,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 
 
 def test_production_refuses_the_development_key(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "CAREHUB_SECRET_KEY"}
+    env = {k: v for k, v in clean_environ().items() if k != "CAREHUB_SECRET_KEY"}
     result = subprocess.run([sys.executable, "-m", "carehub.cli", "check"], capture_output=True, text=True,
                             env={**env, "DJANGO_SETTINGS_MODULE": "carehub.settings_production", "CAREHUB_VAR": str(tmp_path)})
     assert result.returncode != 0
