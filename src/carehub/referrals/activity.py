@@ -1,0 +1,95 @@
+"""Build one period's activity (docs contract-terms.md, "Activity") from the database,
+so `carehub settle` pays for real work. Pure reads; the caller writes the file.
+
+What goes in: attribution = members enrolled under the contract (enrolment to completion
+or closing); services = units logged in the period; events = enrolments, engagement
+visits and completed pathways up to the period's end (earlier ones are needed for open
+episodes); spending = flexible-fund spending up to the period's end (for balances).
+Member ids are the plan's member ids.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+from django_scopes import scopes_disabled
+
+from carehub.referrals.models import (
+    EngagementVisit,
+    FundSpend,
+    Pathway,
+    Referral,
+    ReferralEvent,
+    ServiceDelivery,
+)
+
+
+class PeriodError(ValueError):
+    pass
+
+
+def month_span(period: str) -> tuple[date, date]:
+    try:
+        year, month = (int(p) for p in period.split("-"))
+        start = date(year, month, 1)
+    except ValueError:
+        raise PeriodError(f"period {period!r} is not a month written YYYY-MM") from None
+    return start, date(year, month, calendar.monthrange(year, month)[1])
+
+
+def build_activity(contract_code: str, period: str) -> dict[str, Any]:
+    start, end = month_span(period)
+    with scopes_disabled():
+        referrals = Referral.objects.filter(contract_code=contract_code)
+        ids = {r.pk: r for r in referrals.select_related("member")
+               .only("pk", "service_code", "state", "enrolled_on", "completed_on", "updated_at",
+                     "member__member_id")}
+        closed_on = dict(ReferralEvent.objects.filter(
+            referral__contract_code=contract_code, to_state="closed")
+            .values_list("referral_id", "at"))
+        attribution = []
+        for r in sorted(ids.values(), key=lambda x: (x.member.member_id, x.pk)):
+            if r.enrolled_on is None or r.enrolled_on > end:
+                continue
+            stop = r.completed_on or (closed_on[r.pk].date() if r.pk in closed_on else None)
+            if stop is not None and stop < start:
+                continue
+            attribution.append({"member": r.member.member_id, "start": r.enrolled_on.isoformat(),
+                                "end": stop.isoformat() if stop else None})
+        services = [
+            {"member": m, "service": s, "date": d.isoformat(), "units": u}
+            for m, s, d, u in ServiceDelivery.objects.filter(
+                contract_code=contract_code, date__gte=start, date__lte=end)
+            .order_by("date", "member__member_id", "pk")
+            .values_list("member__member_id", "service_code", "date", "units")
+        ]
+        events: list[dict[str, Any]] = []
+        for e in (ReferralEvent.objects.filter(referral__contract_code=contract_code,
+                                               to_state="enrolled")
+                  .select_related("referral__member").order_by("at", "pk")):
+            enrolled: date = e.referral.enrolled_on or e.at.date()
+            if enrolled <= end:
+                events.append({"member": e.referral.member.member_id, "type": "enrolled",
+                               "service": e.referral.service_code,
+                               "date": enrolled.isoformat()})
+        for member_id, day in (EngagementVisit.objects.filter(
+                referral__contract_code=contract_code, date__lte=end)
+                .order_by("date", "pk").values_list("member__member_id", "date")):
+            events.append({"member": member_id, "type": "engaged", "date": day.isoformat()})
+        for member_id, name, done in (Pathway.objects.filter(
+                referral__contract_code=contract_code, completed_on__isnull=False,
+                completed_on__lte=end).order_by("completed_on", "pk")
+                .values_list("member__member_id", "pathway", "completed_on")):
+            events.append({"member": member_id, "type": "pathway_completed", "pathway": name,
+                           "date": done.isoformat() if done else ""})
+        events.sort(key=lambda ev: ev["date"])
+        spending = [
+            {"member": m, "category": c, "amount": f"{a:.2f}", "date": d.isoformat()}
+            for m, c, a, d in FundSpend.objects.filter(contract_code=contract_code, date__lte=end)
+            .order_by("date", "pk").values_list("member__member_id", "category", "amount", "date")
+        ]
+    return {"period": {"start": start.isoformat(), "end": end.isoformat()},
+            "attribution": attribution, "services": services, "events": events,
+            "spending": spending}

@@ -1,0 +1,53 @@
+"""JSON API for referrals: list, detail with the member's timeline (consent-gated), FHIR
+Task status of each referral."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Router
+
+from carehub.core.referral_states import FHIR_TASK, State
+from carehub.referrals import selectors
+
+router = Router(tags=["referrals"])
+READ_ROLES = ("hub_admin", "hub_coordinator", "cbo_supervisor", "cbo_worker", "payer_manager",
+              "payer_analyst")
+
+
+def _acting(request: HttpRequest) -> Any:
+    acting = request.auth  # type: ignore[attr-defined]
+    if acting is None or not acting.has_role(*READ_ROLES):
+        raise Http404("Not found")
+    return acting
+
+
+def _summary(r: Any) -> dict[str, Any]:
+    task = FHIR_TASK[State(r.state)]
+    return {"id": r.pk, "member": r.member.member_id, "organisation": r.organisation.name,
+            "service": r.service_code, "contract": r.contract_code, "state": r.state,
+            "close_reason": r.close_reason, "due_at": r.due_at, "version": r.version,
+            "fhir_task": {"status": task.status, "businessStatus": task.business_status}}
+
+
+@router.get("/referrals")
+def list_referrals(request: HttpRequest, limit: int = 100) -> list[dict[str, Any]]:
+    acting = _acting(request)
+    rows = list(selectors.referrals_for(acting.organisation)
+                .select_related("member", "organisation").order_by("pk")[:min(limit, 500)])
+    from carehub.audit import services as audit
+
+    audit.record("view", request=request, object_type="referral_list", object_id="api",
+                 detail={"member_ids": [r.member_id for r in rows]})
+    return [_summary(r) for r in rows]
+
+
+@router.get("/referrals/{pk}")
+def referral_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+    acting = _acting(request)
+    referral = selectors.get_referral(request, acting, pk)
+    timeline, shared = selectors.member_timeline(request, acting, referral.member)
+    return {**_summary(referral), "shared": shared,
+            "timeline": [{"at": i.at, "kind": i.kind, "title": i.title, "body": i.body,
+                          "organisation": i.organisation} for i in timeline]}

@@ -1,0 +1,122 @@
+"""Ranked lists: store a plan's ranked eligible list, then turn its selected rows into
+referrals in bulk (one transaction, a few statements per thousand members), routed to
+the hub's network CBOs by load unless a CBO is named."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from carehub.audit import services as audit
+from carehub.core.referral_states import State
+from carehub.members.imports import ImportProblem, RankedRow
+from carehub.members.models import Member, MemberAccess
+from carehub.referrals.models import (
+    OPEN_STATES,
+    ContactPreference,
+    RankedList,
+    RankedListEntry,
+    Referral,
+    ReferralEvent,
+)
+from carehub.referrals.services import due_at_for
+from carehub.tenancy.models import Organisation
+from carehub.tenancy.rls import as_owner
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class AssignResult:
+    created: int
+    already_owned: int
+    not_selected: int
+    do_not_contact: int
+
+
+def save_ranked_list(plan: Organisation, rows: list[RankedRow], *, name: str, contract_code: str,
+                     service_code: str, service_type: str = "", hub: Organisation | None = None,
+                     source_bytes: bytes = b"", actor: Any = None) -> tuple[RankedList, bool]:
+    """Store the list; the same file for the same plan and contract is stored once."""
+    digest = hashlib.sha256(source_bytes or repr(rows).encode()).hexdigest()
+    with transaction.atomic(), scopes_disabled():
+        existing = RankedList.objects.filter(plan=plan, contract_code=contract_code,
+                                             source_sha256=digest).first()
+        if existing is not None:
+            return existing, False
+        members = dict(Member.objects.filter(plan=plan, member_id__in=[r.member_id for r in rows])
+                       .values_list("member_id", "pk"))
+        missing = [(r.row, "member_id", f"{r.member_id} is not on {plan.name}'s roster")
+                   for r in rows if r.member_id not in members]
+        if missing:
+            raise ImportProblem(name, missing[:200])
+        ranked = RankedList.objects.create(plan=plan, hub=hub, name=name,
+                                           contract_code=contract_code, service_code=service_code,
+                                           service_type=service_type, source_sha256=digest)
+        RankedListEntry.objects.bulk_create(
+            [RankedListEntry(ranked_list=ranked, member_id=members[r.member_id], rank=r.rank,
+                             selected=r.selected, reasons=r.reasons, measures=r.measures)
+             for r in rows], batch_size=BATCH)
+        audit.record("create", object_type="ranked_list", object_id=str(ranked.pk), actor=actor,
+                     organisation=plan, detail={"rows": len(rows), "name": name})
+    return ranked, True
+
+
+def assign_ranked_list(ranked: RankedList, cbos: list[Organisation], *, actor: Any = None,
+                       acting_org: Organisation | None = None) -> AssignResult:
+    """Create referrals for the selected rows (rank order), skipping members someone
+    already works with for this service and members who asked not to be contacted."""
+    if not cbos:
+        raise ValueError("no CBO to assign to: the hub's network is empty")
+    now = timezone.now()
+    due = due_at_for(ranked.contract_code, ranked.service_code, created=now, anchor_date=None)
+    with transaction.atomic(), scopes_disabled(), as_owner():
+        entries = list(RankedListEntry.objects.filter(ranked_list=ranked).order_by("rank")
+                       .values_list("pk", "member_id", "selected"))
+        selected = [(pk, m) for pk, m, sel in entries if sel]
+        member_ids = [m for _, m in selected]
+        owned = set(Referral.objects.filter(member_id__in=member_ids,
+                                            service_code=ranked.service_code,
+                                            state__in=OPEN_STATES).values_list("member_id", flat=True))
+        blocked = set(ContactPreference.objects.filter(member_id__in=member_ids,
+                                                       do_not_contact=True)
+                      .values_list("member_id", flat=True))
+        todo = [(pk, m) for pk, m in selected if m not in owned and m not in blocked]
+        # Round-robin in rank order spreads the list evenly over the network.
+        plan_id = ranked.plan_id
+        new = [Referral(member_id=m, plan_id=plan_id, hub=ranked.hub,
+                        organisation=cbos[i % len(cbos)], contract_code=ranked.contract_code,
+                        service_code=ranked.service_code, service_type=ranked.service_type,
+                        source="ranked_list", ranked_entry_id=pk, due_at=due, created_by=actor,
+                        updated_by=actor)
+               for i, (pk, m) in enumerate(todo)]
+        Referral.objects.bulk_create(new, batch_size=BATCH)
+        created = list(Referral.objects.filter(ranked_entry__ranked_list=ranked,
+                                               source="ranked_list")
+                       .values_list("pk", "member_id", "organisation_id"))
+        fresh = {m for _, m in todo}
+        rows = [(pk, m, org) for pk, m, org in created if m in fresh]
+        ReferralEvent.objects.bulk_create(
+            [ReferralEvent(referral_id=pk, member_id=m, organisation_id=org, kind="assigned",
+                           to_state=State.ASSIGNED.value, note=f"ranked list {ranked.name}",
+                           actor=actor, at=now) for pk, m, org in rows], batch_size=BATCH)
+        have = set(MemberAccess.objects.filter(member_id__in=fresh)
+                   .values_list("member_id", "organisation_id"))
+        grants = {(m, org) for _, m, org in rows} | (
+            {(m, ranked.hub_id) for _, m, _ in rows} if ranked.hub_id else set())
+        MemberAccess.objects.bulk_create(
+            [MemberAccess(member_id=m, organisation_id=o, reason="referral")
+             for m, o in sorted(grants - have)], batch_size=BATCH)
+        ranked.assigned_at = now
+        ranked.save(update_fields=["assigned_at"])
+        audit.record("create", object_type="ranked_list_assignment", object_id=str(ranked.pk),
+                     actor=actor, organisation=acting_org,
+                     detail={"referrals": len(rows), "already_owned": len(owned),
+                             "do_not_contact": len(blocked)})
+    return AssignResult(created=len(rows), already_owned=len(owned),
+                        not_selected=len(entries) - len(selected), do_not_contact=len(blocked))

@@ -1,0 +1,116 @@
+"""What a referral needs to know about its contract: outreach attempts allowed, timing
+expectations, the escalation pathway and the flexible-funds allocation.
+
+The contracts app owns contracts; this module reads them through its documented names
+(`Contract`, `ServiceDefinition`, `EscalationLevel`, `selectors.terms_in_force`) and
+falls back to the defaults below when the app or the contract is absent, so referral
+work never stops for want of a contract row. The fallbacks are stated here, once.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+DEFAULT_MAX_ATTEMPTS = 3
+# Used when a contract defines no escalation pathway: supervisor, hub, then the plan.
+DEFAULT_ESCALATION: tuple[tuple[int, str, int], ...] = (
+    (1, "cbo_supervisor", 24),
+    (2, "hub_coordinator", 48),
+    (3, "payer_manager", 72),
+)
+
+
+@dataclass(frozen=True)
+class Timing:
+    hours: int
+    anchor: str  # referral | discharge | enrolment
+
+
+@dataclass(frozen=True)
+class FundsRule:
+    per_member: Decimal
+    per: str  # year | term
+    categories: tuple[str, ...]
+
+
+def _contracts() -> Any | None:
+    try:
+        return importlib.import_module("carehub.contracts.models")
+    except (ModuleNotFoundError, ImportError):
+        return None
+
+
+def contract(code: str) -> Any | None:
+    models = _contracts()
+    if models is None or not code:
+        return None
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        return models.Contract.objects.filter(code=code).first()
+
+
+def max_outreach_attempts(code: str) -> int:
+    found = contract(code)
+    value = getattr(found, "max_outreach_attempts", None)
+    return int(value) if value else DEFAULT_MAX_ATTEMPTS
+
+
+def timing(code: str, service_code: str) -> Timing | None:
+    found = contract(code)
+    models = _contracts()
+    if found is None or models is None:
+        return None
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        definition = models.ServiceDefinition.objects.filter(
+            contract=found, code=service_code).first()
+    if definition is None or definition.timing_hours is None:
+        return None
+    return Timing(int(definition.timing_hours), str(definition.timing_anchor or "referral"))
+
+
+def escalation_levels(code: str) -> tuple[tuple[int, str, int], ...]:
+    """(level, role, response hours) in level order."""
+    found = contract(code)
+    models = _contracts()
+    if found is not None and models is not None:
+        from django_scopes import scopes_disabled
+
+        with scopes_disabled():
+            rows = list(models.EscalationLevel.objects.filter(contract=found).order_by("level"))
+        if rows:
+            return tuple((r.level, str(r.role), int(r.response_hours)) for r in rows)
+    return DEFAULT_ESCALATION
+
+
+def terms(code: str, as_of: date) -> dict[str, Any] | None:
+    found = contract(code)
+    if found is None:
+        return None
+    try:
+        selectors = importlib.import_module("carehub.contracts.selectors")
+    except (ModuleNotFoundError, ImportError):
+        return None
+    result = selectors.terms_in_force(found, as_of)
+    return dict(result) if result else None
+
+
+def funds_rule(code: str, as_of: date) -> FundsRule | None:
+    """The contract's flexible-funds component, or None when it has none."""
+    document = terms(code, as_of)
+    if not document:
+        return None
+    for component in document.get("components", []):
+        if component.get("type") == "flexible_funds":
+            return FundsRule(
+                per_member=Decimal(str(component["per_member"])),
+                per=str(component.get("per", "term")),
+                categories=tuple(str(c) for c in component.get("categories", [])),
+            )
+    return None

@@ -1,0 +1,144 @@
+"""Forms for the referral pages. Each action form carries the referral's `version` so a
+stale submission is caught as a conflict instead of overwriting someone else's work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from carehub.core.referral_states import STATE_LABELS, CloseReason, State
+from carehub.core.screening import AHC_HRSN
+from carehub.referrals.models import (
+    AttemptOutcome,
+    Barrier,
+    Channel,
+    ConsentKind,
+    Setting,
+)
+
+SPANISH_FILE = Path(__file__).parent / "data" / "ahc_hrsn_es.json"
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class TransitionForm(VersionedForm):
+    target = forms.ChoiceField(label="Move to", choices=[
+        (s.value, STATE_LABELS[s]) for s in State if s is not State.ASSIGNED])
+    close_reason = forms.ChoiceField(label="Close reason", required=False, choices=[
+        ("", "—"), *[(r.value, r.value.capitalize()) for r in CloseReason]])
+    decline_reason = forms.CharField(label="Decline reason", required=False, max_length=200)
+    note = forms.CharField(required=False, max_length=200)
+
+
+class AttemptForm(VersionedForm):
+    channel = forms.ChoiceField(choices=Channel.choices)
+    outcome = forms.ChoiceField(choices=AttemptOutcome.choices)
+    note = forms.CharField(required=False, max_length=300)
+
+
+class ServiceForm(forms.Form):
+    service_code = forms.CharField(label="Service code", max_length=32)
+    date = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    units = forms.IntegerField(min_value=1, max_value=1000, initial=1)
+    setting = forms.ChoiceField(choices=Setting.choices)
+    note = forms.CharField(required=False, max_length=300)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Case note", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EscalationForm(forms.Form):
+    barrier = forms.ChoiceField(choices=Barrier.choices)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FundsForm(forms.Form):
+    category = forms.CharField(max_length=40)
+    amount = forms.CharField(max_length=12, help_text="dollars and cents, e.g. 25.00")
+    date = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    receipt = forms.CharField(max_length=120, help_text="receipt number or reference")
+
+
+class PathwayForm(forms.Form):
+    pathway = forms.CharField(max_length=40, help_text="e.g. housing, food, medical_home")
+    steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="one step per line")
+
+
+class VisitForm(forms.Form):
+    date = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(choices=Channel.choices, initial=Channel.HOME_VISIT)
+    note = forms.CharField(required=False, max_length=300)
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(choices=ConsentKind.choices)
+    scope = forms.CharField(max_length=300, help_text="what may be shared, with whom")
+    given_on = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ContactForm(forms.Form):
+    do_not_contact = forms.BooleanField(required=False, label="Do not contact")
+    preferred_channel = forms.ChoiceField(required=False, choices=[("", "—"), *Channel.choices])
+    phone = forms.CharField(required=False, max_length=20)
+    best_time = forms.CharField(required=False, max_length=60)
+    languages = forms.CharField(required=False, max_length=120, help_text="comma-separated")
+
+
+class ReferralCreateForm(forms.Form):
+    member_id = forms.CharField(label="Plan member id", max_length=64)
+    contract_code = forms.CharField(max_length=64, required=False)
+    service_code = forms.CharField(max_length=32)
+    service_type = forms.CharField(max_length=60, required=False,
+                                   help_text="directory service type, for routing")
+    organisation = forms.IntegerField(required=False, help_text="leave empty to route")
+    anchor_date = forms.DateField(required=False, label="Discharge date",
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def spanish_texts() -> dict[str, Any]:
+    """Spanish item and answer texts (see the file's `verified` flag and source)."""
+    with SPANISH_FILE.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = json.load(handle)
+    return data
+
+
+def screening_items(language: str) -> list[dict[str, Any]]:
+    """The AHC HRSN items in the requested language, for rendering the form."""
+    es = spanish_texts() if language == "es" else None
+    out: list[dict[str, Any]] = []
+    for item in AHC_HRSN.items:
+        text = item.text_es or (es["items"].get(item.loinc) if es else None) or item.text_en
+        options = []
+        for o in item.options:
+            label = o.text_es or (es["answers"].get(o.code) if es else None) or o.text_en
+            options.append({"code": o.code, "text": label})
+        out.append({"loinc": item.loinc, "number": item.number, "text": text,
+                    "options": options, "multiple": item.multiple, "domain": item.domain})
+    return out
+
+
+def screening_answers(data: Any) -> dict[str, Any]:
+    """Answers from a POST: item LOINC → code, or list of codes for check-all items."""
+    answers: dict[str, Any] = {}
+    for item in AHC_HRSN.items:
+        if item.multiple:
+            codes = [c for c in data.getlist(f"item-{item.loinc}") if c]
+            if codes:
+                answers[item.loinc] = codes
+        else:
+            code = data.get(f"item-{item.loinc}")
+            if code:
+                answers[item.loinc] = code
+    return answers

@@ -1,0 +1,8 @@
+from carehub.tenancy.models import Role
+
+NAV = [
+    ("Inbox", "referrals:inbox", (Role.CBO_WORKER, Role.CBO_SUPERVISOR)),
+    ("Team", "referrals:supervisor", (Role.CBO_SUPERVISOR,)),
+    ("Referrals", "referrals:coordinator", (Role.HUB_COORDINATOR, Role.HUB_ADMIN)),
+    ("Member progress", "referrals:plan", (Role.PAYER_MANAGER, Role.PAYER_ANALYST)),
+]

@@ -1,0 +1,268 @@
+"""Reading referrals, always for the acting organisation; every read of member data is
+audited.
+
+Sharing rule (consent): an organisation always sees what it recorded itself and the
+state of the referrals it is party to (owner, hub, plan). What another organisation
+recorded about a member (screenings, needs, services, pathways, visits, notes,
+escalation details, spending) is shown only while the member has an active data-sharing
+consent: given, not expired, not revoked. Pages, the API and exports all ask
+`shared_with` so a revocation takes effect on the next read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from carehub.audit import services as audit
+from carehub.core.referral_states import NEXT_ACTION, State
+from carehub.members.models import Member
+from carehub.referrals.models import (
+    OPEN_STATES,
+    CaseNote,
+    Consent,
+    ConsentKind,
+    ContactPreference,
+    EngagementVisit,
+    Escalation,
+    FundSpend,
+    Need,
+    OutreachAttempt,
+    Pathway,
+    Referral,
+    ReferralEvent,
+    Screening,
+    ServiceDelivery,
+)
+from carehub.tenancy.access import Acting
+from carehub.tenancy.models import Organisation, OrganisationKind
+
+DUE_SOON = timedelta(hours=24)
+# Due time ascending with undated referrals last, so what is overdue comes first.
+DUE_NULLS_LAST = F("due_at").asc(nulls_last=True)
+
+
+def referrals_for(organisation: Organisation) -> QuerySet[Referral]:
+    """The referrals an organisation is party to."""
+    if organisation.kind == OrganisationKind.PAYER:
+        return Referral.objects.filter(plan=organisation)
+    if organisation.kind == OrganisationKind.HUB:
+        return Referral.objects.filter(Q(hub=organisation) | Q(organisation=organisation))
+    return Referral.objects.filter(organisation=organisation)
+
+
+def active_consent(member_id: int, kind: str = ConsentKind.DATA_SHARING,
+                   on: date | None = None) -> Consent | None:
+    day = on or timezone.localdate()
+    return (Consent.objects.filter(member_id=member_id, kind=kind, revoked_at__isnull=True,
+                                   given_on__lte=day)
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=day))
+            .order_by("-given_on").first())
+
+
+def shared_with(member_id: int, viewer: Organisation, on: date | None = None) -> bool:
+    """May `viewer` see what other organisations recorded about the member?"""
+    return active_consent(member_id, on=on) is not None
+
+
+def _visible(rows: list[Any], viewer: Organisation, shared: bool) -> list[Any]:
+    return [r for r in rows if shared or r.organisation_id == viewer.pk]
+
+
+@dataclass
+class InboxRow:
+    referral: Referral
+    next_action: str
+    overdue: bool
+    due_soon: bool
+
+
+def inbox(request: HttpRequest | None, acting: Acting, *, everyone: bool = False,
+          limit: int = 100, now: datetime | None = None) -> list[InboxRow]:
+    """Open referrals of the acting organisation: the worker's own, or all for supervisors.
+
+    Ordered by due time (undated last), so what is overdue comes first.
+    """
+    moment = now or timezone.now()
+    qs = (Referral.objects.filter(organisation=acting.organisation, state__in=OPEN_STATES)
+          .select_related("member", "assignee"))
+    if not everyone:
+        qs = qs.filter(assignee=acting.user)
+    rows = list(qs.order_by(DUE_NULLS_LAST, "pk")[:limit])
+    audit.record("view", request=request, actor=acting.user, organisation=acting.organisation,
+                 object_type="referral_inbox", object_id="all" if everyone else "mine",
+                 detail={"member_ids": [r.member_id for r in rows]})
+    return [InboxRow(r, NEXT_ACTION[State(r.state)],
+                     overdue=bool(r.due_at and r.due_at < moment),
+                     due_soon=bool(r.due_at and moment <= r.due_at < moment + DUE_SOON))
+            for r in rows]
+
+
+def get_referral(request: HttpRequest | None, acting: Acting, pk: int) -> Referral:
+    referral = (referrals_for(acting.organisation).select_related(
+        "member", "organisation", "assignee", "updated_by", "hub", "plan").filter(pk=pk).first())
+    if referral is None:
+        raise Http404("Not found")
+    audit.record("view", request=request, actor=acting.user, organisation=acting.organisation,
+                 object_type="referral", object_id=str(pk), member_id=referral.member_id)
+    return referral
+
+
+def get_member(request: HttpRequest | None, acting: Acting, pk: int) -> Member:
+    """A member the acting organisation works with through a referral (or its plan)."""
+    org = acting.organisation
+    if org.kind == OrganisationKind.PAYER:
+        member = Member.objects.filter(pk=pk, plan=org).first()
+    else:
+        member = Member.objects.filter(
+            pk=pk, pk__in=referrals_for(org).values("member_id")).first()
+    if member is None:
+        raise Http404("Not found")
+    audit.record("view", request=request, actor=acting.user, organisation=org,
+                 object_type="member", object_id=str(pk), member_id=pk)
+    return member
+
+
+@dataclass
+class TimelineItem:
+    at: datetime
+    kind: str
+    title: str
+    body: str
+    organisation: str
+
+
+def _at(day: date) -> datetime:
+    return timezone.make_aware(datetime(day.year, day.month, day.day, 12, 0))
+
+
+def member_timeline(request: HttpRequest | None, acting: Acting, member: Member,
+                    *, limit: int = 200) -> tuple[list[TimelineItem], bool]:
+    """Everything about the member the acting organisation may see, newest first.
+
+    Returns the items and whether other organisations' records are shared (consent).
+    """
+    viewer = acting.organisation
+    shared = shared_with(member.pk, viewer)
+    referral_ids = list(referrals_for(viewer).filter(member=member).values_list("pk", flat=True))
+    names = dict(Organisation.objects.filter(
+        pk__in=Referral.objects.filter(pk__in=referral_ids).values("organisation_id"))
+        .values_list("pk", "name"))
+    names[viewer.pk] = viewer.name
+
+    def org(row: Any) -> str:
+        return names.get(row.organisation_id, "another organisation")
+
+    items: list[TimelineItem] = []
+    for e in (ReferralEvent.objects.filter(referral_id__in=referral_ids)
+              .select_related("actor").order_by("-at")[:limit]):
+        title = (f"{e.from_state or '—'} → {e.to_state}" if e.kind == "transition"
+                 else e.kind.capitalize())
+        items.append(TimelineItem(e.at, "event", title, e.note, org(e)))
+    for a in _visible(list(OutreachAttempt.objects.filter(referral_id__in=referral_ids)
+                           .order_by("-at")[:limit]), viewer, shared):
+        items.append(TimelineItem(a.at, "outreach",
+                                  f"Outreach by {a.get_channel_display().lower()}",
+                                  f"{a.get_outcome_display()}. {a.note}".strip(), org(a)))
+    for s in _visible(list(Screening.objects.filter(member=member).order_by("-at")[:limit]),
+                      viewer, shared):
+        positive = ", ".join(s.positive_domains) or "no positive domain"
+        items.append(TimelineItem(s.at, "screening", "AHC HRSN screening",
+                                  f"Positive: {positive}", org(s)))
+    for n in _visible(list(Need.objects.filter(member=member).order_by("-at")[:limit]),
+                      viewer, shared):
+        items.append(TimelineItem(n.at, "need", f"Need: {n.domain} ({n.icd10})",
+                                  f"{n.icd10_display}. Goal: {n.goal}", org(n)))
+    for d in _visible(list(ServiceDelivery.objects.filter(referral_id__in=referral_ids)
+                           .order_by("-date")[:limit]), viewer, shared):
+        items.append(TimelineItem(_at(d.date), "service",
+                                  f"{d.units} × {d.service_code} ({d.get_setting_display()})",
+                                  d.note, org(d)))
+    for p in _visible(list(Pathway.objects.filter(referral_id__in=referral_ids)), viewer, shared):
+        state = f"completed {p.completed_on}" if p.completed_on else "open"
+        items.append(TimelineItem(p.at, "pathway", f"Pathway: {p.pathway}", state, org(p)))
+    for v in _visible(list(EngagementVisit.objects.filter(referral_id__in=referral_ids)),
+                      viewer, shared):
+        items.append(TimelineItem(_at(v.date), "visit", f"Engagement: {v.get_kind_display()}",
+                                  v.note, org(v)))
+    notes = _visible(list(CaseNote.objects.filter(referral_id__in=referral_ids)
+                          .select_related("author").order_by("-at")[:limit]), viewer, shared)
+    for c in notes:
+        items.append(TimelineItem(c.at, "note", f"Note by {c.author}", c.text, org(c)))
+    for x in _visible(list(Escalation.objects.filter(referral_id__in=referral_ids)),
+                      viewer, shared):
+        items.append(TimelineItem(x.raised_at, "escalation",
+                                  f"Escalation ({x.get_barrier_display()}), level {x.level}",
+                                  x.description + (f" — resolved: {x.resolution}"
+                                                   if x.resolved_at else ""), org(x)))
+    for f in _visible(list(FundSpend.objects.filter(referral_id__in=referral_ids)),
+                      viewer, shared):
+        items.append(TimelineItem(_at(f.date), "funds", f"Flexible funds: {f.category}",
+                                  f"{f.amount:.2f} (receipt {f.receipt})", org(f)))
+    items.sort(key=lambda i: i.at, reverse=True)
+    items = items[:limit]
+    if notes:
+        # Case-note reads are audited one by one.
+        for c in notes:
+            audit.record("view", request=request, actor=acting.user, organisation=viewer,
+                         object_type="case_note", object_id=str(c.pk), member_id=member.pk)
+    audit.record("view", request=request, actor=acting.user, organisation=viewer,
+                 object_type="member_timeline", object_id=str(member.pk), member_id=member.pk,
+                 detail={"shared": shared, "items": len(items)})
+    return items, shared
+
+
+def contact_preference(member: Member) -> ContactPreference | None:
+    return ContactPreference.objects.filter(member=member).first()
+
+
+def consents(member: Member) -> list[Consent]:
+    return list(Consent.objects.filter(member=member).order_by("-given_on", "-pk"))
+
+
+def open_escalations(member_ids: list[int] | None = None) -> QuerySet[Escalation]:
+    qs = Escalation.objects.filter(resolved_at__isnull=True)
+    if member_ids is not None:
+        qs = qs.filter(member_id__in=member_ids)
+    return qs
+
+
+def team_load(acting: Acting, now: datetime | None = None) -> dict[str, Any]:
+    """Supervisor view: open referrals per worker, overdue, unassigned (aggregates)."""
+    moment = now or timezone.now()
+    open_qs = Referral.objects.filter(organisation=acting.organisation, state__in=OPEN_STATES)
+    per_worker = list(open_qs.values("assignee__username", "assignee__first_name",
+                                     "assignee__last_name", "assignee_id")
+                      .annotate(open=Count("id"),
+                                overdue=Count("id", filter=Q(due_at__lt=moment)))
+                      .order_by("-open"))
+    return {
+        "per_worker": per_worker,
+        "overdue": open_qs.filter(due_at__lt=moment).count(),
+        "due_soon": open_qs.filter(due_at__gte=moment, due_at__lt=moment + DUE_SOON).count(),
+        "unassigned": open_qs.filter(assignee__isnull=True).count(),
+    }
+
+
+def state_counts(qs: QuerySet[Referral]) -> dict[str, int]:
+    return {r["state"]: r["n"] for r in qs.values("state").annotate(n=Count("id"))}
+
+
+def barrier_tally(organisation: Organisation) -> list[dict[str, Any]]:
+    """Escalation barriers on the organisation's referrals, for the plan (aggregates)."""
+    ids = referrals_for(organisation).values("pk")
+    return list(Escalation.objects.filter(referral_id__in=ids).values("barrier")
+                .annotate(total=Count("id"), open=Count("id", filter=Q(resolved_at__isnull=True)))
+                .order_by("-total"))
+
+
+def capacity(hub: Organisation) -> list[dict[str, Any]]:
+    """Open referrals per organisation in the hub's network (the hub's load view)."""
+    return list(Referral.objects.filter(hub=hub, state__in=OPEN_STATES)
+                .values("organisation__name", "organisation_id")
+                .annotate(open=Count("id")).order_by("organisation__name"))

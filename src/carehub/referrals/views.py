@@ -1,0 +1,410 @@
+"""Referral pages: worker inbox, referral and member pages with htmx actions, supervisor,
+hub coordinator and plan views. Objects of another organisation answer 404."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from carehub.accounts.models import User
+from carehub.audit import services as audit
+from carehub.core.referral_states import STATE_LABELS, State, allowed_targets
+from carehub.members.models import Member
+from carehub.referrals import forms, selectors, services
+from carehub.referrals.models import OPEN_STATES, Consent, Escalation, PathwayStep, Referral
+from carehub.tenancy.access import Acting, network_cbos, require_acting
+from carehub.tenancy.models import Organisation, Role
+
+WORKERS = (Role.CBO_WORKER, Role.CBO_SUPERVISOR)
+HUB = (Role.HUB_COORDINATOR, Role.HUB_ADMIN)
+PLAN = (Role.PAYER_MANAGER, Role.PAYER_ANALYST)
+READERS = (*WORKERS, *HUB, *PLAN)
+
+
+@require_acting(*WORKERS)
+def inbox(request: HttpRequest, acting: Acting) -> HttpResponse:
+    everyone = acting.has_role(Role.CBO_SUPERVISOR) or request.GET.get("all") == "1"
+    rows = selectors.inbox(request, acting, everyone=everyone)
+    return render(request, "referrals/inbox.html", {"rows": rows, "everyone": everyone})
+
+
+def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
+                   bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    member = referral.member
+    timeline, shared = selectors.member_timeline(request, acting, member)
+    language = request.GET.get("lang") or request.POST.get("lang") or "en"
+    language = language if language in ("en", "es") else "en"
+    version = {"version": referral.version}
+    balance = services.fund_balance(member.pk, referral.contract_code, timezone.localdate())
+    ctx: dict[str, Any] = {
+        "referral": referral, "member": member, "timeline": timeline, "shared": shared,
+        "targets": [(s.value, STATE_LABELS[s]) for s in sorted(
+            allowed_targets(State(referral.state)), key=list(State).index)],
+        "can_work": acting.organisation.pk == referral.organisation_id,
+        "transition_form": forms.TransitionForm(initial=version),
+        "attempt_form": forms.AttemptForm(initial=version),
+        "service_form": forms.ServiceForm(initial={"service_code": referral.service_code}),
+        "note_form": forms.NoteForm(), "escalation_form": forms.EscalationForm(),
+        "funds_form": forms.FundsForm(), "pathway_form": forms.PathwayForm(),
+        "visit_form": forms.VisitForm(),
+        "language": language, "items": forms.screening_items(language),
+        "spanish_verified": forms.spanish_texts()["verified"],
+        "escalations": list(referral.escalations.order_by("-raised_at")),
+        "pathways": list(referral.pathways.prefetch_related("steps")) if shared or
+        acting.organisation.pk == referral.organisation_id else [],
+        "balance": balance,
+        "preference": selectors.contact_preference(member),
+        "workers": User.objects.filter(memberships__organisation=referral.organisation,
+                                       memberships__is_active=True).distinct()
+        if acting.has_role(Role.CBO_SUPERVISOR) else [],
+    }
+    if bound:
+        ctx.update(bound)
+    return ctx
+
+
+@require_acting(*READERS)
+def referral_detail(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    referral = selectors.get_referral(request, acting, pk)
+    return render(request, "referrals/referral.html", _panel_context(request, acting, referral))
+
+
+def _action(handler: Callable[..., Any],
+            form_name: str, form_class: type) -> Callable[..., HttpResponse]:
+    """A POST action on one referral owned by the acting CBO; re-renders the panel."""
+
+    @require_acting(*WORKERS)
+    def view(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            raise Http404("Not found")
+        referral = selectors.get_referral(request, acting, pk)
+        if referral.organisation_id != acting.organisation.pk:
+            raise Http404("Not found")
+        form = form_class(request.POST)
+        error = ""
+        status = 200
+        if form.is_valid():
+            try:
+                handler(request, acting, referral, **form.cleaned_data)
+            except services.ConflictError as exc:
+                error, status = str(exc), 409
+            except services.ReferralError as exc:
+                error, status = str(exc), 400
+        else:
+            error, status = "Please correct the fields marked below.", 400
+        referral = selectors.get_referral(request, acting, pk)
+        bound = {form_name: form, "error": error, "error_form": form_name} if error else {
+            "ok": "Saved."}
+        if not request.htmx:  # type: ignore[attr-defined]
+            if error:
+                messages.error(request, error)
+            return redirect("referrals:detail", pk=pk)
+        response = render(request, "referrals/_panel.html",
+                          _panel_context(request, acting, referral, bound))
+        response.status_code = status if status != 409 else 200
+        if status == 409:
+            response["X-Conflict"] = "1"
+        return response
+
+    return view
+
+
+def _do_transition(request: HttpRequest, acting: Acting, referral: Referral, *, version: int,
+                   target: str, close_reason: str, decline_reason: str, note: str) -> None:
+    services.transition(referral, version, target, actor=acting.user,
+                        acting_org=acting.organisation, close_reason=close_reason,
+                        decline_reason=decline_reason, note=note)
+
+
+def _do_attempt(request: HttpRequest, acting: Acting, referral: Referral, *, version: int,
+                channel: str, outcome: str, note: str) -> None:
+    services.record_attempt(referral, version, channel=channel, outcome=outcome,
+                            actor=acting.user, acting_org=acting.organisation, note=note)
+
+
+def _do_service(request: HttpRequest, acting: Acting, referral: Referral, *, service_code: str,
+                date: Any, units: int, setting: str, note: str) -> None:
+    services.log_service(referral, service_code=service_code, on=date, units=units,
+                         setting=setting, actor=acting.user, acting_org=acting.organisation,
+                         note=note)
+
+
+def _do_note(request: HttpRequest, acting: Acting, referral: Referral, *, text: str) -> None:
+    services.add_note(referral, text=text, actor=acting.user, acting_org=acting.organisation)
+
+
+def _do_escalation(request: HttpRequest, acting: Acting, referral: Referral, *, barrier: str,
+                   description: str) -> None:
+    services.raise_escalation(referral, barrier=barrier, description=description,
+                              actor=acting.user, acting_org=acting.organisation)
+
+
+def _do_funds(request: HttpRequest, acting: Acting, referral: Referral, *, category: str,
+              amount: str, date: Any, receipt: str) -> None:
+    services.spend_funds(referral, category=category, amount=amount, on=date, receipt=receipt,
+                         actor=acting.user, acting_org=acting.organisation)
+
+
+def _do_pathway(request: HttpRequest, acting: Acting, referral: Referral, *, pathway: str,
+                steps: str) -> None:
+    services.start_pathway(referral, pathway=pathway, steps=steps.splitlines(),
+                           actor=acting.user, acting_org=acting.organisation)
+
+
+def _do_visit(request: HttpRequest, acting: Acting, referral: Referral, *, date: Any, kind: str,
+              note: str) -> None:
+    services.record_visit(referral, on=date, kind=kind, note=note, actor=acting.user,
+                          acting_org=acting.organisation)
+
+
+class _ScreeningForm(forms.forms.Form):
+    lang = forms.forms.ChoiceField(choices=[("en", "English"), ("es", "Español")])
+
+
+def _do_screening(request: HttpRequest, acting: Acting, referral: Referral, *, lang: str) -> None:
+    answers = forms.screening_answers(request.POST)
+    if not answers:
+        raise services.ReferralError("Answer at least one question.")
+    services.record_screening(referral, answers, language=lang, actor=acting.user,
+                              acting_org=acting.organisation)
+
+
+class _AssignForm(forms.VersionedForm):
+    worker = forms.forms.IntegerField(required=False)
+
+
+def _do_assign(request: HttpRequest, acting: Acting, referral: Referral, *, version: int,
+               worker: int | None) -> None:
+    if not acting.has_role(Role.CBO_SUPERVISOR):
+        raise services.ReferralError("Only a supervisor assigns work to others.")
+    user = User.objects.filter(pk=worker).first() if worker else None
+    services.assign_worker(referral, version, user, actor=acting.user,
+                           acting_org=acting.organisation)
+
+
+transition = _action(_do_transition, "transition_form", forms.TransitionForm)
+attempt = _action(_do_attempt, "attempt_form", forms.AttemptForm)
+service = _action(_do_service, "service_form", forms.ServiceForm)
+note = _action(_do_note, "note_form", forms.NoteForm)
+escalate = _action(_do_escalation, "escalation_form", forms.EscalationForm)
+funds = _action(_do_funds, "funds_form", forms.FundsForm)
+pathway = _action(_do_pathway, "pathway_form", forms.PathwayForm)
+visit = _action(_do_visit, "visit_form", forms.VisitForm)
+screening = _action(_do_screening, "screening_form", _ScreeningForm)
+assign = _action(_do_assign, "assign_form", _AssignForm)
+
+
+@require_acting(*WORKERS)
+def step_done(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        raise Http404("Not found")
+    step = PathwayStep.objects.select_related("pathway__referral").filter(
+        pk=pk, pathway__organisation=acting.organisation).first()
+    if step is None:
+        raise Http404("Not found")
+    try:
+        services.complete_step(step, actor=acting.user, acting_org=acting.organisation)
+    except services.ReferralError as exc:
+        messages.error(request, str(exc))
+    return redirect("referrals:detail", pk=step.pathway.referral_id)
+
+
+@require_acting(*READERS)
+def member_page(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    member = selectors.get_member(request, acting, pk)
+    timeline, shared = selectors.member_timeline(request, acting, member)
+    referrals = list(selectors.referrals_for(acting.organisation).filter(member=member)
+                     .select_related("organisation").order_by("-created_at"))
+    return render(request, "referrals/member.html", {
+        "member": member, "timeline": timeline, "shared": shared, "referrals": referrals,
+        "consents": selectors.consents(member), "preference": selectors.contact_preference(member),
+        "consent_form": forms.ConsentForm(), "contact_form": forms.ContactForm(
+            initial=_contact_initial(member)),
+        "can_record": acting.has_role(*WORKERS, *HUB),
+    })
+
+
+def _contact_initial(member: Member) -> dict[str, Any]:
+    pref = selectors.contact_preference(member)
+    if pref is None:
+        return {"languages": member.language}
+    return {f: getattr(pref, f) for f in ("do_not_contact", "preferred_channel", "phone",
+                                          "best_time", "languages")}
+
+
+@require_acting(*WORKERS, *HUB)
+def consent_add(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    member = selectors.get_member(request, acting, pk)
+    if request.method != "POST":
+        raise Http404("Not found")
+    form = forms.ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_consent(member, actor=acting.user, acting_org=acting.organisation,
+                                    **form.cleaned_data)
+            messages.success(request, "Consent recorded.")
+        except services.ReferralError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, "Consent not recorded: " + "; ".join(
+            f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
+    return redirect("referrals:member", pk=pk)
+
+
+@require_acting(*WORKERS, *HUB)
+def consent_revoke(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    consent = Consent.objects.filter(pk=pk).first()
+    if consent is None or request.method != "POST":
+        raise Http404("Not found")
+    selectors.get_member(request, acting, consent.member_id)  # 404 unless we work with them
+    try:
+        services.revoke_consent(consent, actor=acting.user, acting_org=acting.organisation)
+        messages.success(request, "Consent revoked: sharing with other organisations stopped.")
+    except services.ReferralError as exc:
+        messages.error(request, str(exc))
+    return redirect("referrals:member", pk=consent.member_id)
+
+
+@require_acting(*WORKERS, *HUB)
+def contact_update(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    member = selectors.get_member(request, acting, pk)
+    if request.method != "POST":
+        raise Http404("Not found")
+    form = forms.ContactForm(request.POST)
+    if form.is_valid():
+        services.set_contact_preference(member, actor=acting.user,
+                                        acting_org=acting.organisation, **form.cleaned_data)
+        messages.success(request, "Contact preferences saved.")
+    return redirect("referrals:member", pk=pk)
+
+
+@require_acting(Role.CBO_SUPERVISOR)
+def supervisor(request: HttpRequest, acting: Acting) -> HttpResponse:
+    load = selectors.team_load(acting)
+    rows = selectors.inbox(request, acting, everyone=True, limit=200)
+    return render(request, "referrals/supervisor.html", {
+        "load": load, "overdue": [r for r in rows if r.overdue],
+        "unassigned": [r for r in rows if r.referral.assignee_id is None][:50]})
+
+
+@require_acting(*HUB)
+def coordinator(request: HttpRequest, acting: Acting) -> HttpResponse:
+    hub = acting.organisation
+    form = forms.ReferralCreateForm(request.POST or None)
+    candidates: list[Organisation] = list(network_cbos(hub).order_by("name"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        member = Member.objects.filter(member_id=data["member_id"],
+                                       access__organisation=hub).first()
+        if member is None:
+            messages.error(request, f"No member {data['member_id']} is shared with {hub.name}.")
+        else:
+            target = _route(hub, member, data, candidates)
+            if target is None:
+                messages.error(request, "No organisation in the network can take this referral.")
+            else:
+                try:
+                    referral = services.create_referral(
+                        member=member, organisation=target, hub=hub,
+                        service_code=data["service_code"], contract_code=data["contract_code"],
+                        service_type=data["service_type"], anchor_date=data["anchor_date"],
+                        actor=acting.user, acting_org=hub)
+                    messages.success(request, f"Referred to {target.name} (referral {referral.pk}).")
+                    return redirect("referrals:coordinator")
+                except services.ReferralError as exc:
+                    messages.error(request, str(exc))
+    open_qs = (Referral.objects.filter(hub=hub, state__in=OPEN_STATES)
+               .select_related("member", "organisation").order_by(selectors.DUE_NULLS_LAST, "pk"))
+    rows = list(open_qs[:200])
+    audit.record("view", request=request, object_type="referral_list", object_id="hub-open",
+                 detail={"member_ids": [r.member_id for r in rows]})
+    return render(request, "referrals/coordinator.html", {
+        "form": form, "rows": rows, "capacity": selectors.capacity(hub),
+        "counts": selectors.state_counts(Referral.objects.filter(hub=hub)),
+        "cbos": candidates, "now": timezone.now()})
+
+
+def _route(hub: Organisation, member: Member, data: dict[str, Any],
+           candidates: list[Organisation]) -> Organisation | None:
+    """The coordinator's choice, else the directory's first accepting CBO, else the least
+    loaded network CBO."""
+    if data.get("organisation"):
+        return next((c for c in candidates if c.pk == data["organisation"]), None)
+    from carehub.referrals.routing import route
+
+    return route(hub, member, data.get("service_type") or "", candidates)
+
+
+@require_acting(*HUB)
+def reroute(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    referral = Referral.objects.filter(pk=pk, hub=acting.organisation).select_related(
+        "member").first()
+    if referral is None or request.method != "POST":
+        raise Http404("Not found")
+    target = network_cbos(acting.organisation).filter(
+        pk=request.POST.get("organisation") or 0).first()
+    if target is None:
+        messages.error(request, "Choose an organisation of your network.")
+    else:
+        try:
+            services.reroute(referral, int(request.POST.get("version", "0")), target,
+                             actor=acting.user, acting_org=acting.organisation)
+            messages.success(request, f"Referral {pk} moved to {target.name}.")
+        except services.ReferralError as exc:
+            messages.error(request, str(exc))
+    return redirect("referrals:coordinator")
+
+
+@require_acting(*PLAN)
+def plan_view(request: HttpRequest, acting: Acting) -> HttpResponse:
+    plan = acting.organisation
+    rows = list(Referral.objects.filter(plan=plan).select_related("member", "organisation")
+                .order_by("-updated_at")[:200])
+    audit.record("view", request=request, object_type="referral_list", object_id="plan",
+                 detail={"member_ids": [r.member_id for r in rows]})
+    return render(request, "referrals/plan.html", {
+        "rows": rows, "counts": selectors.state_counts(Referral.objects.filter(plan=plan)),
+        "barriers": selectors.barrier_tally(plan), "labels": dict(STATE_LABELS)})
+
+
+@require_acting(*PLAN)
+def plan_export(request: HttpRequest, acting: Acting) -> HttpResponse:
+    """Members' progress as CSV; other organisations' detail only under active consent."""
+    from carehub.referrals.exports import progress_rows
+
+    rows = progress_rows(acting.organisation)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="member-progress.csv"'
+    writer = csv.writer(response)
+    if rows:
+        writer.writerow(list(rows[0]))
+        writer.writerows([list(r.values()) for r in rows])
+    audit.record("export", request=request, object_type="member_progress",
+                 detail={"rows": len(rows)})
+    return response
+
+
+@require_acting(*READERS)
+def escalation_resolve(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    row = Escalation.objects.filter(
+        pk=pk, referral__in=selectors.referrals_for(acting.organisation)).first()
+    if row is None or request.method != "POST":
+        raise Http404("Not found")
+    if acting.role != row.role and not acting.has_role(Role.HUB_COORDINATOR, Role.HUB_ADMIN):
+        messages.error(request, f"This escalation waits for the {row.role.replace('_', ' ')}.")
+        return redirect("referrals:detail", pk=row.referral_id)
+    form = forms.ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.resolve_escalation(row, resolution=form.cleaned_data["resolution"],
+                                        actor=acting.user, acting_org=acting.organisation)
+            messages.success(request, "Escalation resolved.")
+        except services.ReferralError as exc:
+            messages.error(request, str(exc))
+    return redirect("referrals:detail", pk=row.referral_id)
