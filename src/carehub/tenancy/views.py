@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carehub.accounts.forms import NewUserForm
 from carehub.audit.selectors import events_for
+from carehub.members.models import Product
 from carehub.members.selectors import member_counts_by_product
 from carehub.tenancy import services
 from carehub.tenancy.access import (
@@ -19,6 +20,7 @@ from carehub.tenancy.access import (
     require_acting,
 )
 from carehub.tenancy.forms import NetworkFeeForm, OrganisationForm
+from carehub.tenancy.home import home_panels
 from carehub.tenancy.models import Membership, Network, Role
 
 
@@ -38,7 +40,8 @@ def home(request: HttpRequest, acting: Acting) -> HttpResponse:
         context["network"] = Network.objects.filter(hub=org).first()
     if acting.has_role(Role.PAYER_MANAGER, Role.PAYER_ANALYST, Role.HUB_ADMIN, Role.HUB_COORDINATOR):
         counts = member_counts_by_product(org)
-        context["member_counts"] = sorted(counts.items())
+        labels = dict(Product.choices)
+        context["member_counts"] = [(labels.get(p, p), n) for p, n in sorted(counts.items())]
         context["member_total"] = sum(counts.values())
     if acting.has_role(Role.CBO_SUPERVISOR, Role.CBO_WORKER):
         context["colleagues"] = (
@@ -47,6 +50,7 @@ def home(request: HttpRequest, acting: Acting) -> HttpResponse:
         )
     if acting.has_role(Role.AUDITOR, Role.HUB_ADMIN):
         context["recent_events"] = list(events_for(org)[:8])
+    context["panels"] = home_panels(request, acting)
     return render(request, "tenancy/home.html", context)
 
 
