@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from django import forms
@@ -30,13 +30,13 @@ class ContractForm(forms.ModelForm):
 
     def __init__(self, *args: Any, payers: Any, providers: Any, cbos: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["payer"].queryset = payers
-        self.fields["provider"].queryset = providers
-        self.fields["delivering_cbos"].queryset = cbos
+        cast(forms.ModelChoiceField, self.fields["payer"]).queryset = payers
+        cast(forms.ModelChoiceField, self.fields["provider"]).queryset = providers
+        cast(forms.ModelChoiceField, self.fields["delivering_cbos"]).queryset = cbos
         self.fields["delivering_cbos"].required = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         if data.get("starts") and data.get("ends") and data["ends"] < data["starts"]:
             self.add_error("ends", "The contract cannot end before it starts.")
         return data
@@ -73,7 +73,7 @@ class ScopeForm(forms.ModelForm):
         return text
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         low, high = data.get("min_volume"), data.get("max_volume")
         if low is not None and high is not None and low > high:
             self.add_error("max_volume", "The maximum must be at least the minimum.")
@@ -125,7 +125,7 @@ class TermsForm(forms.Form):
         return self.cleaned_data.get("document", ""), "terms.yaml"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         if not data.get("upload") and not (data.get("document") or "").strip():
             raise forms.ValidationError("Paste the terms or upload a file.")
         return data
@@ -139,7 +139,7 @@ class CredentialForm(forms.ModelForm):
 
     def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = staff
+        cast(forms.ModelChoiceField, self.fields["staff"]).queryset = staff
 
 
 def party_organisations(contract: Contract) -> Any:

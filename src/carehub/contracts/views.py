@@ -164,7 +164,7 @@ def task_add(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
         task.save()
         messages.success(request, f"Task added: {task.title}.")
     elif request.method == "POST":
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(request, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
     return redirect("contracts:detail", code=code)
 
 

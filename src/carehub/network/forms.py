@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -28,14 +28,14 @@ class ServiceForm(forms.ModelForm):
 
     def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations or Organisation.objects.none()
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations or Organisation.objects.none()
         if self.instance.pk:
             self.fields["languages_text"].initial = ", ".join(self.instance.languages)
             self.fields["counties_text"].initial = "; ".join(self.instance.coverage_counties)
             self.fields["zips_text"].initial = " ".join(self.instance.coverage_zips)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         if data.get("capacity_status") == "waitlist" and data.get("waitlist_length") is None:
             self.add_error("waitlist_length", "Give the waitlist's length.")
         if data.get("capacity_status") != "waitlist":
@@ -60,7 +60,7 @@ class CapacityForm(forms.ModelForm):
         fields = ["capacity_status", "waitlist_length"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         if data.get("capacity_status") == "waitlist" and data.get("waitlist_length") is None:
             self.add_error("waitlist_length", "Give the waitlist's length.")
         if data.get("capacity_status") != "waitlist":

@@ -77,7 +77,7 @@ def directory(
         qs = qs.filter(service_type__slug=service_type)
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(organisation__name__icontains=query))
-    services = list(qs.annotate(capacity_rank=CAPACITY_ORDER).order_by(
+    services: list[Service] = list(qs.annotate(capacity_rank=CAPACITY_ORDER).order_by(
         "capacity_rank", "organisation__name", "name"))
     # JSON list fields are filtered in Python: portable across SQLite and PostgreSQL.
     if county:
@@ -106,7 +106,7 @@ def services_for_routing(
         .annotate(capacity_rank=CAPACITY_ORDER)
         .order_by("capacity_rank", "waitlist_length", "-verified_at", "organisation__name", "name")
     )
-    services = list(qs)
+    services: list[Service] = list(qs)
 
     def covers(service: Service) -> bool:
         if county is None and zip is None:

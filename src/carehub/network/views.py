@@ -74,5 +74,5 @@ def capacity(request: HttpRequest, acting: Acting, pk: str) -> HttpResponse:
         messages.success(request, f"Capacity of {service.name} is now "
                                   f"{CapacityStatus(service.capacity_status).label.lower()}.")
     else:
-        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("network:service", pk=service.pk)

@@ -8,7 +8,7 @@ and once for PostgreSQL row-level security.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Lookup
@@ -50,7 +50,15 @@ class DirectoryVisibleTo(Lookup):
         return sql, params
 
 
-class DirectoryOrganisationField(models.ForeignKey):
+if TYPE_CHECKING:
+    from carehub.tenancy.models import Organisation
+
+    _OrganisationKey = models.ForeignKey[Organisation, Organisation]
+else:
+    _OrganisationKey = models.ForeignKey
+
+
+class DirectoryOrganisationField(_OrganisationKey):
     """The organisation that owns a directory entry; supports `directory_visible_to`."""
 
 

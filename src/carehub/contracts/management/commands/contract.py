@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
@@ -42,6 +42,6 @@ class Command(BaseCommand):
                           f"{version.effective}, in force on {as_of}")
         self.stdout.write(canonical_terms(version.document), ending="")
 
-    def _fail(self, message: str) -> Any:
+    def _fail(self, message: str) -> NoReturn:
         sys.stderr.write(f"carehub contract: {message}\n")
         sys.exit(2)
