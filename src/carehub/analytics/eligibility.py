@@ -121,8 +121,10 @@ def _code_pattern(rule: CodeRule) -> str:
     return r"(?i)(^|;)\s*(" + "|".join(alternatives) + ")"
 
 
-def code_matches(claims: ir.Table, rule: CodeRule, as_of: dt.date, prefix: str) -> ir.Table:
-    """Per member: the latest matching code and its date, and how many distinct codes."""
+def code_matches(
+    claims: ir.Table, rule: CodeRule, as_of: dt.date, prefix: str, count: bool = False
+) -> ir.Table:
+    """Per member: the latest matching code and its date (and how many distinct codes)."""
     since = _days_before(as_of, rule.lookback_days)
     hits = claims.filter(
         claims.service_from.between(since, as_of),
@@ -142,6 +144,8 @@ def code_matches(claims: ir.Table, rule: CodeRule, as_of: dt.date, prefix: str) 
     latest = latest.filter(latest._pick == 0).select(
         "member_id", **{f"{prefix}_code": latest.code, f"{prefix}_date": latest.day}
     )
+    if not count:
+        return latest
     counts = codes.group_by("member_id").aggregate(**{f"{prefix}_n": codes.norm.nunique()})
     return latest.join(counts, "member_id")
 
@@ -171,19 +175,25 @@ def latest_discharge(
     )
 
 
-def claim_measures(claims: ir.Table, as_of: dt.date) -> ir.Table:
+def claim_measures(claims: ir.Table, as_of: dt.date, wanted: set[str]) -> list[ir.Table]:
+    """Per-member tables for the wanted claim measures, each over only the lines it needs."""
     since = _days_before(as_of, YEAR_DAYS)
-    in_year = claims.service_from.between(since, as_of)
     inpatient = claims.setting == "inpatient"
-    cents = (claims.allowed_amount * 100).cast("int64")
-    return claims.group_by("member_id").aggregate(
-        ed_visits_12m=claims.claim_id.nunique(where=(claims.setting == "ed") & in_year),
-        inpatient_stays_12m=claims.claim_id.nunique(
-            where=inpatient & claims.service_to.between(since, as_of)
-        ),
-        allowed_12m_cents=cents.sum(where=in_year),
-        last_discharge=claims.service_to.max(where=inpatient & (claims.service_to <= as_of)),
-    )
+    out = []
+    if "ed_visits_12m" in wanted:
+        ed = claims.filter(claims.setting == "ed", claims.service_from.between(since, as_of))
+        out.append(ed.group_by("member_id").aggregate(ed_visits_12m=ed.claim_id.nunique()))
+    if "inpatient_stays_12m" in wanted:
+        ip = claims.filter(inpatient, claims.service_to.between(since, as_of))
+        out.append(ip.group_by("member_id").aggregate(inpatient_stays_12m=ip.claim_id.nunique()))
+    if "allowed_12m" in wanted:
+        year = claims.filter(claims.service_from.between(since, as_of))
+        cents = (year.allowed_amount * 100).cast("int64")
+        out.append(year.group_by("member_id").aggregate(allowed_12m_cents=cents.sum()))
+    if "days_since_discharge" in wanted:
+        ends = claims.filter(inpatient, claims.service_to <= as_of)
+        out.append(ends.group_by("member_id").aggregate(last_discharge=ends.service_to.max()))
+    return out
 
 
 def _range_expr(value: ir.NumericValue, bounds: Range) -> ir.BooleanValue:
@@ -201,25 +211,46 @@ def _left_join(table: ir.Table, other: ir.Table) -> ir.Table:
     return table.left_join(right, table.member_id == right._right_member).drop("_right_member")
 
 
+ROSTER_RULES = frozenset(
+    {"product", "enrolled", "age", "geography", "risk_score", "pcp_npi", "hospice"}
+)
+
+
 class _Plan:
-    """The member table with every column the rules, reasons and measures need."""
+    """The member table with every column the rules, reasons and measures need.
+
+    Rules on the roster run first, so the claims work is done for candidates only.
+    """
 
     def __init__(self, criteria: Criteria, members: ir.Table, claims: ir.Table) -> None:
         self.criteria = criteria
         self.as_of = criteria.as_of
+        require, exclude = criteria.require, criteria.exclude
+        self.table = members
+        keep = self.flags(require, "req", on_roster=True)
+        dropped = self.flags(exclude, "exc", on_roster=True)
+        if dropped:
+            keep.append(~ibis.or_(*dropped))
+        candidates = members.filter(*keep) if keep else members
         longest = max(
             [YEAR_DAYS]
             + [r.lookback_days for r in self._code_rules()]
-            + [d.within_days for d in (criteria.require.discharge, criteria.exclude.discharge) if d]
+            + [d.within_days for d in (require.discharge, exclude.discharge) if d]
         )
-        self.claims = claims.filter(
+        ids = candidates.select(_candidate="member_id")
+        window = claims.filter(
             claims.service_to >= _days_before(self.as_of, longest),
             claims.service_from <= self.as_of,
         )
-        table = _left_join(members, claim_measures(self.claims, self.as_of))
-        social = criteria.require.social_needs_any or SOCIAL_NEED_DEFAULT
-        joins = [code_matches(self.claims, social, self.as_of, "sn")]
-        for scope, rules in (("req", criteria.require), ("exc", criteria.exclude)):
+        self.claims = window.semi_join(ids, window.member_id == ids._candidate)
+        measures = set(criteria.rank_measures)
+        table = candidates
+        joins = claim_measures(self.claims, self.as_of, measures)
+        counted = "social_need_codes" in measures
+        if require.social_needs_any or counted:
+            social = require.social_needs_any or SOCIAL_NEED_DEFAULT
+            joins.append(code_matches(self.claims, social, self.as_of, "sn", count=counted))
+        for scope, rules in (("req", require), ("exc", exclude)):
             if rules.conditions_any:
                 joins.append(
                     code_matches(self.claims, rules.conditions_any, self.as_of, f"{scope}_cond")
@@ -245,9 +276,18 @@ class _Plan:
             rules += [c for c in (r.conditions_any, r.social_needs_any) if c]
         return rules
 
-    def flags(self, rules: Rules, scope: str) -> list[ir.BooleanValue]:
+    def flags(self, rules: Rules, scope: str, on_roster: bool) -> list[ir.BooleanValue]:
+        """The rules' conditions: those on the roster, or those on claims."""
         t = self.table
         out: list[ir.BooleanValue] = []
+        if not on_roster:
+            if rules.conditions_any is not None:
+                out.append(t[f"{scope}_cond_code"].notnull())
+            if rules.social_needs_any is not None:
+                out.append(t["sn_code" if scope == "req" else "exc_sn_code"].notnull())
+            if rules.discharge is not None:
+                out.append(t[f"{scope}_dis_date"].notnull())
+            return [f.fill_null(False) for f in out]
         if rules.product is not None:
             out.append(t.product.isin(list(rules.product)))
         if rules.enrolled is not None:
@@ -261,36 +301,32 @@ class _Plan:
             if rules.zips is not None:
                 places.append(t.zip.strip().substr(0, 5).isin(list(rules.zips)))
             out.append(ibis.or_(*places))
-        if rules.conditions_any is not None:
-            out.append(t[f"{scope}_cond_code"].notnull())
-        if rules.social_needs_any is not None:
-            column = "sn_code" if scope == "req" else "exc_sn_code"
-            out.append(t[column].notnull())
         if rules.risk_score is not None:
             out.append(_range_expr(t.risk_score, rules.risk_score))
         if rules.pcp_npi is not None:
             out.append(t.pcp_npi.strip().isin(list(rules.pcp_npi)))
-        if rules.discharge is not None:
-            out.append(t[f"{scope}_dis_date"].notnull())
         if rules.hospice is not None:
             out.append(t.hospice == rules.hospice)
         return [f.fill_null(False) for f in out]
 
     def eligible(self) -> ir.Table:
-        t = self.table
-        keep = self.flags(self.criteria.require, "req")
-        excluded = self.flags(self.criteria.exclude, "exc")
+        keep = self.flags(self.criteria.require, "req", on_roster=False)
+        excluded = self.flags(self.criteria.exclude, "exc", on_roster=False)
         if excluded:
             keep.append(~ibis.or_(*excluded))
-        chosen = t.filter(*keep) if keep else t
-        days_since = ibis.literal(self.as_of).delta(chosen.last_discharge, unit="day")
-        return chosen.mutate(
-            ed_visits_12m=chosen.ed_visits_12m.fill_null(0),
-            inpatient_stays_12m=chosen.inpatient_stays_12m.fill_null(0),
-            allowed_12m_cents=chosen.allowed_12m_cents.fill_null(0),
-            days_since_discharge=days_since.cast("int64"),
-            social_need_codes=chosen.sn_n.fill_null(0),
-        )
+        chosen = self.table.filter(*keep) if keep else self.table
+        columns = set(chosen.columns)
+        measures: dict[str, Any] = {
+            c: chosen[c].fill_null(0)
+            for c in ("ed_visits_12m", "inpatient_stays_12m", "allowed_12m_cents")
+            if c in columns
+        }
+        if "last_discharge" in columns:
+            days_since = ibis.literal(self.as_of).delta(chosen.last_discharge, unit="day")
+            measures["days_since_discharge"] = days_since.cast("int64")
+        if "sn_n" in columns:
+            measures["social_need_codes"] = chosen.sn_n.fill_null(0)
+        return chosen.mutate(**measures) if measures else chosen
 
 
 def _number(value: float) -> str:
@@ -414,23 +450,23 @@ def run_eligibility(
     members = current_members(roster_table, criteria.as_of)
     plan = _Plan(criteria, members, claims_table)
     eligible = plan.eligible()
-    wanted = [
-        *ROSTER_COLUMNS,
-        "covering",
-        "age",
-        "ed_visits_12m",
-        "inpatient_stays_12m",
+    optional: tuple[str, ...] = ("covering", "age", "ed_visits_12m", "inpatient_stays_12m")
+    optional += (
         "allowed_12m_cents",
         "days_since_discharge",
         "social_need_codes",
         "sn_code",
         "sn_date",
+    )
+    wanted = [
+        *ROSTER_COLUMNS,
+        *[c for c in optional if c in eligible.columns],
         *[c for c in eligible.columns if c.startswith(("req_cond_", "req_dis_"))],
     ]
     rows = ws.con.to_pyarrow(eligible.select(*wanted)).to_pylist()
     members_read = int(ws.con.execute(roster_table.member_id.nunique()))
     for row in rows:
-        row["allowed_12m"] = row.pop("allowed_12m_cents")
+        row["allowed_12m"] = row.pop("allowed_12m_cents", None)
     ordered = order_members(rows, criteria.order_keys)
     cap = criteria.cap
     ranked: list[RankedMember] = []
