@@ -80,9 +80,8 @@ class ScopeForm(forms.ModelForm):
         return data
 
 
-def _formset(model: Any, fields: list[str], widgets: dict[str, Any] | None = None) -> Any:
-    return inlineformset_factory(Contract, model, fields=fields, extra=1, can_delete=True,
-                                 widgets=widgets or {})
+def _formset(model: Any, fields: list[str], extra: int = 1) -> Any:
+    return inlineformset_factory(Contract, model, fields=fields, extra=extra, can_delete=True)
 
 
 ServiceDefinitionFormSet = _formset(ServiceDefinition, [
@@ -90,9 +89,11 @@ ServiceDefinitionFormSet = _formset(ServiceDefinition, [
     "min_contact_frequency", "timing_hours", "timing_anchor", "milestones", "max_duration_days",
     "repeat_rule"])
 EscalationFormSet = _formset(EscalationLevel, ["level", "organisation", "role", "response_hours"])
-ContactFormSet = _formset(ContractContact, ["aspect", "organisation", "title", "email", "phone"])
+# Blank rows enough for one contact per aspect and a data flow each way.
+ContactFormSet = _formset(ContractContact, ["aspect", "organisation", "title", "email", "phone"],
+                          extra=4)
 DataSharingFormSet = _formset(DataSharingTerm, ["direction", "what", "when", "how", "standard",
-                                                "platform"])
+                                                "platform"], extra=2)
 
 
 def limit_party_choices(formsets: list[Any], parties: Any) -> None:
