@@ -1,0 +1,199 @@
+"""Referrals benchmark on PostgreSQL: worker inbox and member page latency, and assigning
+a ranked list in bulk.
+
+    .venv/bin/python bench/referrals.py [--referrals 1000000] [--events 10000000]
+        [--ranked 50000] [--samples 200] [--db carehub_bench] [--keep]
+
+Creates (or recreates) the database, migrates it, seeds organisations, members,
+referrals and referral events with COPY, runs ANALYZE, then times the selectors the
+pages use (`selectors.inbox` and `selectors.member_timeline`, audit writes included) for
+random workers and members, and `bulk.assign_ranked_list` for a ranked list of
+`--ranked` selected members. Queries run as the database owner (row-level security is
+not in force for these timings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+CBOS = 50
+WORKERS_PER_CBO = 10
+OPEN = ["assigned", "outreach", "contacted", "screened", "accepted", "enrolled", "in_service"]
+DONE = ["completed", "closed"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--referrals", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--ranked", type=int, default=50_000)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--db", default="carehub_bench")
+    parser.add_argument("--host", default="postgresql://postgres@127.0.0.1:5432")
+    args = parser.parse_args()
+
+    import psycopg
+
+    with psycopg.connect(f"{args.host}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {args.db}")
+        admin.execute(f"CREATE DATABASE {args.db}")
+    os.environ["DATABASE_URL"] = f"{args.host}/{args.db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carehub.settings")
+    os.environ.setdefault("CAREHUB_VAR", "/tmp/carehub-bench-var")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"migrate: {time.perf_counter() - t0:.1f} s")
+    seed(args)
+    measure(args)
+    return 0
+
+
+def seed(args: argparse.Namespace) -> None:
+    from django.db import connection
+    from django_scopes import scopes_disabled
+
+    from carehub.accounts.models import User
+    from carehub.tenancy.models import Membership, Network, NetworkMember, Organisation
+
+    rng = random.Random(7)
+    t0 = time.perf_counter()
+    with scopes_disabled():
+        plan = Organisation.objects.create(kind="payer", name="Bench Plan", legal_name="B",
+                                           slug="bench-plan")
+        hub = Organisation.objects.create(kind="hub", name="Bench Hub", legal_name="B",
+                                          slug="bench-hub")
+        network = Network.objects.create(hub=hub, name="n")
+        cbos = []
+        workers: dict[int, list[int]] = {}
+        for i in range(CBOS):
+            cbo = Organisation.objects.create(kind="cbo", name=f"CBO {i}", legal_name="B",
+                                              slug=f"bench-cbo-{i}")
+            NetworkMember.objects.create(network=network, cbo=cbo)
+            cbos.append(cbo.pk)
+            users = User.objects.bulk_create([User(username=f"w{i}-{j}", password="!")
+                                              for j in range(WORKERS_PER_CBO)])
+            Membership.objects.bulk_create([Membership(user=u, organisation=cbo, role="cbo_worker")
+                                            for u in users])
+            workers[cbo.pk] = [u.pk for u in users]
+    members = args.referrals // 2 + args.ranked
+    now = datetime.now(UTC)
+    raw = connection.connection
+    with raw.cursor() as cur:
+        with cur.copy("COPY members_member (id, plan_id, member_id, first_name, last_name, "
+                      "birth_date, sex, race, ethnicity, language, address, city, county, "
+                      "state, zip, product, pcp_npi, hospice, created_at, updated_at) "
+                      "FROM STDIN") as copy:
+            for m in range(1, members + 1):
+                copy.write_row((m, plan.pk, f"B{m:08d}", "Ann", f"Last{m % 5000}",
+                                date(1950, 1, 1), "F", "", "", "English", "", "", "Erie, NY",
+                                "NY", "14201", "medicaid", "", False, now, now))
+        # Plan, hub and the owning CBO see each referred member.
+        owner = {}
+        with cur.copy("COPY members_memberaccess (member_id, organisation_id, reason, "
+                      "granted_at) FROM STDIN") as copy:
+            for m in range(1, members + 1):
+                copy.write_row((m, plan.pk, "plan", now))
+                if m <= args.referrals // 2:
+                    copy.write_row((m, hub.pk, "program", now))
+                    owner[m] = cbos[m % CBOS]
+                    copy.write_row((m, owner[m], "referral", now))
+        print(f"members: {members:,} in {time.perf_counter() - t0:.1f} s")
+        t1 = time.perf_counter()
+        with cur.copy("COPY referrals_referral (id, member_id, plan_id, hub_id, organisation_id, "
+                      "contract_code, service_code, service_type, state, close_reason, "
+                      "decline_reason, assignee_id, source, due_at, attempts, created_at, "
+                      "updated_at, version) FROM STDIN") as copy:
+            for r in range(1, args.referrals + 1):
+                m = (r + 1) // 2
+                org = owner[m]
+                state = rng.choice(OPEN) if rng.random() < 0.4 else rng.choice(DONE)
+                due = now + timedelta(hours=rng.randrange(-96, 96)) if rng.random() < 0.7 else None
+                copy.write_row((r, m, plan.pk, hub.pk, org, "BENCH", "HDM" if r % 2 else "CM",
+                                "nutrition", state, "other" if state == "closed" else "", "",
+                                rng.choice(workers[org]), "ranked_list", due, 1, now, now, 1))
+        print(f"referrals: {args.referrals:,} in {time.perf_counter() - t1:.1f} s")
+        t1 = time.perf_counter()
+        per = max(1, args.events // args.referrals)
+        with cur.copy("COPY referrals_referralevent (referral_id, member_id, organisation_id, "
+                      "kind, from_state, to_state, note, at) FROM STDIN") as copy:
+            for r in range(1, args.referrals + 1):
+                m = (r + 1) // 2
+                for k in range(per):
+                    copy.write_row((r, m, owner[m], "transition", "", OPEN[k % len(OPEN)], "",
+                                    now - timedelta(days=per - k)))
+        print(f"events: {args.referrals * per:,} in {time.perf_counter() - t1:.1f} s")
+        for table in ("members_member", "referrals_referral"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))")
+        t1 = time.perf_counter()
+        cur.execute("ANALYZE")
+        raw.commit()
+        print(f"analyze: {time.perf_counter() - t1:.1f} s; seed total "
+              f"{time.perf_counter() - t0:.1f} s")
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18] if len(values) >= 20 else max(values)
+
+
+def measure(args: argparse.Namespace) -> None:
+    from django_scopes import scopes_disabled
+
+    from carehub.members.imports import RankedRow
+    from carehub.members.models import Member
+    from carehub.referrals import bulk, selectors
+    from carehub.tenancy.access import Acting, network_cbos
+    from carehub.tenancy.models import Membership, Organisation
+
+    rng = random.Random(11)
+    with scopes_disabled():
+        memberships = list(Membership.objects.select_related("organisation", "user"))
+        inbox_ms, member_ms = [], []
+        for _ in range(args.samples):
+            ms = rng.choice(memberships)
+            acting = Acting(user=ms.user, membership=ms)
+            t = time.perf_counter()
+            rows = selectors.inbox(None, acting)
+            inbox_ms.append((time.perf_counter() - t) * 1000)
+            member_pk = rows[0].referral.member_id if rows else 1
+            t = time.perf_counter()
+            member = selectors.get_member(None, acting, member_pk)
+            selectors.member_timeline(None, acting, member)
+            member_ms.append((time.perf_counter() - t) * 1000)
+        print(f"worker inbox: p50 {statistics.median(inbox_ms):.1f} ms, "
+              f"p95 {p95(inbox_ms):.1f} ms ({args.samples} samples)")
+        print(f"member page (member + timeline): p50 {statistics.median(member_ms):.1f} ms, "
+              f"p95 {p95(member_ms):.1f} ms")
+        plan = Organisation.objects.get(slug="bench-plan")
+        hub = Organisation.objects.get(slug="bench-hub")
+        first = args.referrals // 2 + 1
+        ids = list(Member.objects.filter(pk__gte=first).order_by("pk")
+                   .values_list("member_id", flat=True)[: args.ranked])
+        rows = [RankedRow(i + 2, mid, i + 1, True, "bench", {}) for i, mid in enumerate(ids)]
+        t = time.perf_counter()
+        ranked, _ = bulk.save_ranked_list(plan, rows, name="bench", contract_code="BENCH",
+                                          service_code="HDM", hub=hub, source_bytes=b"bench")
+        stored = time.perf_counter() - t
+        t = time.perf_counter()
+        result = bulk.assign_ranked_list(ranked, list(network_cbos(hub)))
+        assigned = time.perf_counter() - t
+        print(f"ranked list of {len(rows):,}: stored in {stored:.1f} s, "
+              f"{result.created:,} referrals assigned in {assigned:.1f} s")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
