@@ -141,10 +141,12 @@ def read_package(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     def children(table: str, column: str, parent_id: str) -> list[dict[str, Any]]:
         return [r for r in tables.get(table, []) if str(r.get(column)) == parent_id]
 
-    def build(entity_key: str, row: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    def build(entity_key: str, row: dict[str, Any], depth: int = 0,
+              drop: tuple[str, ...] = ()) -> dict[str, Any]:
         _, entity = TABLES[entity_key]
-        # Link columns (`service_id`...) are HSDS properties too, so they stay.
-        doc = dict(row)
+        # The column that links a row to the parent it is nested in says nothing the
+        # nesting does not; other link columns are HSDS properties too, so they stay.
+        doc = {k: v for k, v in row.items() if k not in drop}
         if depth > 4:
             return doc
         for key, (table, _child_entity) in TABLES.items():
@@ -153,7 +155,8 @@ def read_package(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             if key in ("languages",) and entity not in ("service", "location", "phone"):
                 continue
             link = GENERIC_LINK.get(key, f"{entity}_id")
-            found = [build(key, r, depth + 1) for r in children(table, link, str(row.get("id")))]
+            found = [build(key, r, depth + 1, (link,))
+                     for r in children(table, link, str(row.get("id")))]
             if found:
                 doc[key] = found
         for key in SINGLE_FOR.get(entity, ()):
@@ -170,14 +173,15 @@ def read_package(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             org_doc = build("organization", org)
             locations = children("locations", "organization_id", str(org.get("id")))
             if locations:
-                org_doc["locations"] = [build("locations", r) for r in locations]
+                org_doc["locations"] = [build("locations", r, 0, ("organization_id",))
+                                        for r in locations]
             doc["organization"] = org_doc
         sals = []
         for sal in children("service_at_location", "service_id", str(row.get("id"))):
-            sal_doc = build("service_at_locations", sal)
+            sal_doc = build("service_at_locations", sal, 0, ("service_id", "location_id"))
             location = by_id.get("locations", {}).get(str(sal.get("location_id")))
             if location:
-                sal_doc["location"] = build("locations", location)
+                sal_doc["location"] = build("locations", location, 0, ("organization_id",))
             sals.append(sal_doc)
         if sals:
             doc["service_at_locations"] = sals

@@ -191,3 +191,18 @@ def test_cli_export_and_import(tenant: Any, tmp_path: Path, capsys: Any) -> None
     with pytest.raises(SystemExit) as exit_info:
         call_command("hsds", "import", str(tmp_path / "missing"))
     assert exit_info.value.code == 2
+
+
+@pytest.mark.django_db
+def test_own_csv_package_imports_back_to_the_same_documents(tenant: Any, tmp_path: Path) -> None:
+    service = make_directory(tenant)
+    export_directory(tmp_path / "first")
+    with scopes_disabled():
+        Service.objects.filter(pk=service.pk).update(languages=["Klingon"], hours="never")
+    import_path(tmp_path / "first" / "csv")
+    export_directory(tmp_path / "second")
+    for folder in ("services", "organizations"):
+        for first in (tmp_path / "first" / folder).glob("*.json"):
+            before = json.loads(first.read_text())
+            after = json.loads((tmp_path / "second" / folder / first.name).read_text())
+            assert after == before, first.name
