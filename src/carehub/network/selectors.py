@@ -134,3 +134,20 @@ def directory_organisations(org: Organisation) -> list[Organisation]:
     with_entries = set(visible_services(org).values_list("organisation_id", flat=True))
     with_entries |= set(visible_profiles(org).values_list("organisation_id", flat=True))
     return list(Organisation.objects.filter(pk__in=with_entries))
+
+
+def editable_locations(org: Organisation) -> QuerySet[Location]:
+    """The sites `org` keeps: its own; a hub also its network CBOs'."""
+    return visible_locations(org).filter(organisation__in=editable_organisations(org))
+
+
+def get_editable_location(org: Organisation, pk: object) -> Location:
+    """One site `org` keeps, or 404 (also for sites it may only read)."""
+    try:
+        pk = uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("Not found") from None
+    location = editable_locations(org).select_related("organisation").filter(pk=pk).first()
+    if location is None:
+        raise Http404("Not found")
+    return location

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from carehub.audit import services as audit
-from carehub.network.models import Service
+from carehub.network.changes import changed_fields
+from carehub.network.models import Location, Service, ServiceAtLocation
 
 
 @transaction.atomic
@@ -20,6 +21,8 @@ def save_service(request: HttpRequest | None, user: Any, service: Service,
     for key in ("languages", "coverage_counties", "coverage_zips"):
         if key in data:
             setattr(service, key, data[key])
+    changed = [name for name in changed_fields(service)
+               if name not in ("verified_at", "verified_by_id", "hsds_extra")]
     if verify:
         service.verified_at = timezone.now()
         service.verified_by = user
@@ -28,9 +31,63 @@ def save_service(request: HttpRequest | None, user: Any, service: Service,
                  organisation=service.organisation if request is None else None,
                  object_type="directory_service", object_id=str(service.pk),
                  detail={"capacity": service.capacity_status,
-                         "waitlist": service.waitlist_length})
+                         "waitlist": service.waitlist_length, "changed": changed})
     return service
 
 
 def verify_service(request: HttpRequest | None, user: Any, service: Service) -> Service:
     return save_service(request, user, service, {}, verify=True)
+
+
+@transaction.atomic
+def save_location(request: HttpRequest | None, user: Any, location: Location,
+                  services_here: Any = None) -> Location:
+    """Save a site; if `services_here` is given, it becomes the site's list of services.
+
+    Each attach and detach is audited on its own (HSDS `service_at_location`), so the
+    trail shows when a service started or stopped being offered at a site.
+    """
+    creating = location._state.adding
+    changed = [name for name in changed_fields(location)
+               if name not in ("address_id", "hsds_extra")]
+    location.save()
+    if creating or changed:
+        audit.record("create" if creating else "update", request=request, actor=user,
+                     organisation=location.organisation if request is None else None,
+                     object_type="directory_location", object_id=str(location.pk),
+                     detail={"changed": changed, "organisation": location.organisation_id})
+    if services_here is not None:
+        set_services_at_location(request, user, location, services_here)
+    return location
+
+
+def set_services_at_location(request: HttpRequest | None, user: Any, location: Location,
+                             services_here: Any) -> tuple[list[str], list[str]]:
+    """Attach and detach services so exactly `services_here` are offered at `location`.
+
+    Returns the ids attached and detached. Services must belong to the site's
+    organisation: a site lists what its own organisation offers there.
+    """
+    wanted = {s.pk: s for s in services_here}
+    foreign = [s.name for s in wanted.values() if s.organisation_id != location.organisation_id]
+    if foreign:
+        raise ValueError(f"not services of {location.organisation}: {', '.join(foreign)}")
+    existing = {sal.service_id: sal for sal in location.services_here.all()}
+    attached, detached = [], []
+    for service_id in wanted.keys() - existing.keys():
+        sal = ServiceAtLocation.objects.create(service=wanted[service_id], location=location)
+        attached.append(str(service_id))
+        audit.record("create", request=request, actor=user,
+                     organisation=location.organisation if request is None else None,
+                     object_type="directory_service_at_location", object_id=str(sal.pk),
+                     detail={"service": str(service_id), "location": str(location.pk)})
+    for service_id in existing.keys() - wanted.keys():
+        sal = existing[service_id]
+        sal_id = str(sal.pk)
+        sal.delete()
+        detached.append(str(service_id))
+        audit.record("delete", request=request, actor=user,
+                     organisation=location.organisation if request is None else None,
+                     object_type="directory_service_at_location", object_id=sal_id,
+                     detail={"service": str(service_id), "location": str(location.pk)})
+    return sorted(attached), sorted(detached)

@@ -9,4 +9,7 @@ urlpatterns = [
     path("services/<uuid:pk>/", views.service_detail, name="service"),
     path("services/<uuid:pk>/edit/", views.service_edit, name="service_edit"),
     path("services/<uuid:pk>/capacity/", views.capacity, name="capacity"),
+    path("sites/", views.sites, name="sites"),
+    path("sites/new/", views.site_edit, name="site_new"),
+    path("sites/<uuid:pk>/edit/", views.site_edit, name="site_edit"),
 ]

@@ -5,8 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from carehub.network import selectors, services
-from carehub.network.forms import CapacityForm, ServiceForm
-from carehub.network.models import CapacityStatus, Service
+from carehub.network.forms import CapacityForm, LocationForm, ServiceForm
+from carehub.network.models import CapacityStatus, Location, Service
 from carehub.tenancy.access import Acting, require_acting
 from carehub.tenancy.models import Role
 
@@ -76,3 +76,34 @@ def capacity(request: HttpRequest, acting: Acting, pk: str) -> HttpResponse:
     else:
         messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("network:service", pk=service.pk)
+
+
+@require_acting(*EDIT_ROLES)
+def sites(request: HttpRequest, acting: Acting) -> HttpResponse:
+    """The sites the acting organisation keeps, with the services offered at each."""
+    rows = (selectors.editable_locations(acting.organisation)
+            .select_related("organisation")
+            .prefetch_related("services_here__service")
+            .order_by("organisation__name", "name"))
+    return render(request, "network/sites.html", {"sites": rows})
+
+
+@require_acting(*EDIT_ROLES)
+def site_edit(request: HttpRequest, acting: Acting, pk: str | None = None) -> HttpResponse:
+    organisations = selectors.editable_organisations(acting.organisation).order_by("name")
+    if pk is None:
+        location = Location()
+    else:
+        location = selectors.get_editable_location(acting.organisation, pk)
+    offered = selectors.editable_services(acting.organisation)
+    if not location._state.adding:
+        offered = offered.filter(organisation=location.organisation_id)
+    form = LocationForm(request.POST or None, instance=location, organisations=organisations,
+                        services=offered.order_by("organisation__name", "name"))
+    if request.method == "POST" and form.is_valid():
+        saved = services.save_location(request, acting.user, form.save(commit=False),
+                                       form.cleaned_data["services_here"])
+        messages.success(request, f"Saved site {saved.name}.")
+        return redirect("network:sites")
+    return render(request, "network/site_form.html", {
+        "form": form, "location": location, "creating": location._state.adding})
