@@ -22,12 +22,17 @@ from carehub.contracts.models import (
     STAGE_ORDER,
     ChecklistItem,
     Contract,
+    ContractContact,
+    DataSharingTerm,
+    EscalationLevel,
     LifecycleTask,
+    ServiceDefinition,
     Stage,
     TaskKind,
     TermsVersion,
 )
 from carehub.core.terms import TermsError, load_terms, parse_terms_text
+from carehub.network.changes import changed_fields
 from carehub.tenancy.models import Role
 from carehub.tenancy.rls import as_owner
 
@@ -85,10 +90,64 @@ def ensure_prelaunch_tasks(contract: Contract) -> None:
 @transaction.atomic
 def save_contract(request: HttpRequest | None, user: Any, contract: Contract,
                   what: str = "scope of work") -> Contract:
+    """Save the contract's own fields; the audit names the fields that changed."""
+    fields = changed_fields(contract)
     contract.save()
     audit.record("update", request=request, actor=user, object_type="contract",
-                 object_id=contract.code, detail={"changed": what})
+                 object_id=contract.code, detail={"changed": what, "fields": fields})
     return contract
+
+
+# Audit object types of the rows a scope of work's formsets write.
+SCOPE_ROW_TYPES = {
+    "services": "contract_service_definition",
+    "escalation": "contract_escalation_level",
+    "contacts": "contract_contact",
+    "data": "contract_data_sharing",
+}
+
+
+@transaction.atomic
+def save_scope(request: HttpRequest | None, user: Any, contract: Contract,
+               formsets: dict[str, Any]) -> Contract:
+    """Save the scope of work: the contract's fields and its rows (`formsets`, valid and
+    keyed as SCOPE_ROW_TYPES). Each row added, changed or removed is its own audit event."""
+    save_contract(request, user, contract)
+    for key, formset in formsets.items():
+        save_rows(request, user, contract, formset, SCOPE_ROW_TYPES[key])
+    return contract
+
+
+def save_rows(request: HttpRequest | None, user: Any, contract: Contract, formset: Any,
+              object_type: str) -> None:
+    """Save a valid inline formset of `contract`'s rows and audit every row it touched."""
+    # Deleting clears a row's pk, so note the ids first.
+    deleted = [str(form.instance.pk) for form in formset.deleted_forms if form.instance.pk]
+    formset.save()
+    for obj in formset.new_objects:
+        audit.record("create", request=request, actor=user, object_type=object_type,
+                     object_id=str(obj.pk), detail={"contract": contract.code, **_row(obj)})
+    for obj, fields in formset.changed_objects:
+        audit.record("update", request=request, actor=user, object_type=object_type,
+                     object_id=str(obj.pk), detail={"contract": contract.code, "fields": fields,
+                                                    **_row(obj)})
+    for pk in deleted:
+        audit.record("delete", request=request, actor=user, object_type=object_type,
+                     object_id=pk, detail={"contract": contract.code})
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    """Short identifying values of a scope row (an escalation level's whole content)."""
+    if isinstance(obj, EscalationLevel):
+        return {"level": obj.level, "role": obj.role, "response_hours": obj.response_hours,
+                "organisation": obj.organisation_id}
+    if isinstance(obj, ServiceDefinition):
+        return {"code": obj.code}
+    if isinstance(obj, ContractContact):
+        return {"aspect": obj.aspect}
+    if isinstance(obj, DataSharingTerm):
+        return {"direction": obj.direction}
+    return {}
 
 
 @transaction.atomic
@@ -137,6 +196,28 @@ def ensure_renewal_task(contract: Contract, today: date) -> LifecycleTask | None
         defaults={"stage": Stage.RENEWAL, "title": "Begin renewal discussions",
                   "owner_role": Role.HUB_ADMIN, "due": renewal_prompt_date(contract)},
     )
+    return task
+
+
+@transaction.atomic
+def add_task(request: HttpRequest | None, user: Any, contract: Contract,
+             task: LifecycleTask) -> LifecycleTask:
+    task.contract = contract
+    task.save()
+    audit.record("create", request=request, actor=user, object_type="contract_task",
+                 object_id=str(task.pk), detail={"contract": contract.code, "kind": task.kind,
+                                                 "stage": task.stage})
+    return task
+
+
+@transaction.atomic
+def update_task(request: HttpRequest | None, user: Any, task: LifecycleTask) -> LifecycleTask:
+    """Save an edited task (title, stage, kind, owner, due date); audit the changed fields."""
+    fields = changed_fields(task, ["stage", "kind", "title", "owner_role", "due"])
+    task.save()
+    audit.record("update", request=request, actor=user, object_type="contract_task",
+                 object_id=str(task.pk), detail={"contract": task.contract.code,
+                                                 "fields": fields})
     return task
 
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("<str:code>/stage/", views.stage_move, name="stage"),
     path("<str:code>/tasks/", views.task_add, name="task_add"),
     path("<str:code>/tasks/<int:pk>/", views.task_done, name="task_done"),
+    path("<str:code>/tasks/<int:pk>/edit/", views.task_edit, name="task_edit"),
     path("<str:code>/terms/", views.terms_page, name="terms"),
 ]

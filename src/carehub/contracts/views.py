@@ -4,7 +4,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -107,10 +106,7 @@ def scope_edit(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
     }
     cforms.limit_party_choices(list(formsets.values()), cforms.party_organisations(contract))
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets.values()):
-        with transaction.atomic():
-            services.save_contract(request, acting.user, form.save(commit=False))
-            for formset in formsets.values():
-                formset.save()
+        services.save_scope(request, acting.user, form.save(commit=False), formsets)
         messages.success(request, "Scope of work saved.")
         return redirect("contracts:checklist", code=contract.code)
     return render(request, "contracts/scope_form.html",
@@ -159,13 +155,27 @@ def task_add(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
     contract, _ = _contract(acting, code, edit=True)
     form = cforms.TaskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        task = form.save(commit=False)
-        task.contract = contract
-        task.save()
+        task = services.add_task(request, acting.user, contract, form.save(commit=False))
         messages.success(request, f"Task added: {task.title}.")
     elif request.method == "POST":
         messages.error(request, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
     return redirect("contracts:detail", code=code)
+
+
+@require_acting(*EDIT_ROLES)
+def task_edit(request: HttpRequest, acting: Acting, code: str, pk: int) -> HttpResponse:
+    """Edit a lifecycle task: chiefly to date the pre-launch tasks the checklist needs."""
+    contract, _ = _contract(acting, code, edit=True)
+    task = contract.tasks.filter(pk=pk).first()
+    if task is None:
+        raise Http404("Not found")
+    form = cforms.TaskForm(request.POST or None, instance=task)
+    if request.method == "POST" and form.is_valid():
+        services.update_task(request, acting.user, form.save(commit=False))
+        messages.success(request, f"Task saved: {task.title}.")
+        return redirect("contracts:detail", code=code)
+    return render(request, "contracts/task_form.html",
+                  {"contract": contract, "task": task, "form": form})
 
 
 @require_acting(*EDIT_ROLES)
