@@ -2,6 +2,11 @@
 discharge), so `carehub activity --contract DEMO-MEALS --period YYYY-MM` has real work
 for every recent month, plus an inbox for the demo worker with overdue and due-soon items.
 
+Works for any member count: the live inbox takes up to four members (at most half of
+them); the history cycles through the rest, skipping a member whose
+earlier referral is still open, since a member has one open referral per service. With
+very few members some history months are therefore thinner.
+
 Idempotent: when DEMO-MEALS referrals exist the seed does nothing. Rows are written in
 bulk with their historical timestamps; the seed is synthetic data, so it records one
 audit event for the whole seed rather than one per row.
@@ -16,8 +21,9 @@ from typing import Any
 from django.utils import timezone
 
 from carehub.audit import services as audit
-from carehub.members.models import MemberAccess
+from carehub.members.models import Member, MemberAccess
 from carehub.referrals.models import (
+    OPEN_STATES,
     Consent,
     Escalation,
     OutreachAttempt,
@@ -31,6 +37,24 @@ SERVICE = "HDM"
 MONTHS = 13
 PER_MONTH = 12
 HAPPY = ["outreach", "contacted", "screened", "accepted", "enrolled", "in_service"]
+LIVE_DUE_HOURS = (-5, 6, 30, None)  # overdue, due within the day, due tomorrow, unassigned
+
+
+class MemberPool:
+    """Hands out members in turn, round and round, never one whose referral is open."""
+
+    def __init__(self, members: list[Member]) -> None:
+        self.members = members
+        self.position = 0
+        self.open: set[int] = set()
+
+    def next_free(self) -> Member | None:
+        for _ in range(len(self.members)):
+            member = self.members[self.position % len(self.members)]
+            self.position += 1
+            if member.pk not in self.open:
+                return member
+        return None
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -41,13 +65,21 @@ def seed(ctx: Any) -> None:
     if Referral.objects.filter(contract_code=CONTRACT).exists():
         ctx.log("referrals: DEMO-MEALS already seeded")
         return
+    if not ctx.members:
+        ctx.log("referrals: no members, nothing to refer")
+        return
     rng = random.Random(2026)
     cbo = ctx.cbos[0]
     worker = ctx.users["worker"]
     coordinator = ctx.users["coordinator"]
     members = list(ctx.members)
     rng.shuffle(members)
-    pool = iter(members)
+    # At most half the members go to the live inbox, so small demos keep some history.
+    live_members = members[: min(len(LIVE_DUE_HOURS), max(1, len(members) // 2))]
+    pool = MemberPool(members[len(live_members):] or members)
+    # Live referrals stay open, so their members cannot take a history referral.
+    pool.open.update(m.pk for m in live_members)
+    created = 0
     events: list[ReferralEvent] = []
     attempts: list[OutreachAttempt] = []
     deliveries: list[ServiceDelivery] = []
@@ -57,7 +89,9 @@ def seed(ctx: Any) -> None:
     for month in range(MONTHS):
         start = (first + timedelta(days=32 * month)).replace(day=1)
         for _ in range(PER_MONTH):
-            member = next(pool)
+            member = pool.next_free()
+            if member is None:
+                break
             discharge = start + timedelta(days=rng.randrange(0, 27))
             if discharge >= ctx.today:
                 discharge = ctx.today - timedelta(days=1)
@@ -117,10 +151,12 @@ def seed(ctx: Any) -> None:
                                             to_state="closed", note="declined", actor=worker,
                                             at=_at(day, 16)))
             Referral.objects.filter(pk=referral.pk).update(**changes)
+            created += 1
+            if changes["state"] in OPEN_STATES:
+                pool.open.add(member.pk)
     # A live inbox: a few new referrals, one overdue, one due within the day.
     now = timezone.now()
-    for hours in (-5, 6, 30, None):
-        member = next(pool)
+    for hours, member in zip(LIVE_DUE_HOURS, live_members, strict=False):
         referral = Referral.objects.create(
             member=member, plan=ctx.payer, hub=ctx.hub, organisation=cbo,
             contract_code=CONTRACT, service_code=SERVICE, service_type="nutrition",
@@ -128,6 +164,7 @@ def seed(ctx: Any) -> None:
             created_by=coordinator, updated_by=coordinator,
             due_at=now + timedelta(hours=hours) if hours is not None else None)
         grants.add(member.pk)
+        created += 1
         events.append(ReferralEvent(referral=referral, member=member, organisation=cbo,
                                     kind="assigned", to_state="assigned",
                                     note=f"referred to {cbo.name}", actor=coordinator, at=now))
@@ -148,6 +185,5 @@ def seed(ctx: Any) -> None:
         [MemberAccess(member_id=m, organisation=cbo, reason="referral") for m in grants - have])
     audit.record("create", object_type="demo_seed", object_id="referrals",
                  organisation=ctx.hub,
-                 detail={"referrals": MONTHS * PER_MONTH + 4, "services": len(deliveries)})
-    ctx.log(f"referrals: {MONTHS * PER_MONTH + 4} referrals, {len(deliveries)} service days "
-            f"under {CONTRACT}")
+                 detail={"referrals": created, "services": len(deliveries)})
+    ctx.log(f"referrals: {created} referrals, {len(deliveries)} service days under {CONTRACT}")

@@ -1,0 +1,64 @@
+"""The referrals demo seed works for any member count and adds nothing when re-run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.db.models import Count
+from django_scopes import scopes_disabled
+
+from carehub.demo import seed as demo
+from carehub.referrals import demo as referrals_demo
+from carehub.referrals.models import (
+    OPEN_STATES,
+    Escalation,
+    Referral,
+    ReferralEvent,
+    ServiceDelivery,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> tuple[int, int, int, int]:
+    with scopes_disabled():
+        return (Referral.objects.count(), ReferralEvent.objects.count(),
+                ServiceDelivery.objects.count(), Escalation.objects.count())
+
+
+@pytest.mark.parametrize("members", [1, 2, 5, 30])
+def test_small_demos_seed_and_reseed(members: int) -> None:
+    demo.seed(members=members, log=lambda s: None)
+    first = counts()
+    assert first[0] >= 1
+    with scopes_disabled():
+        referred = set(Referral.objects.filter(contract_code=referrals_demo.CONTRACT)
+                       .values_list("member_id", flat=True))
+        assert len(referred) <= members
+        # One open referral per member and service: the seed never breaks the rule.
+        open_pairs = Counter(Referral.objects.filter(state__in=OPEN_STATES)
+                             .values_list("member_id", "service_code"))
+        assert max(open_pairs.values()) == 1
+        # The live inbox always has the overdue referral with its escalation.
+        assert Referral.objects.filter(assignee__username="worker", state="assigned",
+                                       due_at__isnull=False).exists()
+        assert Escalation.objects.filter(resolved_at__isnull=True).count() == 1
+    demo.seed(members=members, log=lambda s: None)
+    assert counts() == first
+
+
+def test_history_fills_every_month_once_members_suffice() -> None:
+    demo.seed(members=30, log=lambda s: None)
+    with scopes_disabled():
+        history = (Referral.objects.filter(contract_code=referrals_demo.CONTRACT,
+                                           created_by__username="coordinator")
+                   .exclude(anchor_date__gte=date.today())
+                   .values("created_at__year", "created_at__month")
+                   .annotate(n=Count("id")))
+        months = {(r["created_at__year"], r["created_at__month"]) for r in history}
+        live = Referral.objects.filter(contract_code=referrals_demo.CONTRACT,
+                                       anchor_date=date.today()).count()
+    assert len(months) >= referrals_demo.MONTHS - 1
+    assert live == len(referrals_demo.LIVE_DUE_HOURS)
