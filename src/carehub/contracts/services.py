@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -189,14 +189,59 @@ def renewal_due(contract: Contract, today: date) -> bool:
 
 
 def ensure_renewal_task(contract: Contract, today: date) -> LifecycleTask | None:
+    """The contract's current renewal task, created if due (see `prompt_renewal`)."""
+    prompt_renewal(None, None, contract, today)
+    return current_renewal_task(contract)
+
+
+def current_renewal_task(contract: Contract) -> LifecycleTask | None:
+    """The renewal task of the contract's current term, if there is one.
+
+    One per term: a task still open, or one due on or after this term's prompt date.
+    A done task from an earlier term (the contract since extended) does not count.
+    """
+    prompt = renewal_prompt_date(contract)
+    tasks = LifecycleTask.objects.filter(contract=contract, kind=TaskKind.RENEWAL)
+    if prompt is not None:
+        tasks = tasks.filter(Q(done_at__isnull=True) | Q(due__gte=prompt))
+    return tasks.order_by("-due", "-pk").first()
+
+
+@transaction.atomic
+def prompt_renewal(request: HttpRequest | None, user: Any, contract: Contract,
+                   today: date) -> LifecycleTask | None:
+    """Create the renewal discussion task once, when the contract enters its notice window.
+
+    Returns the task if this call created it, None otherwise (not due, or already
+    there), so a nightly job and every page view can call it safely. Audited on creation.
+    """
     if not renewal_due(contract, today):
         return None
-    task, _ = LifecycleTask.objects.get_or_create(
-        contract=contract, kind=TaskKind.RENEWAL,
-        defaults={"stage": Stage.RENEWAL, "title": "Begin renewal discussions",
-                  "owner_role": Role.HUB_ADMIN, "due": renewal_prompt_date(contract)},
+    # Lock the contract row: two simultaneous page views must not both create a task.
+    Contract._base_manager.select_for_update().filter(pk=contract.pk).first()
+    if current_renewal_task(contract) is not None:
+        return None
+    task = LifecycleTask.objects.create(
+        contract=contract, kind=TaskKind.RENEWAL, stage=Stage.RENEWAL,
+        title="Begin renewal discussions", owner_role=Role.HUB_ADMIN,
+        due=renewal_prompt_date(contract),
     )
+    audit.record("create", request=request, actor=user,
+                 organisation=contract.provider if request is None else None,
+                 object_type="contract_task", object_id=str(task.pk),
+                 detail={"contract": contract.code, "kind": task.kind,
+                         "reason": "renewal notice", "ends": str(contract.ends)})
     return task
+
+
+def prompt_all_renewals(today: date) -> list[LifecycleTask]:
+    """Renewal tasks created for every contract now in its notice window (nightly job)."""
+    created = []
+    for contract in Contract.objects.filter(ends__isnull=False).select_related("provider"):
+        task = prompt_renewal(None, None, contract, today)
+        if task is not None:
+            created.append(task)
+    return created
 
 
 @transaction.atomic

@@ -73,8 +73,12 @@ def contract_new(request: HttpRequest, acting: Acting) -> HttpResponse:
 @require_acting(*READ_ROLES)
 def contract_detail(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
     contract, can_edit = _contract(acting, code)
-    rows = services.checklist_rows(contract)
     today = timezone.localdate()
+    # Lazily, as well as nightly (`carehub contract remind`): the first visit in the
+    # notice window creates the renewal task.
+    if services.prompt_renewal(request, acting.user, contract, today):
+        messages.info(request, "Renewal discussions are now due: a renewal task was added.")
+    rows = services.checklist_rows(contract)
     return render(request, "contracts/detail.html", {
         "contract": contract, "can_edit": can_edit, "rows": rows,
         "missing": [r for r in rows if r.missing_required],
