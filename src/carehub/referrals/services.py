@@ -9,6 +9,7 @@ changed the referral and when, and nothing of theirs is saved.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -472,26 +473,62 @@ def raise_escalation(referral: Referral, *, barrier: str, description: str, acto
     return row
 
 
-def escalate_overdue(now: datetime | None = None) -> int:
-    """Move every unanswered escalation past its due time up one level (system job)."""
+@dataclass(frozen=True)
+class MovedUp:
+    escalation_id: int
+    referral_id: int
+    from_level: int
+    to_level: int
+    role: str
+    due_at: datetime
+
+
+@dataclass
+class EscalationRun:
+    moved: list[MovedUp] = field(default_factory=list)
+    # Overdue at the contract's last level: nobody higher to move to.
+    at_top: list[Escalation] = field(default_factory=list)
+
+
+def move_up_overdue(now: datetime | None = None) -> EscalationRun:
+    """Move every unanswered escalation past its due time up one level (system job).
+
+    Idempotent: a moved escalation gets the new level's due time, so running again at
+    once moves nothing. Each row is re-read under a row lock, so two overlapping runs
+    never move the same escalation twice.
+    """
     moment = now or timezone.now()
-    moved = 0
+    run = EscalationRun()
     with scopes_disabled():
-        for row in Escalation.objects.filter(resolved_at__isnull=True, due_at__lt=moment):
-            levels = contract_terms.escalation_levels(row.contract_code)
-            higher = [lv for lv in levels if lv[0] > row.level]
-            if not higher:
-                continue
-            level, role, hours = higher[0]
+        due = list(Escalation.objects.filter(resolved_at__isnull=True, due_at__lt=moment)
+                   .order_by("due_at", "pk").values_list("pk", flat=True))
+        for pk in due:
             with transaction.atomic():
+                row = (Escalation.objects.select_for_update()
+                       .filter(pk=pk, resolved_at__isnull=True, due_at__lt=moment).first())
+                if row is None:
+                    continue  # resolved or moved meanwhile
+                levels = contract_terms.escalation_levels(row.contract_code)
+                higher = [lv for lv in levels if lv[0] > row.level]
+                if not higher:
+                    run.at_top.append(row)
+                    continue
+                level, role, hours = higher[0]
+                previous = row.level
                 row.level, row.role = level, role
                 row.due_at = moment + timedelta(hours=hours)
                 row.save(update_fields=["level", "role", "due_at"])
                 audit.record("update", object_type="escalation", object_id=str(row.pk),
                              member_id=row.member_id,
                              detail={"moved_up_to": level, "role": role})
-            moved += 1
-    return moved
+            run.moved.append(MovedUp(row.pk, row.referral_id, previous, level, role,
+                                     row.due_at))
+    return run
+
+
+def escalate_overdue(now: datetime | None = None) -> int:
+    """How many escalations `move_up_overdue` moved up."""
+    return len(move_up_overdue(now).moved)
 
 
 def resolve_escalation(row: Escalation, *, resolution: str, actor: Any,
