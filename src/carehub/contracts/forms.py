@@ -42,6 +42,28 @@ class ContractForm(forms.ModelForm):
         return data
 
 
+class ContractDetailsForm(forms.ModelForm):
+    """What may change after creation: not the parties' payer and provider, nor the code."""
+
+    class Meta:
+        model = Contract
+        fields = ["name", "delivering_cbos", "signed_on", "starts", "ends",
+                  "renewal_notice_months", "max_outreach_attempts"]
+        widgets = {"signed_on": DATE, "starts": DATE, "ends": DATE,
+                   "delivering_cbos": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, cbos: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["delivering_cbos"]).queryset = cbos
+        self.fields["delivering_cbos"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if data.get("starts") and data.get("ends") and data["ends"] < data["starts"]:
+            self.add_error("ends", "The contract cannot end before it starts.")
+        return data
+
+
 class ScopeForm(forms.ModelForm):
     """WHO, WHAT and HOW fields kept on the contract itself."""
 

@@ -319,11 +319,38 @@ def terms_diff(older: TermsVersion, newer: TermsVersion) -> list[str]:
 
 
 def save_credential(request: HttpRequest | None, user: Any, credential: Any) -> Any:
+    """Record a credential, or save an edited one (a renewal: new dates, new number)."""
+    creating = credential._state.adding
+    fields = [] if creating else changed_fields(
+        credential, ["staff_id", "kind", "name", "identifier", "issued", "expires"])
     credential.save()
-    audit.record("create", request=request, actor=user, object_type="staff_credential",
-                 object_id=str(credential.pk), detail={"staff": credential.staff_id,
-                                                       "expires": str(credential.expires)})
+    detail: dict[str, Any] = {"staff": credential.staff_id, "expires": str(credential.expires)}
+    if not creating:
+        detail["fields"] = fields
+    audit.record("create" if creating else "update", request=request, actor=user,
+                 object_type="staff_credential", object_id=str(credential.pk), detail=detail)
     return credential
+
+
+@transaction.atomic
+def save_contract_details(request: HttpRequest | None, user: Any, contract: Contract,
+                          delivering: Any) -> Contract:
+    """Save name, dates, notice and delivering CBOs; audit the fields and CBOs changed."""
+    fields = changed_fields(contract, ["name", "signed_on", "starts", "ends",
+                                       "renewal_notice_months", "max_outreach_attempts"])
+    before = set(contract.delivering_cbos.values_list("pk", flat=True))
+    wanted = {c.pk for c in delivering}
+    contract.save()
+    if wanted != before:
+        # The delivering CBOs decide who may see the contract: a trusted write.
+        with as_owner():
+            contract.delivering_cbos.set(list(delivering))
+    audit.record("update", request=request, actor=user, object_type="contract",
+                 object_id=contract.code, detail={
+                     "changed": "contract details", "fields": fields,
+                     "delivering_added": sorted(wanted - before),
+                     "delivering_removed": sorted(before - wanted)})
+    return contract
 
 
 def expiring_credentials(queryset: Any, today: date, days: int = 30) -> list[Any]:

@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,9 +31,21 @@ def _contract(acting: Acting, code: str, *, edit: bool = False) -> tuple[Contrac
 
 @require_acting(*READ_ROLES)
 def contract_list(request: HttpRequest, acting: Acting) -> HttpResponse:
+    filters = {key: request.GET.get(key, "").strip()[:80] for key in ("stage", "q", "renewal")}
     contracts = selectors.contracts_visible_to(acting.organisation).select_related("payer", "provider")
+    if filters["stage"] in STAGE_ORDER:
+        contracts = contracts.filter(stage=filters["stage"])
+    if filters["q"]:
+        q = filters["q"]
+        contracts = contracts.filter(Q(code__icontains=q) | Q(name__icontains=q)
+                                     | Q(payer__name__icontains=q) | Q(provider__name__icontains=q))
+    today = timezone.localdate()
+    rows = [(c, services.renewal_due(c, today)) for c in contracts]
+    if filters["renewal"] == "due":
+        rows = [(c, due) for c, due in rows if due]
     return render(request, "contracts/list.html", {
-        "contracts": contracts, "can_create": acting.has_role(*EDIT_ROLES)
+        "rows": rows, "filters": filters, "stages": [(s, Stage(s).label) for s in STAGE_ORDER],
+        "can_create": acting.has_role(*EDIT_ROLES)
         and acting.organisation.kind in (OrganisationKind.HUB, OrganisationKind.PAYER),
     })
 
@@ -95,6 +108,26 @@ def contract_detail(request: HttpRequest, acting: Acting, code: str) -> HttpResp
         "data_sharing": contract.data_sharing.all(),
         "delivering": contract.delivering_cbos.all(),
     })
+
+
+@require_acting(*EDIT_ROLES)
+def contract_edit(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
+    """Name, dates, renewal notice and (for a hub's contract) the delivering CBOs."""
+    contract, _ = _contract(acting, code, edit=True)
+    provider = contract.provider
+    cbos = network_cbos(provider) if provider.kind == OrganisationKind.HUB \
+        else Organisation.objects.none()
+    # CBOs that left the network stay listed while they are still delivering.
+    cbos = Organisation.objects.filter(
+        Q(pk__in=cbos.values("pk")) | Q(pk__in=contract.delivering_cbos.values("pk"))
+    ).order_by("name")
+    form = cforms.ContractDetailsForm(request.POST or None, instance=contract, cbos=cbos)
+    if request.method == "POST" and form.is_valid():
+        services.save_contract_details(request, acting.user, form.save(commit=False),
+                                       form.cleaned_data.get("delivering_cbos") or [])
+        messages.success(request, f"Contract {contract.code} saved.")
+        return redirect("contracts:detail", code=contract.code)
+    return render(request, "contracts/edit.html", {"contract": contract, "form": form})
 
 
 @require_acting(*EDIT_ROLES)
@@ -225,6 +258,26 @@ def terms_page(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
         "can_edit": can_edit, "diff": diff, "a": a, "b": b,
         "in_force": selectors.terms_version_in_force(contract, timezone.localdate()),
     })
+
+
+@require_acting(*CREDENTIAL_ROLES)
+def credential_edit(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    """Renew (new dates, new number) or correct one recorded credential."""
+    credential = selectors.credentials_visible_to(acting.organisation).filter(pk=pk).first()
+    if credential is None:
+        raise Http404("Not found")
+    staff = Membership.objects.filter(organisation=credential.organisation,
+                                      is_active=True).values("user")
+    from carehub.accounts.models import User
+
+    form = cforms.CredentialForm(request.POST or None, instance=credential,
+                                 staff=User.objects.filter(pk__in=staff).order_by("last_name"))
+    if request.method == "POST" and form.is_valid():
+        services.save_credential(request, acting.user, form.save(commit=False))
+        messages.success(request, f"Saved {credential.name} for {credential.staff}.")
+        return redirect("contracts:credentials")
+    return render(request, "contracts/credential_form.html",
+                  {"form": form, "credential": credential})
 
 
 @require_acting(*CREDENTIAL_ROLES)
