@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
 from carehub.core.referral_states import NEXT_ACTION, State
@@ -34,12 +35,14 @@ from carehub.referrals.models import (
     Need,
     OutreachAttempt,
     Pathway,
+    RankedList,
+    RankedListEntry,
     Referral,
     ReferralEvent,
     Screening,
     ServiceDelivery,
 )
-from carehub.tenancy.access import Acting
+from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation, OrganisationKind
 
 DUE_SOON = timedelta(hours=24)
@@ -266,3 +269,98 @@ def capacity(hub: Organisation) -> list[dict[str, Any]]:
     return list(Referral.objects.filter(hub=hub, state__in=OPEN_STATES)
                 .values("organisation__name", "organisation_id")
                 .annotate(open=Count("id")).order_by("organisation__name"))
+
+
+# --- home page cards ------------------------------------------------------------------
+
+def worker_summary(acting: Acting, now: datetime | None = None) -> dict[str, int]:
+    """Counts for a worker's own open referrals (aggregates, no member detail)."""
+    moment = now or timezone.now()
+    mine = Referral.objects.filter(organisation=acting.organisation, assignee=acting.user,
+                                   state__in=OPEN_STATES)
+    return mine.aggregate(
+        open=Count("id"), members=Count("member_id", distinct=True),
+        overdue=Count("id", filter=Q(due_at__lt=moment)),
+        due_soon=Count("id", filter=Q(due_at__gte=moment, due_at__lt=moment + DUE_SOON)))
+
+
+# Funnel stages: a referral counts at every stage up to the one its state has reached.
+FUNNEL: tuple[tuple[str, frozenset[str]], ...] = (
+    ("Referred", frozenset(s.value for s in State)),
+    ("Contacted", frozenset({"contacted", "screened", "accepted", "declined", "enrolled",
+                             "in_service", "completed"})),
+    ("Enrolled", frozenset({"enrolled", "in_service", "completed"})),
+    ("Completed", frozenset({"completed"})),
+)
+
+
+def progress_funnel(organisation: Organisation) -> list[dict[str, Any]]:
+    """Referrals the organisation is party to, by how far they have come (aggregates).
+
+    Closed referrals count as referred only: the state does not say how far they got.
+    """
+    counts = state_counts(referrals_for(organisation))
+    total = sum(counts.values())
+    rows = []
+    for label, states in FUNNEL:
+        n = sum(v for k, v in counts.items() if k in states)
+        rows.append({"label": label, "count": n,
+                     "percent": round(100 * n / total) if total else 0})
+    rows.append({"label": "Closed without completing", "count": counts.get("closed", 0),
+                 "percent": round(100 * counts.get("closed", 0) / total) if total else 0})
+    return rows
+
+
+def unrouted(hub: Organisation) -> dict[str, int]:
+    """Work the hub has not yet handed to a CBO: open referrals the hub holds itself, and
+    selected members on ranked lists sent to the hub that are not yet assigned."""
+    held = Referral.objects.filter(hub=hub, organisation=hub, state__in=OPEN_STATES).count()
+    # Ranked lists are scoped to their plan in django-scopes (one path per scope); the
+    # hub named on a list may count it too. The filter names the hub explicitly and, on
+    # PostgreSQL, row-level security (plan or hub) still applies.
+    with scopes_disabled():
+        waiting = RankedList.objects.filter(hub=hub, assigned_at__isnull=True)
+        lists = waiting.count()
+        members = RankedListEntry.objects.filter(ranked_list__in=waiting, selected=True).count()
+    return {"held": held, "lists": lists, "members": members}
+
+
+NEAR_CAPACITY = 0.9
+
+
+def capacity_warnings(hub: Organisation, today: date | None = None) -> list[dict[str, Any]]:
+    """Network CBOs that cannot take much more: a directory service on a waitlist or
+    closed, or this month's referrals at 90 % or more of the monthly capacity their
+    directory entries declare. Empty when the network directory is not installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("carehub.network"):
+        return []
+    Service = apps.get_model("network", "Service")
+    day = today or timezone.localdate()
+    cbos = {o.pk: o.name for o in network_cbos(hub)}
+    cbo_ids = list(cbos)
+    services = list(Service.objects.filter(organisation_id__in=cbo_ids, status="active")
+                    .values("organisation_id", "name", "capacity_status",
+                            "capacity_per_month"))
+    month_start = day.replace(day=1)
+    this_month = dict(Referral.objects.filter(hub=hub, organisation_id__in=cbo_ids,
+                                              created_at__date__gte=month_start)
+                      .values_list("organisation_id").annotate(n=Count("id")))
+    warnings: list[dict[str, Any]] = []
+    capacity_by_org: dict[int, int] = {}
+    for s in services:
+        if s["capacity_status"] in ("waitlist", "closed"):
+            warnings.append({"organisation": cbos[s["organisation_id"]],
+                             "text": f"{s['name']}: {s['capacity_status']}",
+                             "level": "bad" if s["capacity_status"] == "closed" else "warn"})
+        elif s["capacity_per_month"]:
+            capacity_by_org[s["organisation_id"]] = (capacity_by_org.get(s["organisation_id"], 0)
+                                                     + s["capacity_per_month"])
+    for org_id, capacity in sorted(capacity_by_org.items()):
+        used = this_month.get(org_id, 0)
+        if used >= NEAR_CAPACITY * capacity:
+            warnings.append({"organisation": cbos[org_id],
+                             "text": f"{used} referrals this month of {capacity} a month",
+                             "level": "bad" if used >= capacity else "warn"})
+    return sorted(warnings, key=lambda w: (w["level"] != "bad", w["organisation"]))

@@ -1,0 +1,67 @@
+"""Referral cards on the home page, one per role: a worker's inbox summary, a supervisor's
+team load, a hub coordinator's open work and capacity, a plan's progress funnel.
+
+Counts are aggregates; the worker card also names the members behind the next actions,
+and that read is audited like the inbox itself.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from carehub.core.referral_states import STATE_LABELS, State
+from carehub.referrals import selectors
+from carehub.referrals.models import OPEN_STATES, Barrier, Referral
+from carehub.tenancy.access import Acting
+from carehub.tenancy.home import Panel
+from carehub.tenancy.models import Role
+
+NEXT_ACTIONS = 5
+ORDER = 10  # before the general cards: this is the day's work
+
+
+def panels(request: HttpRequest, acting: Acting) -> list[Panel]:
+    if acting.has_role(Role.CBO_WORKER):
+        return [worker_card(request, acting)]
+    if acting.has_role(Role.CBO_SUPERVISOR):
+        return [supervisor_card(acting)]
+    if acting.has_role(Role.HUB_COORDINATOR, Role.HUB_ADMIN):
+        return [hub_card(acting)]
+    if acting.has_role(Role.PAYER_MANAGER, Role.PAYER_ANALYST):
+        return [plan_card(acting)]
+    return []
+
+
+def worker_card(request: HttpRequest, acting: Acting) -> Panel:
+    now = timezone.now()
+    return Panel("referrals/home/worker.html", {
+        "summary": selectors.worker_summary(acting, now),
+        "next": selectors.inbox(request, acting, limit=NEXT_ACTIONS, now=now),
+    }, ORDER)
+
+
+def supervisor_card(acting: Acting) -> Panel:
+    load = selectors.team_load(acting)
+    return Panel("referrals/home/supervisor.html", {
+        "load": load, "busiest": [w for w in load["per_worker"] if w["assignee_id"]][:5],
+    }, ORDER)
+
+
+def hub_card(acting: Acting) -> Panel:
+    hub = acting.organisation
+    counts = selectors.state_counts(Referral.objects.filter(hub=hub, state__in=OPEN_STATES))
+    by_state = [(STATE_LABELS[s], counts[s.value]) for s in State if counts.get(s.value)]
+    return Panel("referrals/home/hub.html", {
+        "open_total": sum(counts.values()), "by_state": by_state,
+        "unrouted": selectors.unrouted(hub), "warnings": selectors.capacity_warnings(hub),
+    }, ORDER)
+
+
+def plan_card(acting: Acting) -> Panel:
+    labels = dict(Barrier.choices)
+    barriers = [{**b, "label": labels.get(b["barrier"], b["barrier"])}
+                for b in selectors.barrier_tally(acting.organisation)]
+    return Panel("referrals/home/plan.html", {
+        "funnel": selectors.progress_funnel(acting.organisation), "barriers": barriers,
+    }, ORDER)
