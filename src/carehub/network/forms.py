@@ -104,8 +104,10 @@ class LocationForm(forms.ModelForm):
             org_field.disabled = True
             self.fields["services_here"].initial = list(
                 self.instance.services_here.values_list("service_id", flat=True))
-        elif organisations.count() == 1:
-            org_field.initial = organisations.first()
+        elif organisations.count() == 1 and not self.initial.get("organisation"):
+            only = organisations.first()
+            self.initial["organisation"] = only.pk if only else None
+        self.fields["county"].help_text = "As Name, ST; e.g. Erie, NY."
 
     def clean_postal_code(self) -> str:
         code = self.cleaned_data.get("postal_code", "").strip()

@@ -31,6 +31,11 @@ def directory(request: HttpRequest, acting: Acting) -> HttpResponse:
         "services": entries, "filters": filters, "service_types": selectors.service_types(),
         "stale_count": sum(1 for s in entries if s.is_stale),
         "can_add": acting.has_role(*EDIT_ROLES),
+        # Capacity is edited in place (htmx) on the rows the acting organisation keeps.
+        "editable_ids": set(selectors.editable_organisations(acting.organisation)
+                            .values_list("pk", flat=True)) if acting.has_role(*EDIT_ROLES)
+        else set(),
+        "capacity_choices": CapacityStatus.choices,
     })
 
 
@@ -69,6 +74,8 @@ def capacity(request: HttpRequest, acting: Acting, pk: str) -> HttpResponse:
     if not _editable(acting, service) or request.method != "POST":
         raise Http404("Not found")
     form = CapacityForm(request.POST, instance=service)
+    if request.headers.get("HX-Request"):
+        return _capacity_cell(request, acting, service, form)
     if form.is_valid():
         services.save_service(request, acting.user, form.save(commit=False), {})
         messages.success(request, f"Capacity of {service.name} is now "
@@ -107,3 +114,19 @@ def site_edit(request: HttpRequest, acting: Acting, pk: str | None = None) -> Ht
         return redirect("network:sites")
     return render(request, "network/site_form.html", {
         "form": form, "location": location, "creating": location._state.adding})
+
+
+def _capacity_cell(request: HttpRequest, acting: Acting, service: Service,
+                   form: CapacityForm) -> HttpResponse:
+    """The directory row's capacity cell after an in-place update (htmx)."""
+    error = ""
+    if form.is_valid():
+        service = services.save_service(request, acting.user, form.save(commit=False), {})
+    else:
+        error = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        # The invalid form has written into the instance: show what is stored.
+        service = selectors.get_service(acting.organisation, service.pk)
+    return render(request, "network/_capacity_cell.html", {
+        "s": service, "can_edit": True, "saved": not error, "error": error,
+        "capacity_choices": CapacityStatus.choices,
+    })
