@@ -2,14 +2,22 @@
 a ranked list in bulk.
 
     .venv/bin/python bench/referrals.py [--referrals 1000000] [--events 10000000]
-        [--ranked 50000] [--samples 200] [--db carehub_bench] [--keep]
+        [--ranked 50000] [--samples 200] [--db carehub_bench] [--seed-only | --reuse]
 
 Creates (or recreates) the database, migrates it, seeds organisations, members,
-referrals and referral events with COPY, runs ANALYZE, then times the selectors the
-pages use (`selectors.inbox` and `selectors.member_timeline`, audit writes included) for
-random workers and members, and `bulk.assign_ranked_list` for a ranked list of
-`--ranked` selected members. Queries run as the database owner (row-level security is
-not in force for these timings).
+referrals and referral events with COPY, runs ANALYZE, then times for random workers and
+members from their inboxes:
+
+- the selectors the pages use (`selectors.inbox`, `get_member` + `member_timeline`,
+  audit writes included), called directly as the database owner, so without
+  row-level security and without rendering;
+- the same two pages through the real views with Django's test client: the whole
+  middleware stack runs, so each request drops to the `carehub_tenant` role with
+  row-level security in force, and the templates are rendered;
+
+and `bulk.assign_ranked_list` for a ranked list of `--ranked` selected members.
+`--seed-only` stops after seeding; `--reuse` measures an already seeded database (the
+ranked-list step runs only once per database, as it adds referrals).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -39,13 +48,17 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--db", default="carehub_bench")
     parser.add_argument("--host", default="postgresql://postgres@127.0.0.1:5432")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--seed-only", action="store_true", help="stop after seeding")
+    mode.add_argument("--reuse", action="store_true", help="measure an already seeded database")
     args = parser.parse_args()
 
     import psycopg
 
-    with psycopg.connect(f"{args.host}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {args.db}")
-        admin.execute(f"CREATE DATABASE {args.db}")
+    if not args.reuse:
+        with psycopg.connect(f"{args.host}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {args.db}")
+            admin.execute(f"CREATE DATABASE {args.db}")
     os.environ["DATABASE_URL"] = f"{args.host}/{args.db}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carehub.settings")
     os.environ.setdefault("CAREHUB_VAR", "/tmp/carehub-bench-var")
@@ -57,8 +70,13 @@ def main() -> int:
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"migrate: {time.perf_counter() - t0:.1f} s")
-    seed(args)
-    measure(args)
+    if not args.reuse:
+        seed(args)
+    if args.seed_only:
+        return 0
+    measure_selectors(args)
+    measure_views(args)
+    measure_ranked(args)
     return 0
 
 
@@ -150,35 +168,99 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18] if len(values) >= 20 else max(values)
 
 
-def measure(args: argparse.Namespace) -> None:
+def report(label: str, values: list[float]) -> None:
+    print(f"{label}: p50 {statistics.median(values):.1f} ms, p95 {p95(values):.1f} ms "
+          f"({len(values)} samples)")
+
+
+def sample_workers(args: argparse.Namespace) -> list[tuple[Any, int]]:
+    """(worker membership, a member from that worker's open referrals) pairs; a member of
+    the worker's organisation when the worker has no open referral."""
     from django_scopes import scopes_disabled
 
-    from carehub.members.imports import RankedRow
-    from carehub.members.models import Member
-    from carehub.referrals import bulk, selectors
-    from carehub.tenancy.access import Acting, network_cbos
-    from carehub.tenancy.models import Membership, Organisation
+    from carehub.referrals.models import OPEN_STATES, Referral
+    from carehub.tenancy.models import Membership
 
     rng = random.Random(11)
     with scopes_disabled():
-        memberships = list(Membership.objects.select_related("organisation", "user"))
-        inbox_ms, member_ms = [], []
+        memberships = list(Membership.objects.filter(role="cbo_worker")
+                           .select_related("organisation", "user"))
+        picks = []
         for _ in range(args.samples):
             ms = rng.choice(memberships)
+            own = Referral.objects.filter(organisation=ms.organisation)
+            member = (own.filter(assignee=ms.user, state__in=OPEN_STATES)
+                      .values_list("member_id", flat=True).first()
+                      or own.values_list("member_id", flat=True).first())
+            picks.append((ms, member))
+    return picks
+
+
+def measure_selectors(args: argparse.Namespace) -> None:
+    from django_scopes import scopes_disabled
+
+    from carehub.referrals import selectors
+    from carehub.tenancy.access import Acting
+
+    inbox_ms, member_ms = [], []
+    with scopes_disabled():
+        for ms, member_pk in sample_workers(args):
             acting = Acting(user=ms.user, membership=ms)
             t = time.perf_counter()
-            rows = selectors.inbox(None, acting)
+            selectors.inbox(None, acting)
             inbox_ms.append((time.perf_counter() - t) * 1000)
-            member_pk = rows[0].referral.member_id if rows else 1
             t = time.perf_counter()
             member = selectors.get_member(None, acting, member_pk)
             selectors.member_timeline(None, acting, member)
             member_ms.append((time.perf_counter() - t) * 1000)
-        print(f"worker inbox: p50 {statistics.median(inbox_ms):.1f} ms, "
-              f"p95 {p95(inbox_ms):.1f} ms ({args.samples} samples)")
-        print(f"member page (member + timeline): p50 {statistics.median(member_ms):.1f} ms, "
-              f"p95 {p95(member_ms):.1f} ms")
+    report("selectors, owner role: worker inbox", inbox_ms)
+    report("selectors, owner role: member (member + timeline)", member_ms)
+
+
+def measure_views(args: argparse.Namespace) -> None:
+    """Both pages through the views: middleware (tenant role, RLS), audit, rendering."""
+    from django.test import Client
+
+    from carehub.tenancy.access import SESSION_KEY
+
+    client = Client()
+    inbox_ms, member_ms = [], []
+    picks = sample_workers(args)
+    # One untimed round first: template compilation and URL resolver warm-up.
+    for ms, member_pk in picks[:1] + picks:
+        client.force_login(ms.user)
+        session = client.session
+        session[SESSION_KEY] = ms.pk  # as after sign-in, so the timed request does no write
+        session.save()
+        t = time.perf_counter()
+        response = client.get("/referrals/")
+        inbox_ms.append((time.perf_counter() - t) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"inbox answered {response.status_code}")
+        t = time.perf_counter()
+        response = client.get(f"/referrals/member/{member_pk}/")
+        member_ms.append((time.perf_counter() - t) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"member page {member_pk} answered {response.status_code}")
+    report("views, tenant role + RLS + rendering: GET /referrals/", inbox_ms[1:])
+    report("views, tenant role + RLS + rendering: GET /referrals/member/<pk>/", member_ms[1:])
+
+
+def measure_ranked(args: argparse.Namespace) -> None:
+    from django_scopes import scopes_disabled
+
+    from carehub.members.imports import RankedRow
+    from carehub.members.models import Member
+    from carehub.referrals import bulk
+    from carehub.referrals.models import RankedList
+    from carehub.tenancy.access import network_cbos
+    from carehub.tenancy.models import Organisation
+
+    with scopes_disabled():
         plan = Organisation.objects.get(slug="bench-plan")
+        if RankedList.objects.filter(plan=plan, name="bench").exists():
+            print("ranked list: already measured on this database (skipped)")
+            return
         hub = Organisation.objects.get(slug="bench-hub")
         first = args.referrals // 2 + 1
         ids = list(Member.objects.filter(pk__gte=first).order_by("pk")

@@ -92,8 +92,10 @@ def inbox(request: HttpRequest | None, acting: Acting, *, everyone: bool = False
     Ordered by due time (undated last), so what is overdue comes first.
     """
     moment = now or timezone.now()
+    # Members are fetched for the page of rows only: joined before the sort, the member
+    # row-level security check ran for every open referral of the worker, not just these.
     qs = (Referral.objects.filter(organisation=acting.organisation, state__in=OPEN_STATES)
-          .select_related("member", "assignee"))
+          .select_related("assignee").prefetch_related("member"))
     if not everyone:
         qs = qs.filter(assignee=acting.user)
     rows = list(qs.order_by(DUE_NULLS_LAST, "pk")[:limit])
