@@ -9,7 +9,6 @@ collation rules are.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -115,45 +114,74 @@ def current_members(roster: ir.Table, as_of: dt.date) -> ir.Table:
     return picked.mutate(age=age.cast("int64"))
 
 
-def _code_pattern(rule: CodeRule) -> str:
-    # dot-insensitive prefix: a dot may sit between any two characters
-    alternatives = [r"\.?".join(re.escape(ch) for ch in p) for p in rule.dotless]
-    return r"(?i)(^|;)\s*(" + "|".join(alternatives) + ")"
+def _normalised(text: ir.StringValue) -> ir.StringValue:
+    """Upper case without dots: the form ICD-10 codes and prefixes are compared in."""
+    return text.upper().replace(".", "")
 
 
-def code_matches(
-    claims: ir.Table, rule: CodeRule, as_of: dt.date, prefix: str, count: bool = False
-) -> ir.Table:
-    """Per member: the latest matching code and its date (and how many distinct codes)."""
-    since = _days_before(as_of, rule.lookback_days)
-    hits = claims.filter(
-        claims.service_from.between(since, as_of),
-        claims.diagnosis_codes.re_search(_code_pattern(rule)),
+def _starts_with_any(norm: ir.StringValue, prefixes: Sequence[str]) -> ir.BooleanValue:
+    return ibis.or_(*(norm.startswith(p) for p in prefixes))
+
+
+@dataclass(frozen=True)
+class CodeQuery:
+    """A code rule to evaluate: its columns are named `<name>_code`, `<name>_date` and,
+    when `count` is set, `<name>_n` (distinct matching codes)."""
+
+    name: str
+    rule: CodeRule
+    count: bool = False
+
+
+def code_matches(claims: ir.Table, queries: Sequence[CodeQuery], as_of: dt.date) -> ir.Table:
+    """Per member, for every code rule at once: the latest matching code and its date.
+
+    The diagnosis lists are split into codes once for all rules. Only lines whose whole
+    text, upper-cased without dots, contains one of the prefixes are split: every line
+    holding a matching code passes that test, and it is far cheaper than splitting every
+    line. Each code is then matched exactly (trimmed, upper-cased, without dots, it starts
+    with a prefix). "Latest" is the smallest (days before as_of, normalised code, code),
+    taken with one aggregation rather than a window per rule.
+    """
+    since = _days_before(as_of, max(q.rule.lookback_days for q in queries))
+    prefixes = sorted({p for q in queries for p in q.rule.dotless})
+    text = _normalised(claims.diagnosis_codes)
+    lines = claims.filter(
+        claims.service_from.between(since, as_of), ibis.or_(*(text.contains(p) for p in prefixes))
     )
-    codes = hits.select(
-        "member_id", day=hits.service_from, code=hits.diagnosis_codes.split(";").unnest()
+    codes = lines.select(
+        "member_id", day=lines.service_from, code=lines.diagnosis_codes.split(";").unnest()
     )
     codes = codes.mutate(code=codes.code.strip())
-    codes = codes.mutate(norm=codes.code.upper().replace(".", ""))
-    codes = codes.filter(ibis.or_(*(codes.norm.startswith(p) for p in rule.dotless)))
-    latest = codes.mutate(
-        _pick=ibis.row_number().over(
-            group_by="member_id", order_by=[ibis.desc(codes.day), codes.norm, codes.code]
-        )
+    codes = codes.mutate(
+        norm=_normalised(codes.code),
+        ago=ibis.literal(as_of).delta(codes.day, unit="day").cast("int64"),
     )
-    latest = latest.filter(latest._pick == 0).select(
-        "member_id", **{f"{prefix}_code": latest.code, f"{prefix}_date": latest.day}
+    latest_key = ibis.struct(
+        {"ago": codes.ago, "norm": codes.norm, "code": codes.code, "day": codes.day}
     )
-    if not count:
-        return latest
-    counts = codes.group_by("member_id").aggregate(**{f"{prefix}_n": codes.norm.nunique()})
-    return latest.join(counts, "member_id")
+    aggregates: dict[str, Any] = {}
+    for q in queries:
+        hit = _starts_with_any(codes.norm, q.rule.dotless) & (codes.ago <= q.rule.lookback_days)
+        aggregates[f"{q.name}_latest"] = latest_key.min(where=hit)
+        if q.count:
+            aggregates[f"{q.name}_n"] = codes.norm.nunique(where=hit)
+    per_member = codes.group_by("member_id").aggregate(**aggregates)
+    columns: dict[str, Any] = {}
+    for q in queries:
+        latest = per_member[f"{q.name}_latest"]
+        columns[f"{q.name}_code"] = latest["code"]
+        columns[f"{q.name}_date"] = latest["day"]
+        if q.count:
+            columns[f"{q.name}_n"] = per_member[f"{q.name}_n"]
+    return per_member.select("member_id", **columns)
 
 
 def latest_discharge(
     claims: ir.Table, as_of: dt.date, within_days: int, min_nights: int, prefix: str
 ) -> ir.Table:
-    """Per member: the latest inpatient stay ending in [as_of - within_days, as_of]."""
+    """Per member: the latest inpatient stay ending in [as_of - within_days, as_of]
+    (the longest one when several end that day)."""
     lines = claims.filter(claims.setting == "inpatient")
     stays = lines.group_by(["member_id", "claim_id"]).aggregate(
         admit=lines.service_from.min(), discharge=lines.service_to.max()
@@ -163,15 +191,16 @@ def latest_discharge(
         stays.discharge.between(_days_before(as_of, within_days), as_of),
         stays.nights >= min_nights,
     )
-    latest = stays.mutate(
-        _pick=ibis.row_number().over(
-            group_by="member_id",
-            order_by=[ibis.desc(stays.discharge), ibis.desc(stays.nights), stays.claim_id],
-        )
+    # the largest (discharge, nights): an aggregation, not a window over the stays
+    per_member = stays.group_by("member_id").aggregate(
+        latest=ibis.struct({"discharge": stays.discharge, "nights": stays.nights}).max()
     )
-    latest = latest.filter(latest._pick == 0)
-    return latest.select(
-        "member_id", **{f"{prefix}_date": latest.discharge, f"{prefix}_nights": latest.nights}
+    return per_member.select(
+        "member_id",
+        **{
+            f"{prefix}_date": per_member.latest["discharge"],
+            f"{prefix}_nights": per_member.latest["nights"],
+        },
     )
 
 
@@ -247,18 +276,15 @@ class _Plan:
         table = candidates
         joins = claim_measures(self.claims, self.as_of, measures)
         counted = "social_need_codes" in measures
+        queries: list[CodeQuery] = []
         if require.social_needs_any or counted:
             social = require.social_needs_any or SOCIAL_NEED_DEFAULT
-            joins.append(code_matches(self.claims, social, self.as_of, "sn", count=counted))
+            queries.append(CodeQuery("sn", social, count=counted))
         for scope, rules in (("req", require), ("exc", exclude)):
             if rules.conditions_any:
-                joins.append(
-                    code_matches(self.claims, rules.conditions_any, self.as_of, f"{scope}_cond")
-                )
+                queries.append(CodeQuery(f"{scope}_cond", rules.conditions_any))
             if rules.social_needs_any and scope == "exc":
-                joins.append(
-                    code_matches(self.claims, rules.social_needs_any, self.as_of, f"{scope}_sn")
-                )
+                queries.append(CodeQuery(f"{scope}_sn", rules.social_needs_any))
             if rules.discharge:
                 d = rules.discharge
                 joins.append(
@@ -266,6 +292,8 @@ class _Plan:
                         self.claims, self.as_of, d.within_days, d.min_nights, f"{scope}_dis"
                     )
                 )
+        if queries:
+            joins.append(code_matches(self.claims, queries, self.as_of))
         for other in joins:
             table = _left_join(table, other)
         self.table = table

@@ -348,9 +348,20 @@ def _canonical(
             exprs[column] = ibis.ifelse(text == "", ibis.null(), text).cast(_engine_type(kind))
         elif kind == "bool":
             exprs[column] = value.fill_null(False)
+        elif _exact_money(kind, value.type()):
+            exprs[column] = value  # already cents-exact: no cast on every row
         else:
             exprs[column] = value.cast(_engine_type(kind))
     return table.select(**exprs)
+
+
+def _exact_money(kind: str, dtype: Any) -> bool:
+    """A decimal with 2 places that fits in 18 digits holds exactly the values a
+    decimal(18, 2) would, so the file's own type is kept (the generator writes
+    decimal(12, 2)); other money types are cast."""
+    if kind != "money" or not dtype.is_decimal():
+        return False
+    return bool(dtype.scale == 2 and dtype.precision is not None and dtype.precision <= 18)
 
 
 class Workspace:
