@@ -68,6 +68,19 @@ def test_eligibility_from_parquet_identical(spark: Any, tmp_path: Path) -> None:
     assert len(duck.splitlines()) == 1 + 11
 
 
+def test_eligibility_code_rules_identical(spark: Any, tmp_path: Path) -> None:
+    # latest code among same-day ties, the longest of stays ending the same day, an
+    # exclusion by code and the distinct social-need count, on both engines
+    args = [
+        "--roster", str(DATA / "codes_roster.csv"),
+        "--claims", str(DATA / "codes_claims.csv"),
+        "--criteria", str(DATA / "codes_criteria.yaml"),
+    ]  # fmt: skip
+    duck, spark_out = both(eligibility.main, args, "--out", tmp_path)
+    assert duck == spark_out
+    assert [line.split(",")[0] for line in duck.splitlines()[1:]] == ["X01", "X04"]
+
+
 def test_cost_identical(spark: Any, tmp_path: Path) -> None:
     args = [
         "--roster", str(DATA / "roster.csv"),

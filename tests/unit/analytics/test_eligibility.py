@@ -247,3 +247,38 @@ def test_wrong_type_in_parquet_names_column(
     out = tmp_path / "ranked.csv"
     err = _fails(capsys, base_args(data, out, claims=tmp_path / "claims.parquet"), out)
     assert "column allowed_amount" in err and "row 4" in err and "9OO.00" in err
+
+
+def test_code_rules_latest_match_ties_and_exclusion(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ranked.csv"
+    args = base_args(
+        data,
+        out,
+        roster=data / "codes_roster.csv",
+        claims=data / "codes_claims.csv",
+        criteria=data / "codes_criteria.yaml",
+    )
+    assert run(args) == 0
+    # X01: three matching codes on 2026-01-10 (e11.65, I50.9, E11.21, written with odd case
+    # and spaces): the smallest without dots, E1121, is shown as written. Two stays end
+    # 2026-02-03: the longer (3 nights) is shown. Z59.1 and z56.0 are two social-need codes.
+    # X02 has Z59.01 within 100 days: excluded. X03's E11.9 is 366 days old.
+    # X04's lower-case i50.9 is older than its I50.9 of 2026-02-25.
+    assert read_rows(out) == [
+        {
+            "member_id": "X01",
+            "rank": "1",
+            "selected": "true",
+            "reasons": "E11.21 2026-01-10; discharge 2026-02-03 (3 nights)",
+            "social_need_codes": "2",
+            "days_since_discharge": "26",
+        },
+        {
+            "member_id": "X04",
+            "rank": "2",
+            "selected": "true",
+            "reasons": "I50.9 2026-02-25; discharge 2026-02-26 (1 night)",
+            "social_need_codes": "1",
+            "days_since_discharge": "3",
+        },
+    ]
