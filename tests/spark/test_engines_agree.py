@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -45,9 +46,19 @@ def test_eligibility_identical(spark: Any, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "spark.json").read_text())["members_eligible"] == 4
 
 
-def test_eligibility_from_parquet_identical(spark: Any, tmp_path: Path) -> None:
+# money as the CSV reader infers it (double, cast by carehub) and as a 2-place decimal
+# (kept as typed)
+@pytest.mark.parametrize("money", [None, pa.decimal128(12, 2)])
+def test_eligibility_from_parquet_identical(
+    spark: Any, tmp_path: Path, money: pa.DataType | None
+) -> None:
     for name in ("roster", "claims"):
-        pq.write_table(pacsv.read_csv(DATA / f"{name}.csv"), tmp_path / f"{name}.parquet")
+        table = pacsv.read_csv(DATA / f"{name}.csv")
+        if money is not None and name == "claims":
+            for column in ("allowed_amount", "paid_amount"):
+                index = table.column_names.index(column)
+                table = table.set_column(index, column, table.column(column).cast(money))
+        pq.write_table(table, tmp_path / f"{name}.parquet")
     criteria = tmp_path / "c.yaml"
     criteria.write_text(
         "as_of: 2026-03-01\n"
