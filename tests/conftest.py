@@ -38,3 +38,25 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             _missing("pyspark is not installed (pip install -e '.[spark]')")
         if not shutil.which("java"):
             _missing("java is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """Put back the reference rows that data migrations create.
+
+    A transactional test ends by flushing every table, migration-seeded reference data
+    (service types, checklist rows) included; the next transactional test needs them.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in (
+        ("carehub.network.migrations.0002_service_types_and_rls", "seed_types"),
+        ("carehub.contracts.migrations.0003_checklist_and_rls", "seed_checklist"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
