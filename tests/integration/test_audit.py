@@ -95,3 +95,14 @@ def test_auditor_page_filters_and_shows_only_own_organisation(tenant, other_tena
 def test_audit_page_is_for_auditors_and_hub_admins(tenant, login_as):
     assert login_as(tenant.users["cbo_worker"]).get(reverse("audit:list")).status_code == 404
     assert login_as(tenant.users["payer_manager"]).get(reverse("audit:list")).status_code == 404
+
+
+@pytest.mark.postgres
+def test_requests_cannot_empty_the_audit_table(tenant):
+    from carehub.tenancy.rls import tenant_connection
+
+    seed_events(tenant, 1)
+    with tenant_connection(tenant.hub.pk):
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("TRUNCATE audit_auditevent CASCADE")
