@@ -142,3 +142,78 @@ def screening_answers(data: Any) -> dict[str, Any]:
             if code:
                 answers[item.loinc] = code
     return answers
+
+
+def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
+class UploadForm(forms.Form):
+    """A roster or ranked eligible list; `plans` and `hubs` are those the acting
+    organisation may use (see referrals.uploads)."""
+
+    kind = forms.ChoiceField(label="File holds", choices=[
+        ("roster", "Roster (members and enrolment)"), ("ranked", "Ranked eligible list")])
+    plan = forms.TypedChoiceField(label="Health plan", coerce=int)
+    file = forms.FileField(label="CSV or Parquet file",
+                           help_text="columns as in docs/population.md; at most 50 MB")
+    contract_code = forms.CharField(max_length=64, required=False,
+                                    help_text="ranked list: the contract it is for")
+    service_code = forms.CharField(max_length=32, required=False,
+                                   help_text="ranked list: the service to refer for")
+    service_type = forms.CharField(max_length=60, required=False,
+                                   help_text="ranked list: directory service type")
+    hub = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
+                                 help_text="ranked list: the hub whose network receives it")
+    assign = forms.BooleanField(required=False, label="Refer the selected rows now")
+
+    def __init__(self, *args: Any, plans: list[Any], hubs: list[Any], max_bytes: int,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+        _choice(self, "plan").choices = [(p.pk, p.name) for p in plans]
+        _choice(self, "hub").choices = [("", "—"), *[(h.pk, h.name) for h in hubs]]
+        if len(plans) == 1:
+            self.fields["plan"].initial = plans[0].pk
+        if len(hubs) == 1:
+            self.fields["hub"].initial = hubs[0].pk
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        name = (upload.name or "").lower()
+        if not name.endswith((".csv", ".parquet")):
+            raise forms.ValidationError(f"{upload.name}: choose a .csv or .parquet file.")
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(
+                f"{upload.name} is {upload.size // (1024 * 1024)} MB; the limit is "
+                f"{self.max_bytes // (1024 * 1024)} MB.")
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == "ranked":
+            for name in ("contract_code", "service_code"):
+                if not data.get(name):
+                    self.add_error(name, "A ranked list needs this.")
+            if data.get("assign") and not data.get("hub"):
+                self.add_error("hub", "Choose the hub that receives the referrals.")
+        return data
+
+
+class PlanReferForm(forms.Form):
+    """A plan refers one of its members to a hub, which routes it to a network CBO."""
+
+    member_id = forms.CharField(label="Plan member id", max_length=64)
+    hub = forms.TypedChoiceField(coerce=int)
+    contract_code = forms.CharField(max_length=64, required=False)
+    service_code = forms.CharField(max_length=32)
+    service_type = forms.CharField(max_length=60, required=False,
+                                   help_text="directory service type, for routing")
+
+    def __init__(self, *args: Any, hubs: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "hub").choices = [(h.pk, h.name) for h in hubs]
+        if len(hubs) == 1:
+            self.fields["hub"].initial = hubs[0].pk

@@ -15,8 +15,9 @@ from django.utils import timezone
 from carehub.accounts.models import User
 from carehub.audit import services as audit
 from carehub.core.referral_states import STATE_LABELS, State, allowed_targets
+from carehub.members.imports import ImportProblem
 from carehub.members.models import Member
-from carehub.referrals import forms, selectors, services
+from carehub.referrals import forms, selectors, services, uploads
 from carehub.referrals.models import OPEN_STATES, Consent, Escalation, PathwayStep, Referral
 from carehub.tenancy.access import Acting, network_cbos, require_acting
 from carehub.tenancy.models import Organisation, Role
@@ -368,9 +369,88 @@ def plan_view(request: HttpRequest, acting: Acting) -> HttpResponse:
                 .order_by("-updated_at")[:200])
     audit.record("view", request=request, object_type="referral_list", object_id="plan",
                  detail={"member_ids": [r.member_id for r in rows]})
+    manager = acting.has_role(Role.PAYER_MANAGER)
     return render(request, "referrals/plan.html", {
         "rows": rows, "counts": selectors.state_counts(Referral.objects.filter(plan=plan)),
-        "barriers": selectors.barrier_tally(plan), "labels": dict(STATE_LABELS)})
+        "barriers": selectors.barrier_tally(plan), "labels": dict(STATE_LABELS),
+        "can_upload": manager,
+        "refer_form": forms.PlanReferForm(hubs=uploads.hubs_for(acting)) if manager else None})
+
+
+UPLOADERS = (Role.PAYER_MANAGER, *HUB)
+
+
+@require_acting(*UPLOADERS)
+def upload(request: HttpRequest, acting: Acting) -> HttpResponse:
+    """Upload a roster or a ranked eligible list; the same checks and writes as
+    `carehub import_members`, nothing saved when any row is wrong."""
+    plans = uploads.plans_for(acting)
+    hubs = uploads.hubs_for(acting)
+    form = forms.UploadForm(request.POST or None, request.FILES or None, plans=plans, hubs=hubs,
+                            max_bytes=uploads.MAX_UPLOAD_BYTES)
+    result: uploads.UploadResult | None = None
+    problem: ImportProblem | None = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            plan = next(p for p in plans if p.pk == data["plan"])
+            hub = next((h for h in hubs if h.pk == data["hub"]), None)
+            try:
+                result = uploads.run_upload(
+                    acting, kind=data["kind"], plan=plan, upload=data["file"],
+                    contract_code=data["contract_code"], service_code=data["service_code"],
+                    service_type=data["service_type"], hub=hub, assign=data["assign"],
+                    request=request)
+            except ImportProblem as exc:
+                problem, status = exc, 400
+            except ValueError as exc:
+                messages.error(request, str(exc))
+                status = 400
+        else:
+            status = 400
+    response = render(request, "referrals/upload.html", {
+        "form": form, "result": result, "problem": problem,
+        "is_hub": acting.has_role(*HUB)})
+    response.status_code = status
+    return response
+
+
+@require_acting(Role.PAYER_MANAGER)
+def plan_refer(request: HttpRequest, acting: Acting) -> HttpResponse:
+    """The plan refers one of its members to a hub; the hub's routing picks the CBO."""
+    if request.method != "POST":
+        raise Http404("Not found")
+    plan = acting.organisation
+    hubs = uploads.hubs_for(acting)
+    form = forms.PlanReferForm(request.POST, hubs=hubs)
+    if not form.is_valid():
+        messages.error(request, "Referral not made: " + "; ".join(
+            f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
+        return redirect("referrals:plan")
+    data = form.cleaned_data
+    hub = next(h for h in hubs if h.pk == data["hub"])
+    member = Member.objects.filter(plan=plan, member_id=data["member_id"]).first()
+    if member is None:
+        messages.error(request, f"No member {data['member_id']} on {plan.name}'s roster.")
+        return redirect("referrals:plan")
+    target = _route(hub, member, {"service_type": data["service_type"]},
+                    list(network_cbos(hub).order_by("name")))
+    if target is None:
+        messages.error(request, f"{hub.name}'s network has no organisation to take this "
+                                "referral.")
+        return redirect("referrals:plan")
+    try:
+        referral = services.create_referral(
+            member=member, organisation=target, hub=hub, service_code=data["service_code"],
+            contract_code=data["contract_code"], service_type=data["service_type"],
+            source="plan", actor=acting.user, acting_org=plan)
+    except services.ReferralError as exc:
+        messages.error(request, str(exc))
+        return redirect("referrals:plan")
+    messages.success(request, f"Member {member.member_id} referred to {hub.name}, routed to "
+                              f"{target.name} (referral {referral.pk}).")
+    return redirect("referrals:plan")
 
 
 @require_acting(*PLAN)

@@ -1,0 +1,235 @@
+"""Uploading a roster or ranked list in the browser, and a plan's "refer to the hub"."""
+
+from __future__ import annotations
+
+import io
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from carehub.audit.models import AuditEvent
+from carehub.contracts.models import Contract
+from carehub.members.models import Member, MemberAccess
+from carehub.referrals.models import RankedList, Referral
+
+pytestmark = pytest.mark.django_db
+URL = reverse("referrals:upload")
+HEADER = "member_id,first_name,last_name,birth_date,sex,product,enroll_start,enroll_end\n"
+ROSTER = HEADER + ("U1,Uma,Ulm,1950-02-03,F,medicaid,2025-01-01,\n"
+                   "U2,Vic,Vo,1948-07-09,M,dsnp,2025-01-01,2025-12-31\n")
+
+
+def csv_file(text: str, name: str = "roster.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def post_roster(client, plan, text: str = ROSTER, name: str = "roster.csv"):  # type: ignore[no-untyped-def]
+    return client.post(URL, {"kind": "roster", "plan": plan.pk, "file": csv_file(text, name)})
+
+
+def test_payer_manager_uploads_a_roster_and_again_changes_nothing(tenant, login_as):
+    client = login_as(tenant.users["payer_manager"])
+    first = post_roster(client, tenant.payer)
+    assert first.status_code == 200
+    assert first.context["result"].counts()["created"] == 2
+    again = post_roster(client, tenant.payer)
+    assert again.status_code == 200
+    counts = again.context["result"].counts()
+    assert (counts["rows"], counts["created"], counts["updated"], counts["unchanged"]) == (2, 0, 0, 2)
+    with scopes_disabled():
+        assert Member.objects.filter(plan=tenant.payer, member_id__in=["U1", "U2"]).count() == 2
+        events = list(AuditEvent.objects.filter(object_type="roster_upload").order_by("seq"))
+    assert [e.action for e in events] == ["create", "update"]
+    assert events[0].detail["created"] == 2 and events[0].organisation_id == tenant.payer.pk
+    assert events[0].actor_id == tenant.users["payer_manager"].pk
+
+
+def test_hub_uploads_a_parquet_ranked_list_and_assigns_it(tenant, login_as):
+    client = login_as(tenant.users["hub_coordinator"])
+    page = client.get(URL)
+    assert page.status_code == 200
+    assert [c for c in page.context["form"].fields["plan"].choices] == [
+        (tenant.payer.pk, tenant.payer.name)]
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"member_id": [tenant.member.member_id], "rank": [1],
+                             "selected": [True], "reasons": ["high risk"]}), buffer)
+    body = {"kind": "ranked", "plan": tenant.payer.pk, "contract_code": "T-MEALS",
+            "service_code": "HDM", "hub": tenant.hub.pk, "assign": "on"}
+    upload = SimpleUploadedFile("ranked.parquet", buffer.getvalue())
+    response = client.post(URL, {**body, "file": upload})
+    assert response.status_code == 200, response.content.decode()
+    result = response.context["result"]
+    assert (result.rows, result.ranked_list_new, result.assigned) == (1, True, 1)
+    assert b"Referrals assigned" in response.content
+    again = client.post(URL, {**body, "file": SimpleUploadedFile("ranked.parquet",
+                                                                  buffer.getvalue())})
+    result = again.context["result"]
+    assert (result.ranked_list_new, result.assigned) == (False, 0)
+    assert ("already referred for this service", 1) in result.skipped
+    with scopes_disabled():
+        assert RankedList.objects.filter(plan=tenant.payer).count() == 1
+        referral = Referral.objects.get(member=tenant.member)
+        assert (referral.organisation, referral.hub, referral.source) == (
+            tenant.cbo, tenant.hub, "ranked_list")
+        event = AuditEvent.objects.filter(object_type="ranked_upload").order_by("seq").first()
+    assert event is not None and event.action == "create"
+    assert event.organisation_id == tenant.hub.pk and event.detail["assigned"] == 1
+
+
+def test_payer_uploads_a_csv_ranked_list_without_assigning(tenant, login_as):
+    client = login_as(tenant.users["payer_manager"])
+    text = f"member_id,rank,selected,reasons\n{tenant.member.member_id},1,true,risk\n"
+    response = client.post(URL, {"kind": "ranked", "plan": tenant.payer.pk,
+                                 "contract_code": "T-MEALS", "service_code": "HDM",
+                                 "file": csv_file(text, "ranked.csv")})
+    assert response.status_code == 200
+    assert response.context["result"].assigned is None
+    with scopes_disabled():
+        assert RankedList.objects.filter(plan=tenant.payer).count() == 1
+        assert not Referral.objects.exists()
+
+
+def test_a_bad_file_lists_rows_and_columns_and_saves_nothing(tenant, login_as):
+    client = login_as(tenant.users["hub_admin"])
+    bad = HEADER + ("U1,Uma,Ulm,1950-02-03,F,medicaid,2025-01-01,\n"
+                    "U2,Vic,Vo,1948-13-09,X,dsnp,2025-01-01,\n")
+    response = post_roster(client, tenant.payer, bad)
+    assert response.status_code == 400
+    errors = response.context["problem"].errors
+    assert (3, "sex", "'X' is not one of F, M, U") in errors
+    assert (3, "birth_date", "'1948-13-09' is not a date YYYY-MM-DD") in errors
+    html = response.content.decode()
+    assert "nothing was saved" in html and "birth_date" in html
+    with scopes_disabled():
+        assert not Member.objects.filter(member_id__in=["U1", "U2"]).exists()
+        assert not AuditEvent.objects.filter(object_type="roster_upload").exists()
+
+
+def test_a_ranked_row_off_the_roster_is_named(tenant, login_as):
+    client = login_as(tenant.users["payer_manager"])
+    response = client.post(URL, {"kind": "ranked", "plan": tenant.payer.pk,
+                                 "contract_code": "T-MEALS", "service_code": "HDM",
+                                 "file": csv_file("member_id,rank,selected\nNOPE,1,true\n",
+                                                  "ranked.csv")})
+    assert response.status_code == 400
+    assert response.context["problem"].errors == [
+        (2, "member_id", f"NOPE is not on {tenant.payer.name}'s roster")]
+    with scopes_disabled():
+        assert not RankedList.objects.exists()
+
+
+def test_wrong_file_type_and_missing_codes_are_form_errors(tenant, login_as):
+    client = login_as(tenant.users["payer_manager"])
+    response = post_roster(client, tenant.payer, ROSTER, "roster.xlsx")
+    assert response.status_code == 400
+    assert "choose a .csv or .parquet file" in response.context["form"].errors["file"][0]
+    response = client.post(URL, {"kind": "ranked", "plan": tenant.payer.pk,
+                                 "file": csv_file("member_id,rank,selected\n", "r.csv")})
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"contract_code", "service_code"}
+
+
+def test_other_organisations_plan_is_refused(tenant, other_tenant, login_as):
+    # Omega's hub may not import for Alpha's plan: the choice is not offered.
+    client = login_as(other_tenant.users["hub_coordinator"])
+    response = post_roster(client, tenant.payer)
+    assert response.status_code == 400
+    assert "plan" in response.context["form"].errors
+    client = login_as(other_tenant.users["payer_manager"])
+    assert post_roster(client, tenant.payer).status_code == 400
+    with scopes_disabled():
+        assert not Member.objects.filter(member_id="U1").exists()
+
+
+@pytest.mark.parametrize("role,status", [
+    ("payer_manager", 200), ("hub_admin", 200), ("hub_coordinator", 200),
+    ("payer_analyst", 404), ("cbo_worker", 404), ("cbo_supervisor", 404), ("auditor", 404)])
+def test_upload_permission_matrix(tenant, login_as, role, status):
+    client = login_as(tenant.users[role])
+    assert client.get(URL).status_code == status
+    assert post_roster(client, tenant.payer).status_code in ((200,) if status == 200 else (404,))
+
+
+def test_links_show_for_uploaders_only(tenant, login_as):
+    manager = login_as(tenant.users["payer_manager"]).get(reverse("referrals:plan"))
+    assert URL in manager.content.decode() and "Refer to the hub" in manager.content.decode()
+    analyst = login_as(tenant.users["payer_analyst"]).get(reverse("referrals:plan"))
+    assert "Refer to the hub" not in analyst.content.decode()
+    assert URL in login_as(tenant.users["hub_admin"]).get(
+        reverse("referrals:coordinator")).content.decode()
+
+
+@pytest.fixture
+def hub_contract(tenant):  # type: ignore[no-untyped-def]
+    with scopes_disabled():
+        return Contract.objects.create(code="ALPHA-MEALS", name="Meals", payer=tenant.payer,
+                                       provider=tenant.hub)
+
+
+def test_payer_refers_a_member_to_the_hub(tenant, hub_contract, login_as):
+    with scopes_disabled():
+        member = Member.objects.create(plan=tenant.payer, member_id="P9", first_name="Pia",
+                                       last_name="Poe", birth_date="1951-01-01", sex="F",
+                                       product="medicaid")
+        MemberAccess.objects.create(member=member, organisation=tenant.payer, reason="plan")
+    client = login_as(tenant.users["payer_manager"])
+    refer = reverse("referrals:plan_refer")
+    body = {"member_id": "P9", "hub": tenant.hub.pk, "contract_code": "ALPHA-MEALS",
+            "service_code": "HDM"}
+    response = client.post(refer, body, follow=True)
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("referred to Alpha Hub, routed to Alpha Pantry" in m for m in shown), shown
+    with scopes_disabled():
+        referral = Referral.objects.get(member=member)
+        assert (referral.hub, referral.organisation, referral.plan) == (
+            tenant.hub, tenant.cbo, tenant.payer)
+        assert MemberAccess.objects.filter(member=member, organisation=tenant.hub).exists()
+        event = AuditEvent.objects.filter(action="create", object_type="referral",
+                                          object_id=str(referral.pk)).first()
+    assert event is not None and event.organisation_id == tenant.payer.pk
+    again = client.post(refer, body, follow=True)
+    assert any("Alpha Pantry" in str(m) for m in again.context["messages"])
+    with scopes_disabled():
+        assert Referral.objects.filter(member=member).count() == 1
+
+
+def test_payer_refer_refuses_unknown_members_and_other_hubs(tenant, other_tenant, hub_contract,
+                                                           login_as):
+    client = login_as(tenant.users["payer_manager"])
+    refer = reverse("referrals:plan_refer")
+    response = client.post(refer, {"member_id": other_tenant.member.member_id,
+                                   "hub": tenant.hub.pk, "service_code": "HDM"}, follow=True)
+    assert any("No member Omega-M1" in str(m) for m in response.context["messages"])
+    response = client.post(refer, {"member_id": tenant.member.member_id,
+                                   "hub": other_tenant.hub.pk, "service_code": "HDM"},
+                           follow=True)
+    assert any("Referral not made" in str(m) for m in response.context["messages"])
+    with scopes_disabled():
+        assert not Referral.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["payer_analyst", "hub_coordinator", "cbo_worker", "auditor"])
+def test_payer_refer_is_404_for_other_roles(tenant, hub_contract, login_as, role):
+    client = login_as(tenant.users[role])
+    response = client.post(reverse("referrals:plan_refer"),
+                           {"member_id": tenant.member.member_id, "hub": tenant.hub.pk,
+                            "service_code": "HDM"})
+    assert response.status_code == 404
+
+
+def test_payer_refer_is_404_on_get_and_other_plans_manager_cannot_reach_members(
+        tenant, other_tenant, hub_contract, login_as):
+    client = login_as(tenant.users["payer_manager"])
+    assert client.get(reverse("referrals:plan_refer")).status_code == 404
+    omega = login_as(other_tenant.users["payer_manager"])
+    response = omega.post(reverse("referrals:plan_refer"),
+                          {"member_id": tenant.member.member_id, "hub": tenant.hub.pk,
+                           "service_code": "HDM"}, follow=True)
+    assert any("Referral not made" in str(m) for m in response.context["messages"])
+    with scopes_disabled():
+        assert not Referral.objects.exists()
