@@ -7,10 +7,16 @@ CI=true they fail instead, so CI never passes by skipping.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 
 import pytest
+
+# A fixed audit key for tests, also inherited by the commands tests run as subprocesses.
+TEST_AUDIT_KEY = "test-audit-key-for-carehub-tests-only-0123456789"
+os.environ.setdefault("CAREHUB_AUDIT_KEY", TEST_AUDIT_KEY)
+_checkpoint_files = itertools.count(1)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("CAREHUB_CHROMIUM", "/usr/bin/chromium")
@@ -60,3 +66,17 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
         ("carehub.contracts.migrations.0003_checklist_and_rls", "seed_checklist"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _audit_settings(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """Each test seals with the test key into its own checkpoint file (its database is
+    fresh, so a checkpoint left by another test would not match it)."""
+    from django.conf import settings
+
+    saved = settings.AUDIT_KEY, settings.AUDIT_CHECKPOINTS
+    base = tmp_path_factory.getbasetemp() / "audit-checkpoints"
+    settings.AUDIT_KEY = TEST_AUDIT_KEY
+    settings.AUDIT_CHECKPOINTS = base / f"{next(_checkpoint_files)}.log"
+    yield settings.AUDIT_CHECKPOINTS
+    settings.AUDIT_KEY, settings.AUDIT_CHECKPOINTS = saved

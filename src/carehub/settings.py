@@ -151,6 +151,14 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Audit chain (docs/security.md): the key that seals audit events comes from the
+# environment, never the database; checkpoints go to a file an operator copies elsewhere.
+# Unset outside production, a fixed development key is used with a warning.
+AUDIT_KEY = os.environ.get("CAREHUB_AUDIT_KEY", "")
+# Keys that sealed older parts of the chain (comma-separated), for verification only.
+AUDIT_OLD_KEYS = [k for k in os.environ.get("CAREHUB_AUDIT_OLD_KEYS", "").split(",") if k.strip()]
+AUDIT_CHECKPOINTS = Path(os.environ.get("CAREHUB_AUDIT_CHECKPOINTS", "") or VAR_DIR / "audit-checkpoints.log")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("CAREHUB_TIME_ZONE", "America/New_York")
 USE_I18N = True

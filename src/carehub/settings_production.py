@@ -3,11 +3,14 @@
 import os
 
 from carehub.settings import *  # noqa: F403
-from carehub.settings import SECRET_KEY
+from carehub.settings import AUDIT_KEY, SECRET_KEY
 
 DEBUG = False
 if SECRET_KEY.startswith("dev-only") and os.environ.get("CAREHUB_ALLOW_DEV_KEY") != "1":
     raise RuntimeError("CAREHUB_SECRET_KEY must be set in production")
+# Without its own key the audit chain could be rewritten by anyone who can read the code.
+if len(AUDIT_KEY) < 32:
+    raise RuntimeError("CAREHUB_AUDIT_KEY must be set in production (at least 32 characters, kept outside the database)")
 
 SECURE_SSL_REDIRECT = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

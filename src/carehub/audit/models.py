@@ -1,8 +1,9 @@
-"""Append-only, hash-chained audit events.
+"""Append-only audit events, sealed into a keyed chain after the fact.
 
-Each event stores the hash of the one before it, so a changed, removed or inserted row
-breaks the chain at a place `carehub audit verify` names. On PostgreSQL a trigger refuses
-updates and deletes outright.
+Requests only insert events (no lock, no read of the chain). `carehub audit seal` gives
+each new event a chain position and an HMAC over the previous seal (`AuditSeal`), so a
+changed, removed or inserted row is named by `carehub audit verify`. On PostgreSQL
+triggers refuse updates and deletes on both tables.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ class Action(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    seq = models.BigIntegerField(unique=True, editable=False)
+    # Insertion number from the database sequence: taken without a lock, so it may have
+    # gaps (rolled-back requests). The chain order is AuditSeal.position.
+    seq = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -40,8 +43,6 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
 
     objects = ScopedManager(organisation="organisation")
 
@@ -53,11 +54,19 @@ class AuditEvent(models.Model):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
-class AuditChainHead(models.Model):
-    """One row: the last sequence number and hash. Locked to append in order."""
+class AuditSeal(models.Model):
+    """An event's place in the chain: written once by the sealer, never changed."""
 
-    last_seq = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    position = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="seal")
+    mac = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16)
+    sealed_at = models.DateTimeField(db_index=True)
+    # The highest event seq sealed up to this position: where the sealer starts looking.
+    high_event_seq = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["position"]
 
     def __str__(self) -> str:
-        return f"audit chain head at {self.last_seq}"
+        return f"seal {self.position} of event {self.event_id}"

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
-from carehub.audit.chain import event_hash
-from carehub.audit.models import AuditChainHead, AuditEvent
+from carehub.audit.chain import GENESIS, Checkpoint, key_id, seal_mac
+from carehub.audit.keys import signing_key
+from carehub.audit.models import AuditEvent, AuditSeal
 from carehub.tenancy.rls import as_owner
 
 log = logging.getLogger(__name__)
@@ -33,7 +39,7 @@ def record(
     member_id: str | int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain.
+    """Record one event (sealed into the chain later by `seal`).
 
     Actor and organisation default to the request's signed-in user and active
     organisation, so views need only say what happened.
@@ -46,11 +52,11 @@ def record(
 
             acting = acting_for(request)
             organisation = acting.organisation if acting else None
-    # The chain spans organisations, so it is appended outside the tenant role.
+    # Only an insert: no lock and no read of the chain, so concurrent requests never wait
+    # on each other here. The sealer chains the event afterwards (`seal`). Events span
+    # organisations, so they are written outside the tenant role.
     with transaction.atomic(), as_owner():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        event = AuditEvent(
-            seq=head.last_seq + 1,
+        return AuditEvent.objects.create(
             occurred_at=timezone.now(),
             actor=actor if actor is not None and getattr(actor, "pk", None) else None,
             actor_name=str(getattr(actor, "username", "") or ""),
@@ -62,17 +68,11 @@ def record(
             ip=_client_ip(request),
             request_id=getattr(request, "request_id", "") if request is not None else "",
             detail=detail or {},
-            prev_hash=head.last_hash,
         )
-        event.hash = event_hash(head.last_hash, hash_fields(event))
-        event.save(force_insert=True)
-        head.last_seq = event.seq
-        head.last_hash = event.hash
-        head.save(update_fields=["last_seq", "last_hash"])
-    return event
 
 
-def hash_fields(event: AuditEvent) -> dict[str, Any]:
+def sealed_fields(event: AuditEvent) -> dict[str, Any]:
+    """The content a seal's MAC covers, as read back from the database."""
     return {
         "seq": event.seq,
         "occurred_at": event.occurred_at.isoformat(),
@@ -87,3 +87,96 @@ def hash_fields(event: AuditEvent) -> dict[str, Any]:
         "request_id": event.request_id,
         "detail": event.detail,
     }
+
+
+@dataclass
+class SealResult:
+    sealed: int
+    position: int
+    mac: str
+    checkpoint: Checkpoint | None = None
+
+
+# An event whose request transaction stays open longer than this after the sealer last
+# ran may be missed by the routine seal (and is then reported by verify); `seal --full`
+# looks at every event.
+RESCAN_HORIZON = timedelta(hours=1)
+SEAL_BATCH = 2000
+# Any fixed number, the same in every process: names the sealer's advisory lock.
+SEALER_LOCK = 0x61756469742D7365
+
+
+def _lock_sealer() -> None:
+    """One sealer at a time: the rest wait here, then see what it sealed."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEALER_LOCK])
+        else:
+            # SQLite: a write (of nothing) takes the database's write lock now, before the
+            # head is read, instead of failing at the first insert after another sealer.
+            cursor.execute("UPDATE audit_auditseal SET position = position WHERE 0 = 1")
+
+
+def _scan_floor() -> int:
+    """Every event up to this seq is sealed: events whose transaction closed before the
+    previous seal run (less one horizon) have been seen by it."""
+    latest = AuditSeal.objects.order_by("-position").values_list("sealed_at", flat=True).first()
+    if latest is None:
+        return 0
+    floor = (AuditSeal.objects.filter(sealed_at__lt=latest - RESCAN_HORIZON)
+             .order_by("-position").values_list("high_event_seq", flat=True).first())
+    return floor or 0
+
+
+def seal(*, full: bool = False, write_checkpoint: bool = True) -> SealResult:
+    """Chain every committed, unsealed event in insertion order; append a checkpoint.
+
+    Idempotent and safe to run concurrently: a second run waits for the first and then
+    finds nothing left to seal (and writes no checkpoint).
+    """
+    key = signing_key()
+    kid = key_id(key)
+    sealed = 0
+    floor: int | None = None
+    last_seen = 0
+    with scopes_disabled():
+        while True:
+            with transaction.atomic(), as_owner():
+                _lock_sealer()
+                if floor is None:
+                    floor = 0 if full else _scan_floor()
+                    last_seen = floor
+                head = AuditSeal.objects.order_by("-position").first()
+                position = head.position if head else 0
+                prev_mac = head.mac if head else GENESIS
+                high = head.high_event_seq if head else 0
+                batch = list(AuditEvent.objects.filter(seq__gt=last_seen, seal__isnull=True)
+                             .order_by("seq")[:SEAL_BATCH])
+                if not batch:
+                    break
+                now = timezone.now()
+                seals = []
+                for event in batch:
+                    position += 1
+                    high = max(high, event.seq)
+                    prev_mac = seal_mac(key, position, prev_mac, sealed_fields(event))
+                    seals.append(AuditSeal(position=position, event=event, mac=prev_mac, key_id=kid,
+                                           sealed_at=now, high_event_seq=high))
+                AuditSeal.objects.bulk_create(seals)
+                sealed += len(seals)
+                last_seen = batch[-1].seq
+    result = SealResult(sealed, position, prev_mac)
+    if sealed and write_checkpoint:
+        result.checkpoint = Checkpoint(position, prev_mac, timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"), sealed, kid)
+        append_checkpoint(result.checkpoint)
+    return result
+
+
+def append_checkpoint(checkpoint: Checkpoint) -> None:
+    """One line per seal run, appended (a single write, so concurrent runs do not mix)."""
+    path = Path(settings.AUDIT_CHECKPOINTS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = checkpoint.format()
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+    log.info("%s", line)
