@@ -20,7 +20,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         "check", "--deploy", "--fail-level", "WARNING",
         DJANGO_SETTINGS_MODULE="carehub.settings_production",
         CAREHUB_SECRET_KEY="k" * 20 + "Zq9!x" * 12, CAREHUB_VAR=str(tmp_path), DATABASE_URL="",
-        CAREHUB_ALLOWED_HOSTS="carehub.example.org",
+        CAREHUB_ALLOWED_HOSTS="carehub.example.org", CAREHUB_AUDIT_KEY="a" * 40,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -41,3 +41,12 @@ def test_unknown_database_scheme_fails_at_start(tmp_path):
         "carehub: DATABASE_URL scheme 'mysql' is not supported; "
         "use sqlite:///PATH or postgresql://USER@HOST/DB"
     ]
+
+
+def test_production_refuses_to_start_without_an_audit_key(tmp_path):
+    env = {k: v for k, v in clean_environ().items() if k != "CAREHUB_AUDIT_KEY"}
+    result = subprocess.run([sys.executable, "-m", "carehub.cli", "check"], capture_output=True, text=True,
+                            env={**env, "DJANGO_SETTINGS_MODULE": "carehub.settings_production",
+                                 "CAREHUB_SECRET_KEY": "k" * 20 + "Zq9!x" * 12, "CAREHUB_VAR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "CAREHUB_AUDIT_KEY must be set in production" in result.stderr
