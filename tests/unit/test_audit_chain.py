@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from carehub.audit.chain import (
-    GENESIS, Checkpoint, CheckpointError, Link, key_id, parse_checkpoints, seal_mac, verify_links,
+    GENESIS,
+    Checkpoint,
+    CheckpointError,
+    Link,
+    key_id,
+    parse_checkpoints,
+    seal_mac,
+    verify_links,
 )
 
 KEY = b"unit-test-audit-key-0123456789abcdef"

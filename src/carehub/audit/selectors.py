@@ -11,7 +11,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from carehub.audit.chain import ChainReport, Checkpoint, CheckpointError, Link, parse_checkpoints, verify_links
+from carehub.audit.chain import (
+    ChainReport,
+    Checkpoint,
+    CheckpointError,
+    Link,
+    parse_checkpoints,
+    verify_links,
+)
 from carehub.audit.keys import verification_keys
 from carehub.audit.models import AuditEvent, AuditSeal
 from carehub.audit.services import sealed_fields
