@@ -205,6 +205,24 @@ def test_a_damaged_checkpoint_file_is_exit_2_naming_the_line(tenant, tmp_path):
     assert raised.value.returncode == 2
 
 
+def test_a_missing_checkpoint_file_given_on_the_command_line_is_exit_2(tmp_path):
+    with pytest.raises(CommandError, match="nope.log: no such checkpoint file") as raised:
+        verify_command("--checkpoints", str(tmp_path / "nope.log"))
+    assert raised.value.returncode == 2
+
+
+def test_an_unwritable_checkpoint_file_fails_the_seal_but_prints_the_line(tenant, settings, tmp_path):
+    (tmp_path / "a-file").write_text("")
+    settings.AUDIT_CHECKPOINTS = tmp_path / "a-file" / "checkpoints.log"
+    seed_events(tenant, 2)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="checkpoint not written to .*a-file/checkpoints.log") as raised:
+        call_command("audit", "seal", stdout=out)
+    assert raised.value.returncode == 1
+    assert out.getvalue().startswith("carehub-audit-checkpoint position=2 mac=")
+    assert AuditSeal.objects.count() == 2
+
+
 def test_the_demo_seed_verifies_once_sealed(db):
     from carehub.demo import seed as demo
 

@@ -20,6 +20,13 @@ from carehub.audit.models import AuditEvent, AuditSeal
 from carehub.tenancy.rls import as_owner
 
 log = logging.getLogger(__name__)
+checkpoint_log = logging.getLogger("carehub.audit.checkpoint")
+
+
+class CheckpointWriteError(OSError):
+    def __init__(self, message: str, checkpoint: Checkpoint) -> None:
+        super().__init__(message)
+        self.checkpoint = checkpoint
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -175,8 +182,11 @@ def seal(*, full: bool = False, write_checkpoint: bool = True) -> SealResult:
 def append_checkpoint(checkpoint: Checkpoint) -> None:
     """One line per seal run, appended (a single write, so concurrent runs do not mix)."""
     path = Path(settings.AUDIT_CHECKPOINTS)
-    path.parent.mkdir(parents=True, exist_ok=True)
     line = checkpoint.format()
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(line + "\n")
-    log.info("%s", line)
+    checkpoint_log.info("%s", line)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+    except OSError as exc:
+        raise CheckpointWriteError(f"checkpoint not written to {path}: {exc.strerror}", checkpoint) from exc

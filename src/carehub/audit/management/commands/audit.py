@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from carehub.audit.chain import CheckpointError
 from carehub.audit.selectors import verify_chain
-from carehub.audit.services import seal
+from carehub.audit.services import CheckpointWriteError, seal
 
 # Findings printed one per line; beyond this many, only the count.
 MAX_LINES = 50
@@ -29,7 +29,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "seal":
-            result = seal(full=options["full"])
+            try:
+                result = seal(full=options["full"])
+            except CheckpointWriteError as exc:
+                # The seals are committed; keep the line in the command's output at least.
+                self.stdout.write(exc.checkpoint.format())
+                raise CommandError(str(exc), returncode=1) from exc
             if result.checkpoint is None:
                 self.stdout.write(f"nothing to seal: the chain ends at position {result.position}")
             else:
@@ -37,6 +42,8 @@ class Command(BaseCommand):
             return
         if options["max_unsealed_minutes"] < 0:
             raise CommandError("--max-unsealed-minutes must be 0 or more", returncode=2)
+        if options["checkpoints"] is not None and not options["checkpoints"].is_file():
+            raise CommandError(f"{options['checkpoints']}: no such checkpoint file", returncode=2)
         try:
             report = verify_chain(options["checkpoints"],
                                   max_unsealed_age=timedelta(minutes=options["max_unsealed_minutes"]))
