@@ -49,6 +49,11 @@ def tamper(sql: str, params: list) -> None:
             cursor.execute("PRAGMA foreign_keys = ON")
 
 
+def db_time(moment):
+    """A time as the database backend stores it, for raw SQL."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
 def verify_command(*args: str) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
     call_command("audit", "verify", *args, stdout=out, stderr=err)
@@ -147,7 +152,7 @@ def test_a_deleted_row_in_the_middle_is_named(tenant):
 
 def test_a_forged_sealed_event_is_caught(tenant):
     seals = sealed_chain(tenant, 3)
-    now = timezone.now().isoformat()
+    now = db_time(timezone.now())
     tamper("INSERT INTO audit_auditevent (seq, occurred_at, actor_name, action, object_type, object_id, member_id,"
            " request_id, detail) VALUES (%s, %s, '', 'view', 'member', 'forged', '', '', '{}')",
            [seals[-1].event_id + 100, now])
@@ -165,7 +170,7 @@ def test_a_backdated_event_written_behind_the_application_is_reported(tenant):
     seals = sealed_chain(tenant, 2)
     tamper("INSERT INTO audit_auditevent (seq, occurred_at, actor_name, action, object_type, object_id, member_id,"
            " request_id, detail) VALUES (%s, %s, '', 'view', 'member', 'forged', '', '', '{}')",
-           [seals[-1].event_id + 1, (timezone.now() - timedelta(days=2)).isoformat()])
+           [seals[-1].event_id + 1, db_time(timezone.now() - timedelta(days=2))])
     report = verify_chain()
     assert len(report.findings) == 1
     assert report.findings[0].startswith(f"1 events older than 0:15:00 are not sealed (oldest: event {seals[-1].event_id + 1}")
@@ -182,6 +187,24 @@ def test_old_unsealed_events_are_a_finding(tenant):
     assert len(report.findings) == 1 and report.findings[0].startswith("2 events older than 0:15:00 are not sealed")
     audit.seal()
     assert verify_chain(now=timezone.now() + timedelta(minutes=20)).intact
+
+
+def test_an_event_committed_long_after_its_turn_is_reported_and_sealed_by_a_full_run(tenant):
+    seals = sealed_chain(tenant, 2)
+    # The first seals were made two hours ago; a later run sealed one more event since.
+    tamper("UPDATE audit_auditseal SET sealed_at = %s", [db_time(timezone.now() - timedelta(hours=2))])
+    seed_events(tenant, 1)
+    audit.seal()
+    # An event with an early seq (its transaction was open all that time) commits now.
+    tamper("INSERT INTO audit_auditevent (seq, occurred_at, actor_name, action, object_type, object_id, member_id,"
+           " request_id, detail) VALUES (%s, %s, '', 'view', 'member', 'late', '', '', '{}')",
+           [seals[0].event_id - 1, db_time(timezone.now())])
+    assert audit.seal().sealed == 0  # the routine run starts above it
+    later = timezone.now() + timedelta(minutes=20)
+    assert verify_chain(now=later).findings[0].startswith("1 events older than 0:15:00 are not sealed")
+    call_command("audit", "seal", "--full", stdout=io.StringIO())
+    assert verify_chain(now=later).intact
+    assert AuditSeal.objects.get(position=4).event_id == seals[0].event_id - 1
 
 
 def test_a_seal_made_with_another_key_is_reported_until_that_key_is_configured(tenant, settings):

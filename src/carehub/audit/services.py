@@ -125,8 +125,9 @@ def _lock_sealer() -> None:
 
 
 def _scan_floor() -> int:
-    """Every event up to this seq is sealed: events whose transaction closed before the
-    previous seal run (less one horizon) have been seen by it."""
+    """Where a routine run starts looking: the highest event seq sealed an horizon before
+    the previous run. An event below it was inserted before that seal, so unless its
+    transaction stayed open longer than the horizon, the previous run already saw it."""
     latest = AuditSeal.objects.order_by("-position").values_list("sealed_at", flat=True).first()
     if latest is None:
         return 0
@@ -151,7 +152,7 @@ def seal(*, full: bool = False, write_checkpoint: bool = True) -> SealResult:
             with transaction.atomic(), as_owner():
                 _lock_sealer()
                 if floor is None:
-                    floor = 0 if full else _scan_floor()
+                    floor = -(2**63) if full else _scan_floor()  # full: even rows put below 1 by hand
                     last_seen = floor
                 head = AuditSeal.objects.order_by("-position").first()
                 position = head.position if head else 0
