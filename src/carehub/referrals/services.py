@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -145,6 +145,30 @@ def grant_access(member: Member, organisation: Organisation, reason: str) -> Non
                                            defaults={"reason": reason})
 
 
+def withdraw_access(member: Member, organisation: Organisation, *, actor: Any,
+                    acting_org: Organisation, why: str) -> bool:
+    """Take back a referral's grant once `organisation` holds no referral for the member.
+
+    Access follows the referrals: an organisation keeps seeing a member while it owns or
+    hubs one of the member's referrals, open or finished (the organisation that did the
+    work keeps its record of it for billing and audits). Grants made for another reason
+    (the plan's own members, a hub's programme) are never withdrawn here. Returns whether
+    a grant was withdrawn; the withdrawal is audited.
+    """
+    with scopes_disabled(), as_owner():
+        if Referral.objects.filter(member=member).filter(
+                Q(organisation=organisation) | Q(hub=organisation)).exists():
+            return False
+        withdrawn, _ = MemberAccess.objects.filter(member=member, organisation=organisation,
+                                                   reason="referral").delete()
+    if withdrawn:
+        audit.record("delete", object_type="member_access",
+                     object_id=f"{member.pk}:{organisation.pk}", actor=actor,
+                     organisation=acting_org, member_id=member.pk,
+                     detail={"organisation": organisation.pk, "why": why})
+    return bool(withdrawn)
+
+
 def create_referral(*, member: Member, organisation: Organisation, service_code: str,
                     actor: Any, acting_org: Organisation, contract_code: str = "",
                     service_type: str = "", hub: Organisation | None = None,
@@ -201,6 +225,8 @@ def reroute(referral: Referral, version: int, organisation: Organisation, *, act
                    note=f"from {previous.name} to {organisation.name}. {note}".strip())
         _audit("update", referral, actor, acting_org,
                detail={"rerouted_from": previous.pk, "to": organisation.pk})
+        withdraw_access(referral.member, previous, actor=actor, acting_org=acting_org,
+                        why=f"referral {referral.pk} rerouted to {organisation.name}")
     return referral
 
 
