@@ -75,10 +75,12 @@ def _user_name(user: Any) -> str:
     return full or str(getattr(user, "username", "someone"))
 
 
-def _event(referral: Referral, kind: str, actor: Any, *, from_state: str = "",
-           to_state: str = "", note: str = "", at: datetime | None = None) -> ReferralEvent:
+def _event(referral: Referral, kind: str, actor: Any, by: Organisation, *,
+           from_state: str = "", to_state: str = "", note: str = "",
+           at: datetime | None = None) -> ReferralEvent:
+    """Append a timeline row; `by` (the acting organisation) is the author of its note."""
     return ReferralEvent.objects.create(
-        referral=referral, member_id=referral.member_id, organisation_id=referral.organisation_id,
+        referral=referral, member_id=referral.member_id, organisation=by,
         kind=kind, from_state=from_state, to_state=to_state, note=note[:300], actor=actor,
         at=at or timezone.now())
 
@@ -197,7 +199,7 @@ def create_referral(*, member: Member, organisation: Organisation, service_code:
                     updated_by=actor,
                     due_at=due_at_for(contract_code, service_code, created=created,
                                       anchor_date=anchor_date))
-                _event(referral, "assigned", actor, to_state=State.ASSIGNED.value,
+                _event(referral, "assigned", actor, acting_org, to_state=State.ASSIGNED.value,
                        note=f"referred to {organisation.name}", at=created)
             _audit("create", referral, actor, acting_org,
                    detail={"organisation": organisation.pk, "service": service_code})
@@ -221,7 +223,7 @@ def reroute(referral: Referral, version: int, organisation: Organisation, *, act
         previous = referral.organisation
         with as_owner():
             _bump(referral, version, actor, organisation=organisation, assignee=None)
-            _event(referral, "routed", actor,
+            _event(referral, "routed", actor, acting_org,
                    note=f"from {previous.name} to {organisation.name}. {note}".strip())
         _audit("update", referral, actor, acting_org,
                detail={"rerouted_from": previous.pk, "to": organisation.pk})
@@ -237,7 +239,7 @@ def assign_worker(referral: Referral, version: int, worker: Any, *, actor: Any,
         raise ReferralError(f"{_user_name(worker)} does not work for {referral.organisation.name}.")
     with transaction.atomic():
         _bump(referral, version, actor, assignee=worker)
-        _event(referral, "assigned", actor, note=f"worker: {_user_name(worker)}")
+        _event(referral, "assigned", actor, acting_org, note=f"worker: {_user_name(worker)}")
         _audit("update", referral, actor, acting_org,
                detail={"assignee": getattr(worker, "pk", None)})
     return referral
@@ -277,7 +279,8 @@ def transition(referral: Referral, version: int, target: str, *, actor: Any,
         previous = referral.state
         _bump(referral, version, actor, **changes)
         reason = close_reason or decline_reason
-        _event(referral, "transition", actor, from_state=previous, to_state=goal.value,
+        _event(referral, "transition", actor, acting_org, from_state=previous,
+               to_state=goal.value,
                note=" ".join(p for p in (reason, note) if p))
         _audit("update", referral, actor, acting_org,
                detail={"from": previous, "to": goal.value, "reason": reason})
@@ -565,10 +568,14 @@ def resolve_escalation(row: Escalation, *, resolution: str, actor: Any,
         raise ReferralError("Say how the escalation was resolved.")
     row.resolved_at = timezone.now()
     row.resolved_by = actor
+    row.resolved_organisation = acting_org
     row.resolution = resolution.strip()
-    row.save(update_fields=["resolved_at", "resolved_by", "resolution"])
-    audit.record("update", object_type="escalation", object_id=str(row.pk), actor=actor,
-                 organisation=acting_org, member_id=row.member_id, detail={"resolved": True})
+    with transaction.atomic():
+        row.save(update_fields=["resolved_at", "resolved_by", "resolved_organisation",
+                                "resolution"])
+        audit.record("update", object_type="escalation", object_id=str(row.pk), actor=actor,
+                     organisation=acting_org, member_id=row.member_id,
+                     detail={"resolved": True})
     return row
 
 
