@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django_scopes import scopes_disabled
 
+from carehub.members.models import MemberAccess
 from carehub.referrals import services
 from carehub.referrals.models import Referral
 from carehub.tenancy.models import Membership
+from carehub.tenancy.rls import TENANT_ROLE, as_owner, tenant_connection
 from tests.integration.conftest import make_tenant, make_user, signed_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -66,3 +68,35 @@ def test_parallel_duplicate_creates_answer_already_owned_not_500(monkeypatch):
     assert "Race Pantry already owns outreach for this member and service" in refused
     with scopes_disabled():
         assert Referral.objects.filter(member=tenant.member, service_code="HDM").count() == 1
+
+
+def _current_role() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("outer", [False, True])
+def test_a_failed_write_under_as_owner_raises_its_own_error_and_the_role_comes_back(
+        tenant, outer):
+    """The IntegrityError reaches the caller (not a 'transaction aborted' error from
+    setting the role back), and after the rollback requests run as the tenant role again;
+    both when as_owner's transaction is a savepoint and when it is nested in another."""
+    with tenant_connection(tenant.cbo.pk):
+        assert _current_role() == TENANT_ROLE
+        with pytest.raises(IntegrityError):
+            with transaction.atomic():
+                if outer:
+                    with transaction.atomic(), as_owner():
+                        MemberAccess.objects.create(member=tenant.member,
+                                                    organisation=tenant.payer)
+                else:
+                    with as_owner():
+                        MemberAccess.objects.create(member=tenant.member,
+                                                    organisation=tenant.payer)
+        assert _current_role() == TENANT_ROLE
+        assert getattr(connection, "carehub_in_tenant", False) is True
+        with as_owner():
+            assert _current_role() != TENANT_ROLE
+        assert _current_role() == TENANT_ROLE
