@@ -134,6 +134,7 @@ class ReferralEvent(models.Model):
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    # The organisation that made the change: the note's author for the sharing rule.
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
                                      related_name="+")
     kind = models.CharField(max_length=20)  # transition | assigned | routed | reassigned
@@ -415,6 +416,11 @@ class Escalation(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+")
+    # The resolution's author for the sharing rule (it may be the plan or the hub, not the
+    # organisation that raised the escalation).
+    resolved_organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
+                                              null=True, blank=True, related_name="+",
+                                              help_text="resolved by")
     resolution = models.TextField(blank=True)
 
     objects = ScopedManager(organisation=VIA_MEMBER)

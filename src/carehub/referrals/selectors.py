@@ -5,8 +5,12 @@ Sharing rule (consent): an organisation always sees what it recorded itself and 
 state of the referrals it is party to (owner, hub, plan). What another organisation
 recorded about a member (screenings, needs, services, pathways, visits, notes,
 escalation details, spending) is shown only while the member has an active data-sharing
-consent: given, not expired, not revoked. Pages, the API and exports all ask
-`shared_with` so a revocation takes effect on the next read.
+consent: given, not expired, not revoked. The same holds for every word of free text
+about the member: transition and routing notes (decline reasons included), escalation
+descriptions and resolutions, service, visit and outreach notes, receipts, pathway
+steps. Another organisation may see that such an event happened, its state and its date,
+never its text. `Sharing` is the one place the rule is decided; pages, the API and
+exports all read through it, so a revocation takes effect on the next read.
 """
 
 from __future__ import annotations
@@ -73,8 +77,29 @@ def shared_with(member_id: int, viewer: Organisation, on: date | None = None) ->
     return active_consent(member_id, on=on) is not None
 
 
-def _visible(rows: list[Any], viewer: Organisation, shared: bool) -> list[Any]:
-    return [r for r in rows if shared or r.organisation_id == viewer.pk]
+@dataclass(frozen=True)
+class Sharing:
+    """The sharing rule for one member and one viewing organisation."""
+
+    viewer_id: int
+    shared: bool  # an active data-sharing consent
+
+    def may_read(self, author_id: int | None) -> bool:
+        """May the viewer read what organisation `author_id` recorded? An unknown author
+        (None) counts as another organisation."""
+        return self.shared or (author_id is not None and author_id == self.viewer_id)
+
+    def text(self, author_id: int | None, value: str) -> str:
+        """The free text when the viewer may read it, else the empty string."""
+        return value if self.may_read(author_id) else ""
+
+    def rows(self, rows: list[Any]) -> list[Any]:
+        """The rows (with an `organisation_id`, their author) the viewer may read."""
+        return [r for r in rows if self.may_read(r.organisation_id)]
+
+
+def sharing(member_id: int, viewer: Organisation, on: date | None = None) -> Sharing:
+    return Sharing(viewer.pk, shared_with(member_id, viewer, on))
 
 
 @dataclass
@@ -140,10 +165,55 @@ class TimelineItem:
     title: str
     body: str
     organisation: str
+    withheld: bool = False  # the body is another organisation's text, not shared
 
 
 def _at(day: date) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day, 12, 0))
+
+
+@dataclass(frozen=True)
+class EscalationView:
+    """An escalation as the viewer may see it: level, barrier, state and dates always;
+    the description and resolution only under the sharing rule."""
+
+    pk: int
+    referral_id: int
+    level: int
+    role: str
+    barrier: str
+    barrier_label: str
+    raised_at: datetime
+    due_at: datetime
+    resolved_at: datetime | None
+    description: str
+    resolution: str
+    withheld: bool
+
+
+def _escalation_view(x: Escalation, rule: Sharing) -> EscalationView:
+    description = rule.text(x.organisation_id, x.description)
+    resolution = rule.text(x.resolved_organisation_id, x.resolution) if x.resolved_at else ""
+    withheld = (not rule.may_read(x.organisation_id)
+                or bool(x.resolved_at and x.resolution
+                        and not rule.may_read(x.resolved_organisation_id)))
+    return EscalationView(x.pk, x.referral_id, x.level, x.role, x.barrier,
+                          x.get_barrier_display(), x.raised_at, x.due_at, x.resolved_at,
+                          description, resolution, withheld)
+
+
+def referral_escalations(acting: Acting, referral: Referral) -> list[EscalationView]:
+    """The referral's escalations, newest first, under the sharing rule."""
+    rule = sharing(referral.member_id, acting.organisation)
+    return [_escalation_view(x, rule)
+            for x in Escalation.objects.filter(referral=referral).order_by("-raised_at")]
+
+
+def referral_pathways(acting: Acting, referral: Referral) -> list[Pathway]:
+    """The referral's pathways (with their steps) the acting organisation may read."""
+    rule = sharing(referral.member_id, acting.organisation)
+    return rule.rows(list(Pathway.objects.filter(referral=referral)
+                          .prefetch_related("steps").order_by("at", "pk")))
 
 
 def member_timeline(request: HttpRequest | None, acting: Acting, member: Member,
@@ -151,64 +221,75 @@ def member_timeline(request: HttpRequest | None, acting: Acting, member: Member,
     """Everything about the member the acting organisation may see, newest first.
 
     Returns the items and whether other organisations' records are shared (consent).
+    Referral events and escalations are the referral's state: every party sees that they
+    happened; their text follows the sharing rule like every other record.
     """
     viewer = acting.organisation
-    shared = shared_with(member.pk, viewer)
+    rule = sharing(member.pk, viewer)
+    shared = rule.shared
     referral_ids = list(referrals_for(viewer).filter(member=member).values_list("pk", flat=True))
+    parties = Referral.objects.filter(pk__in=referral_ids)
     names = dict(Organisation.objects.filter(
-        pk__in=Referral.objects.filter(pk__in=referral_ids).values("organisation_id"))
-        .values_list("pk", "name"))
+        Q(pk__in=parties.values("organisation_id")) | Q(pk__in=parties.values("hub_id"))
+        | Q(pk__in=parties.values("plan_id"))).values_list("pk", "name"))
     names[viewer.pk] = viewer.name
 
-    def org(row: Any) -> str:
-        return names.get(row.organisation_id, "another organisation")
+    def org(author_id: int | None) -> str:
+        return names.get(author_id or 0, "another organisation")
 
     items: list[TimelineItem] = []
     for e in (ReferralEvent.objects.filter(referral_id__in=referral_ids)
-              .select_related("actor").order_by("-at")[:limit]):
+              .order_by("-at")[:limit]):
         title = (f"{e.from_state or '—'} → {e.to_state}" if e.kind == "transition"
                  else e.kind.capitalize())
-        items.append(TimelineItem(e.at, "event", title, e.note, org(e)))
-    for a in _visible(list(OutreachAttempt.objects.filter(referral_id__in=referral_ids)
-                           .order_by("-at")[:limit]), viewer, shared):
+        items.append(TimelineItem(e.at, "event", title, rule.text(e.organisation_id, e.note),
+                                  org(e.organisation_id),
+                                  withheld=bool(e.note) and not rule.may_read(e.organisation_id)))
+    for a in rule.rows(list(OutreachAttempt.objects.filter(referral_id__in=referral_ids)
+                            .order_by("-at")[:limit])):
         items.append(TimelineItem(a.at, "outreach",
                                   f"Outreach by {a.get_channel_display().lower()}",
-                                  f"{a.get_outcome_display()}. {a.note}".strip(), org(a)))
-    for s in _visible(list(Screening.objects.filter(member=member).order_by("-at")[:limit]),
-                      viewer, shared):
+                                  f"{a.get_outcome_display()}. {a.note}".strip(),
+                                  org(a.organisation_id)))
+    for s in rule.rows(list(Screening.objects.filter(member=member).order_by("-at")[:limit])):
         positive = ", ".join(s.positive_domains) or "no positive domain"
         items.append(TimelineItem(s.at, "screening", "AHC HRSN screening",
-                                  f"Positive: {positive}", org(s)))
-    for n in _visible(list(Need.objects.filter(member=member).order_by("-at")[:limit]),
-                      viewer, shared):
+                                  f"Positive: {positive}", org(s.organisation_id)))
+    for n in rule.rows(list(Need.objects.filter(member=member).order_by("-at")[:limit])):
         items.append(TimelineItem(n.at, "need", f"Need: {n.domain} ({n.icd10})",
-                                  f"{n.icd10_display}. Goal: {n.goal}", org(n)))
-    for d in _visible(list(ServiceDelivery.objects.filter(referral_id__in=referral_ids)
-                           .order_by("-date")[:limit]), viewer, shared):
+                                  f"{n.icd10_display}. Goal: {n.goal}", org(n.organisation_id)))
+    for d in rule.rows(list(ServiceDelivery.objects.filter(referral_id__in=referral_ids)
+                            .order_by("-date")[:limit])):
         items.append(TimelineItem(_at(d.date), "service",
                                   f"{d.units} × {d.service_code} ({d.get_setting_display()})",
-                                  d.note, org(d)))
-    for p in _visible(list(Pathway.objects.filter(referral_id__in=referral_ids)), viewer, shared):
+                                  d.note, org(d.organisation_id)))
+    for p in rule.rows(list(Pathway.objects.filter(referral_id__in=referral_ids)
+                            .prefetch_related("steps"))):
         state = f"completed {p.completed_on}" if p.completed_on else "open"
-        items.append(TimelineItem(p.at, "pathway", f"Pathway: {p.pathway}", state, org(p)))
-    for v in _visible(list(EngagementVisit.objects.filter(referral_id__in=referral_ids)),
-                      viewer, shared):
+        steps = "; ".join(st.name for st in p.steps.all())
+        items.append(TimelineItem(p.at, "pathway", f"Pathway: {p.pathway}",
+                                  f"{state}. Steps: {steps}" if steps else state,
+                                  org(p.organisation_id)))
+    for v in rule.rows(list(EngagementVisit.objects.filter(referral_id__in=referral_ids))):
         items.append(TimelineItem(_at(v.date), "visit", f"Engagement: {v.get_kind_display()}",
-                                  v.note, org(v)))
-    notes = _visible(list(CaseNote.objects.filter(referral_id__in=referral_ids)
-                          .select_related("author").order_by("-at")[:limit]), viewer, shared)
+                                  v.note, org(v.organisation_id)))
+    notes = rule.rows(list(CaseNote.objects.filter(referral_id__in=referral_ids)
+                           .select_related("author").order_by("-at")[:limit]))
     for c in notes:
-        items.append(TimelineItem(c.at, "note", f"Note by {c.author}", c.text, org(c)))
-    for x in _visible(list(Escalation.objects.filter(referral_id__in=referral_ids)),
-                      viewer, shared):
-        items.append(TimelineItem(x.raised_at, "escalation",
-                                  f"Escalation ({x.get_barrier_display()}), level {x.level}",
-                                  x.description + (f" — resolved: {x.resolution}"
-                                                   if x.resolved_at else ""), org(x)))
-    for f in _visible(list(FundSpend.objects.filter(referral_id__in=referral_ids)),
-                      viewer, shared):
+        items.append(TimelineItem(c.at, "note", f"Note by {c.author}", c.text,
+                                  org(c.organisation_id)))
+    for x in Escalation.objects.filter(referral_id__in=referral_ids):
+        view = _escalation_view(x, rule)
+        body = view.description + (f" — resolved: {view.resolution}" if view.resolution else "")
+        items.append(TimelineItem(
+            x.raised_at, "escalation",
+            f"Escalation ({view.barrier_label}), level {x.level}, "
+            f"{'resolved' if x.resolved_at else 'open'}",
+            body, org(x.organisation_id), withheld=view.withheld))
+    for f in rule.rows(list(FundSpend.objects.filter(referral_id__in=referral_ids))):
         items.append(TimelineItem(_at(f.date), "funds", f"Flexible funds: {f.category}",
-                                  f"{f.amount:.2f} (receipt {f.receipt})", org(f)))
+                                  f"{f.amount:.2f} (receipt {f.receipt})",
+                                  org(f.organisation_id)))
     items.sort(key=lambda i: i.at, reverse=True)
     items = items[:limit]
     if notes:

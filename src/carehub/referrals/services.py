@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -75,10 +75,12 @@ def _user_name(user: Any) -> str:
     return full or str(getattr(user, "username", "someone"))
 
 
-def _event(referral: Referral, kind: str, actor: Any, *, from_state: str = "",
-           to_state: str = "", note: str = "", at: datetime | None = None) -> ReferralEvent:
+def _event(referral: Referral, kind: str, actor: Any, by: Organisation, *,
+           from_state: str = "", to_state: str = "", note: str = "",
+           at: datetime | None = None) -> ReferralEvent:
+    """Append a timeline row; `by` (the acting organisation) is the author of its note."""
     return ReferralEvent.objects.create(
-        referral=referral, member_id=referral.member_id, organisation_id=referral.organisation_id,
+        referral=referral, member_id=referral.member_id, organisation=by,
         kind=kind, from_state=from_state, to_state=to_state, note=note[:300], actor=actor,
         at=at or timezone.now())
 
@@ -145,6 +147,30 @@ def grant_access(member: Member, organisation: Organisation, reason: str) -> Non
                                            defaults={"reason": reason})
 
 
+def withdraw_access(member: Member, organisation: Organisation, *, actor: Any,
+                    acting_org: Organisation, why: str) -> bool:
+    """Take back a referral's grant once `organisation` holds no referral for the member.
+
+    Access follows the referrals: an organisation keeps seeing a member while it owns or
+    hubs one of the member's referrals, open or finished (the organisation that did the
+    work keeps its record of it for billing and audits). Grants made for another reason
+    (the plan's own members, a hub's programme) are never withdrawn here. Returns whether
+    a grant was withdrawn; the withdrawal is audited.
+    """
+    with scopes_disabled(), as_owner():
+        if Referral.objects.filter(member=member).filter(
+                Q(organisation=organisation) | Q(hub=organisation)).exists():
+            return False
+        withdrawn, _ = MemberAccess.objects.filter(member=member, organisation=organisation,
+                                                   reason="referral").delete()
+    if withdrawn:
+        audit.record("delete", object_type="member_access",
+                     object_id=f"{member.pk}:{organisation.pk}", actor=actor,
+                     organisation=acting_org, member_id=member.pk,
+                     detail={"organisation": organisation.pk, "why": why})
+    return bool(withdrawn)
+
+
 def create_referral(*, member: Member, organisation: Organisation, service_code: str,
                     actor: Any, acting_org: Organisation, contract_code: str = "",
                     service_type: str = "", hub: Organisation | None = None,
@@ -173,7 +199,7 @@ def create_referral(*, member: Member, organisation: Organisation, service_code:
                     updated_by=actor,
                     due_at=due_at_for(contract_code, service_code, created=created,
                                       anchor_date=anchor_date))
-                _event(referral, "assigned", actor, to_state=State.ASSIGNED.value,
+                _event(referral, "assigned", actor, acting_org, to_state=State.ASSIGNED.value,
                        note=f"referred to {organisation.name}", at=created)
             _audit("create", referral, actor, acting_org,
                    detail={"organisation": organisation.pk, "service": service_code})
@@ -197,10 +223,12 @@ def reroute(referral: Referral, version: int, organisation: Organisation, *, act
         previous = referral.organisation
         with as_owner():
             _bump(referral, version, actor, organisation=organisation, assignee=None)
-            _event(referral, "routed", actor,
+            _event(referral, "routed", actor, acting_org,
                    note=f"from {previous.name} to {organisation.name}. {note}".strip())
         _audit("update", referral, actor, acting_org,
                detail={"rerouted_from": previous.pk, "to": organisation.pk})
+        withdraw_access(referral.member, previous, actor=actor, acting_org=acting_org,
+                        why=f"referral {referral.pk} rerouted to {organisation.name}")
     return referral
 
 
@@ -211,7 +239,7 @@ def assign_worker(referral: Referral, version: int, worker: Any, *, actor: Any,
         raise ReferralError(f"{_user_name(worker)} does not work for {referral.organisation.name}.")
     with transaction.atomic():
         _bump(referral, version, actor, assignee=worker)
-        _event(referral, "assigned", actor, note=f"worker: {_user_name(worker)}")
+        _event(referral, "assigned", actor, acting_org, note=f"worker: {_user_name(worker)}")
         _audit("update", referral, actor, acting_org,
                detail={"assignee": getattr(worker, "pk", None)})
     return referral
@@ -251,7 +279,8 @@ def transition(referral: Referral, version: int, target: str, *, actor: Any,
         previous = referral.state
         _bump(referral, version, actor, **changes)
         reason = close_reason or decline_reason
-        _event(referral, "transition", actor, from_state=previous, to_state=goal.value,
+        _event(referral, "transition", actor, acting_org, from_state=previous,
+               to_state=goal.value,
                note=" ".join(p for p in (reason, note) if p))
         _audit("update", referral, actor, acting_org,
                detail={"from": previous, "to": goal.value, "reason": reason})
@@ -539,10 +568,14 @@ def resolve_escalation(row: Escalation, *, resolution: str, actor: Any,
         raise ReferralError("Say how the escalation was resolved.")
     row.resolved_at = timezone.now()
     row.resolved_by = actor
+    row.resolved_organisation = acting_org
     row.resolution = resolution.strip()
-    row.save(update_fields=["resolved_at", "resolved_by", "resolution"])
-    audit.record("update", object_type="escalation", object_id=str(row.pk), actor=actor,
-                 organisation=acting_org, member_id=row.member_id, detail={"resolved": True})
+    with transaction.atomic():
+        row.save(update_fields=["resolved_at", "resolved_by", "resolved_organisation",
+                                "resolution"])
+        audit.record("update", object_type="escalation", object_id=str(row.pk), actor=actor,
+                     organisation=acting_org, member_id=row.member_id,
+                     detail={"resolved": True})
     return row
 
 

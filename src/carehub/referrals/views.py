@@ -56,9 +56,8 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
         "visit_form": forms.VisitForm(),
         "language": language, "items": forms.screening_items(language),
         "spanish_verified": forms.spanish_texts()["verified"],
-        "escalations": list(referral.escalations.order_by("-raised_at")),
-        "pathways": list(referral.pathways.prefetch_related("steps")) if shared or
-        acting.organisation.pk == referral.organisation_id else [],
+        "escalations": selectors.referral_escalations(acting, referral),
+        "pathways": selectors.referral_pathways(acting, referral),
         "balance": balance,
         "preference": selectors.contact_preference(member),
         "workers": User.objects.filter(memberships__organisation=referral.organisation,
@@ -299,16 +298,21 @@ def coordinator(request: HttpRequest, acting: Acting) -> HttpResponse:
     hub = acting.organisation
     form = forms.ReferralCreateForm(request.POST or None)
     candidates: list[Organisation] = list(network_cbos(hub).order_by("name"))
+    status = 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         member = Member.objects.filter(member_id=data["member_id"],
                                        access__organisation=hub).first()
         if member is None:
             messages.error(request, f"No member {data['member_id']} is shared with {hub.name}.")
+            status = 400
         else:
             target = _route(hub, member, data, candidates)
             if target is None:
                 messages.error(request, "No organisation in the network can take this referral.")
+                status = 400
             else:
                 try:
                     referral = services.create_referral(
@@ -318,17 +322,23 @@ def coordinator(request: HttpRequest, acting: Acting) -> HttpResponse:
                         actor=acting.user, acting_org=hub)
                     messages.success(request, f"Referred to {target.name} (referral {referral.pk}).")
                     return redirect("referrals:coordinator")
+                except services.AlreadyOwned as exc:
+                    messages.error(request, str(exc))
+                    status = 409
                 except services.ReferralError as exc:
                     messages.error(request, str(exc))
+                    status = 400
     open_qs = (Referral.objects.filter(hub=hub, state__in=OPEN_STATES)
                .select_related("member", "organisation").order_by(selectors.DUE_NULLS_LAST, "pk"))
     rows = list(open_qs[:200])
     audit.record("view", request=request, object_type="referral_list", object_id="hub-open",
                  detail={"member_ids": [r.member_id for r in rows]})
-    return render(request, "referrals/coordinator.html", {
+    response = render(request, "referrals/coordinator.html", {
         "form": form, "rows": rows, "capacity": selectors.capacity(hub),
         "counts": selectors.state_counts(Referral.objects.filter(hub=hub)),
         "cbos": candidates, "now": timezone.now()})
+    response.status_code = status
+    return response
 
 
 def _route(hub: Organisation, member: Member, data: dict[str, Any],

@@ -110,9 +110,24 @@ def as_owner() -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET ROLE {TENANT_ROLE}")
         connection.carehub_in_tenant = True  # type: ignore[attr-defined]
+        if not _transaction_failed():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET ROLE {TENANT_ROLE}")
+        # Else the block failed inside a transaction: a statement now would raise and hide
+        # the block's own error (an IntegrityError the caller handles). The RESET ROLE ran
+        # inside that transaction, so its rollback puts the tenant role back.
+
+
+def _transaction_failed() -> bool:
+    if connection.needs_rollback:
+        return True
+    raw = connection.connection
+    if raw is None:
+        return False
+    from psycopg import pq
+
+    return bool(raw.info.transaction_status == pq.TransactionStatus.INERROR)
 
 
 @contextmanager
