@@ -183,7 +183,7 @@ class CarehubAdminSite(admin.AdminSite):
         nxt = request.GET.get("next") or reverse("admin:index", current_app=self.name)
         return redirect_to_login(nxt, reverse("accounts:login"))
 
-    def password_change(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    def password_change(self, request: HttpRequest, extra_context: Any = None) -> Any:
         response = super().password_change(request, extra_context)
         if request.method == "POST" and response.status_code == 302:
             audit.record("update", request=request, object_type="user", object_id=str(request.user.pk),
@@ -191,7 +191,7 @@ class CarehubAdminSite(admin.AdminSite):
         return response
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
-        models_ = [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)
+        models_: list[Any] = [model_or_iterable] if isinstance(model_or_iterable, type) else list(model_or_iterable)
         for model in models_:
             if points_at_member(model):
                 raise ImproperlyConfigured(

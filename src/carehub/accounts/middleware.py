@@ -25,7 +25,7 @@ class SecondFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not user.is_verified() and services.needs_second_factor(user):  # type: ignore[union-attr]
+        if user.is_authenticated and not user.is_verified() and services.needs_second_factor(user):  # type: ignore[union-attr,attr-defined]
             audit.record("login_failed", request=request, actor=user, object_type="user",
                          object_id=str(user.pk), detail={"reason": "session_without_second_factor"})
             logout(request)

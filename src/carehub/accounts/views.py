@@ -40,7 +40,7 @@ NEW_DEVICE = "new_device_id"
 NEW_DEVICE_AT = "new_device_at"
 NEW_DEVICE_SECONDS = 10 * 60
 
-BAD_CODE = "That code is not right. Codes change every 30 seconds."
+BAD_CODE = "That code is not right, or was already used. Codes change every 30 seconds."
 BAD_NEW_CODE = "That code is not right. Check the app shows carehub and try the newest code."
 
 
