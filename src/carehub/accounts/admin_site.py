@@ -20,6 +20,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 
 from carehub.audit import services as audit
 
@@ -175,6 +177,7 @@ class CarehubAdminSite(admin.AdminSite):
         verified = getattr(user, "is_verified", None)
         return bool(user.is_active and user.is_staff and callable(verified) and verified())
 
+    @method_decorator(never_cache)
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         """No password form here: carehub's sign-in (lockout, second factor) is the only one."""
         if request.user.is_authenticated:

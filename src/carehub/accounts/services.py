@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from carehub.accounts.models import LoginThrottle, User
 from carehub.audit import services as audit
 from carehub.tenancy.models import Membership, Organisation
+from carehub.tenancy.rls import as_owner
 
 GENERIC_FAILURE = "The username or password is not right, or the account is not active."
 LOCKED = "Too many failed sign-ins. Try again in {minutes} minutes."
@@ -120,8 +121,9 @@ def new_pending_device(user: User) -> TOTPDevice:
     Any earlier unconfirmed device is removed, so a key shown before (perhaps to
     someone else who had the password) can never become the confirmed one.
     """
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    with as_owner():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
 
 
 def pending_device(user: User, device_id: Any) -> TOTPDevice | None:
@@ -132,7 +134,12 @@ def pending_device(user: User, device_id: Any) -> TOTPDevice | None:
 
 def _lock_user(user: User) -> None:
     # Serialises enrolment, replacement and reset for one user.
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    with as_owner():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+
+
+# Device rows are identity, not tenant data: the writes below are decided here and made
+# outside the request's tenant role (as the audit chain's are).
 
 
 @transaction.atomic
@@ -144,8 +151,9 @@ def confirm_enrolment(request: HttpRequest, user: User, device_id: Any, token: s
     device = pending_device(user, device_id)
     if device is None or not device.verify_token(_clean_token(token)):
         return None
-    device.confirmed = True
-    device.save()
+    with as_owner():
+        device.confirmed = True
+        device.save()
     audit.record("create", request=request, actor=user, object_type="second_factor",
                  object_id=str(user.pk), detail={"event": "enrolled", "device": device.pk,
                                                  "via": "sign_in"})
@@ -164,9 +172,10 @@ def confirm_replacement(request: HttpRequest, user: User, device_id: Any, token:
     if device is None or not device.verify_token(_clean_token(token)):
         return None
     old = list(TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).values_list("pk", flat=True))
-    TOTPDevice.objects.filter(pk__in=old).delete()
-    device.confirmed = True
-    device.save()
+    with as_owner():
+        TOTPDevice.objects.filter(pk__in=old).delete()
+        device.confirmed = True
+        device.save()
     audit.record("update" if old else "create", request=request, actor=user,
                  object_type="second_factor", object_id=str(user.pk),
                  detail={"event": "replaced" if old else "enrolled", "device": device.pk,
@@ -206,7 +215,8 @@ def reset_second_factor(user: User, *, request: HttpRequest | None = None, actor
     """
     _lock_user(user)
     devices = list(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True))
-    TOTPDevice.objects.filter(pk__in=devices).delete()
+    with as_owner():
+        TOTPDevice.objects.filter(pk__in=devices).delete()
     detail: dict[str, Any] = {"event": "reset", "via": via, "removed_devices": devices,
                               "user": user.username}
     if reason:
