@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -59,8 +60,15 @@ def confirmed_totp(user: Any) -> TOTPDevice | None:
 
 
 def needs_second_factor(user: Any) -> bool:
-    """A second factor is needed when the role requires one or the user has set one up."""
-    return requires_second_factor(user) or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    """A second factor is needed when the role requires one or the user has set one up.
+
+    Asked on every request of an unverified user, so it is one query.
+    """
+    if user.is_staff or user.is_superuser:
+        return True
+    role = Membership.objects.filter(user=OuterRef("pk"), is_active=True, role__in=settings.TWO_FACTOR_ROLES)
+    device = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    return User.objects.filter(Exists(role) | Exists(device), pk=user.pk).exists()
 
 
 @transaction.atomic
