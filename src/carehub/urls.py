@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import admin
 from django.urls import include, path
 
+from carehub.accounts.admin_site import site as admin_site
 from carehub.api import api
 from carehub.tenancy import views as tenancy_views
 
@@ -14,7 +14,8 @@ urlpatterns = [
     path("audit/", include("carehub.audit.urls")),
     path("members/", include("carehub.members.urls")),
     path("api/", api.urls),
-    path("admin/", admin.site.urls),
+    # carehub's own admin site: its sign-in, a verified second factor, audited.
+    path("admin/", admin_site.urls),
 ]
 
 # Apps added by later parts of the product mount themselves when installed.

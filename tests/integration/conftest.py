@@ -81,11 +81,30 @@ def signed_in(user: User, org: Organisation | None = None) -> Client:
     """A client signed in as `user` (second factor satisfied), acting for `org`."""
     client = Client()
     client.force_login(user)
+    verify_second_factor(client, user)
     membership = Membership.objects.filter(user=user, **({"organisation": org} if org else {})).first()
     session = client.session
     session[SESSION_KEY] = membership.pk if membership else None
     session.save()
     return client
+
+
+def verify_second_factor(client: Client, user: User) -> None:
+    """Mark the client's session as verified with the user's device, as the sign-in
+    pages do, when the user needs a second factor (a device is made if they have none)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from carehub.accounts.services import needs_second_factor
+
+    if not needs_second_factor(user):
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 @pytest.fixture

@@ -1,11 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from carehub.accounts.admin_site import site
 from carehub.accounts.models import LoginThrottle, User
 
-admin.site.register(User, UserAdmin)
+# Platform accounts: staff flags are set here, audited. Second-factor devices are not
+# shown (their keys would let a reader produce codes); a lost device is reset with
+# `carehub reset_second_factor USERNAME` or by the user's hub administrator.
+site.register(User, UserAdmin)
 
 
-@admin.register(LoginThrottle)
+@admin.register(LoginThrottle, site=site)
 class LoginThrottleAdmin(admin.ModelAdmin):
+    """Deleting a row (or clearing `locked until`) lifts a lockout early; audited."""
+
     list_display = ("username", "failures", "locked_until", "last_failure_at")

@@ -1,4 +1,10 @@
-"""Sign-in: password check, throttling, second factor. Every outcome is audited."""
+"""Sign-in: password check, throttling, second factor. Every outcome is audited.
+
+The second factor cannot be skipped: a user with a confirmed device must present a code
+from it at sign-in, and may only add or replace a device after presenting one.
+Enrolment at sign-in is open only to a user who has no confirmed device; a lost device
+is removed by an administrator's reset (audited), after which the user enrols again.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carehub.accounts.models import LoginThrottle, User
 from carehub.audit import services as audit
-from carehub.tenancy.models import Membership
+from carehub.tenancy.models import Membership, Organisation
+from carehub.tenancy.rls import as_owner
 
 GENERIC_FAILURE = "The username or password is not right, or the account is not active."
 LOCKED = "Too many failed sign-ins. Try again in {minutes} minutes."
+DEVICE_NAME = "Authenticator app"
 
 
 @dataclass
@@ -33,14 +42,33 @@ def _normalise(username: str) -> str:
     return username.strip().lower()[:150]
 
 
-def requires_second_factor(user: User) -> bool:
+def _clean_token(token: str) -> str:
+    return token.strip().replace(" ", "")
+
+
+def requires_second_factor(user: Any) -> bool:
+    """Whether the user's role or platform access obliges them to use a second factor."""
+    if user.is_staff or user.is_superuser:
+        return True
     return Membership.objects.filter(
         user=user, is_active=True, role__in=settings.TWO_FACTOR_ROLES
     ).exists()
 
 
-def confirmed_totp(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+def confirmed_totp(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def needs_second_factor(user: Any) -> bool:
+    """A second factor is needed when the role requires one or the user has set one up.
+
+    Asked on every request of an unverified user, so it is one query.
+    """
+    if user.is_staff or user.is_superuser:
+        return True
+    role = Membership.objects.filter(user=OuterRef("pk"), is_active=True, role__in=settings.TWO_FACTOR_ROLES)
+    device = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    return User.objects.filter(Exists(role) | Exists(device), pk=user.pk).exists()
 
 
 @transaction.atomic
@@ -77,34 +105,133 @@ def check_password_step(request: HttpRequest, username: str, password: str) -> L
     throttle.locked_until = None
     throttle.save()
     assert isinstance(user, User)
-    if requires_second_factor(user):
-        if confirmed_totp(user) is None:
-            return LoginOutcome(user, needs_enrolment=True)
+    # A confirmed device is always asked for, whatever the role: once set up it is the
+    # user's second factor and cannot be stepped around.
+    if confirmed_totp(user) is not None:
         return LoginOutcome(user, needs_second_factor=True)
+    if requires_second_factor(user):
+        return LoginOutcome(user, needs_enrolment=True)
     return LoginOutcome(user)
 
 
-def verify_totp(user: User, token: str) -> bool:
+def verify_totp(user: User, token: str) -> TOTPDevice | None:
+    """The confirmed device that accepts `token`, or None. django-otp throttles retries."""
     device = confirmed_totp(user)
-    return bool(device and device.verify_token(token.strip().replace(" ", "")))
+    if device is not None and device.verify_token(_clean_token(token)):
+        return device
+    return None
 
 
-def start_enrolment(user: User) -> TOTPDevice:
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+@transaction.atomic
+def new_pending_device(user: User) -> TOTPDevice:
+    """A fresh, unconfirmed device with a new key.
+
+    Any earlier unconfirmed device is removed, so a key shown before (perhaps to
+    someone else who had the password) can never become the confirmed one.
+    """
+    with as_owner():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+
+
+def pending_device(user: User, device_id: Any) -> TOTPDevice | None:
+    if not isinstance(device_id, int):
+        return None
+    return TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+
+
+def _lock_user(user: User) -> None:
+    # Serialises enrolment, replacement and reset for one user.
+    with as_owner():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+
+
+# Device rows are identity, not tenant data: the writes below are decided here and made
+# outside the request's tenant role (as the audit chain's are).
+
+
+@transaction.atomic
+def confirm_enrolment(request: HttpRequest, user: User, device_id: Any, token: str) -> TOTPDevice | None:
+    """First device at sign-in. Refused (None) when the user already has a confirmed one."""
+    _lock_user(user)
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return None
+    device = pending_device(user, device_id)
+    if device is None or not device.verify_token(_clean_token(token)):
+        return None
+    with as_owner():
+        device.confirmed = True
+        device.save()
+    audit.record("create", request=request, actor=user, object_type="second_factor",
+                 object_id=str(user.pk), detail={"event": "enrolled", "device": device.pk,
+                                                 "via": "sign_in"})
     return device
 
 
-def confirm_enrolment(request: HttpRequest, user: User, token: str) -> bool:
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None or not device.verify_token(token.strip().replace(" ", "")):
-        return False
-    device.confirmed = True
-    device.save()
-    audit.record("update", request=request, actor=user, object_type="totp_device",
-                 object_id=str(device.pk), detail={"confirmed": True})
-    return True
+@transaction.atomic
+def confirm_replacement(request: HttpRequest, user: User, device_id: Any, token: str) -> TOTPDevice | None:
+    """Confirm a new device for a signed-in user who passed their current one.
+
+    The old devices are removed only now, in the same transaction, so a user who
+    abandons the change keeps the device they had.
+    """
+    _lock_user(user)
+    device = pending_device(user, device_id)
+    if device is None or not device.verify_token(_clean_token(token)):
+        return None
+    old = list(TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).values_list("pk", flat=True))
+    with as_owner():
+        TOTPDevice.objects.filter(pk__in=old).delete()
+        device.confirmed = True
+        device.save()
+    audit.record("update" if old else "create", request=request, actor=user,
+                 object_type="second_factor", object_id=str(user.pk),
+                 detail={"event": "replaced" if old else "enrolled", "device": device.pk,
+                         "removed_devices": old, "via": "security_page"})
+    return device
+
+
+def resettable_user(managing: Organisation, user_id: int, acting_user: Any) -> User | None:
+    """A user whose second factor `managing` may reset, or None.
+
+    Every one of the user's memberships must be in an organisation `managing`
+    administers, so a hub cannot reset the factor of someone who also works elsewhere;
+    platform staff and the administrator themselves are excluded (staff are reset from
+    the command line, one's own device is replaced from the security page).
+    """
+    from carehub.tenancy.access import organisations_managed_by
+
+    if user_id == getattr(acting_user, "pk", None):
+        return None
+    user = User.objects.filter(pk=user_id, is_staff=False, is_superuser=False).first()
+    if user is None:
+        return None
+    theirs = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+    managed = set(organisations_managed_by(managing).values_list("pk", flat=True))
+    if not theirs or not theirs <= managed:
+        return None
+    return user
+
+
+@transaction.atomic
+def reset_second_factor(user: User, *, request: HttpRequest | None = None, actor: Any = None,
+                        via: str, reason: str = "") -> int:
+    """Remove every device of `user` (lost or stolen). They enrol again at next sign-in.
+
+    Their signed-in sessions end too: the second-factor middleware signs out a session
+    whose device is gone when the user needs one.
+    """
+    _lock_user(user)
+    devices = list(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True))
+    with as_owner():
+        TOTPDevice.objects.filter(pk__in=devices).delete()
+    detail: dict[str, Any] = {"event": "reset", "via": via, "removed_devices": devices,
+                              "user": user.username}
+    if reason:
+        detail["reason"] = reason[:200]
+    audit.record("delete", request=request, actor=actor, object_type="second_factor",
+                 object_id=str(user.pk), detail=detail)
+    return len(devices)
 
 
 def audit_login(request: HttpRequest, user: Any) -> None:

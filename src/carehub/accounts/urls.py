@@ -9,4 +9,8 @@ urlpatterns = [
     path("login/enrol/", views.enrol_view, name="enrol"),
     path("logout/", views.logout_view, name="logout"),
     path("switch/", views.switch_view, name="switch"),
+    path("security/", views.security_view, name="security"),
+    path("security/replace/", views.security_replace_view, name="security_replace"),
+    path("security/new/", views.security_new_view, name="security_new"),
+    path("people/<int:pk>/second-factor/", views.reset_view, name="reset"),
 ]

@@ -1,20 +1,12 @@
 from django.contrib import admin
 
+from carehub.accounts.admin_site import ReadOnlyAdmin, site
 from carehub.audit.models import AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the trail is append-only."""
+@admin.register(AuditEvent, site=site)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Read-only: the trail is append-only. Reading it here is itself audited."""
 
     list_display = ("seq", "occurred_at", "actor_name", "organisation", "action", "object_type", "object_id")
     list_filter = ("action", "object_type")
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

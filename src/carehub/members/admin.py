@@ -1,16 +1,3 @@
-from django.contrib import admin
-
-from carehub.members.models import EnrolmentSpan, Member
-
-
-class EnrolmentSpanInline(admin.TabularInline):
-    model = EnrolmentSpan
-    extra = 0
-
-
-@admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
-    list_display = ("member_id", "last_name", "first_name", "plan", "product", "county")
-    list_filter = ("product", "plan")
-    search_fields = ("member_id", "last_name")
-    inlines = [EnrolmentSpanInline]
+# Member data (members, enrolment spans, access grants) is deliberately not in Django's
+# admin: it is read and written only through the product's pages, scoped to the acting
+# organisation and audited. The carehub admin site refuses to register it.

@@ -11,6 +11,7 @@ from django_scopes import scopes_disabled
 from carehub.accounts.models import User
 from carehub.audit.models import AuditEvent
 from carehub.contracts.models import ChecklistItem, EscalationLevel, LifecycleTask
+from tests.integration.conftest import signed_in
 from tests.integration.contracts.factories import make_contract
 
 ROLES = ["hub_admin", "hub_coordinator", "cbo_supervisor", "cbo_worker", "payer_manager",
@@ -123,9 +124,9 @@ def test_task_edit_by_role(role: str, tenant: Any, other_tenant: Any, login_as: 
 
 
 @pytest.mark.django_db
-def test_checklist_configuration_changes_are_audited(client: Any) -> None:
+def test_checklist_configuration_changes_are_audited() -> None:
     admin = User.objects.create_superuser("root", "root@example.org", "long-pass-phrase-7")
-    client.force_login(admin)
+    client = signed_in(admin)  # staff, verified with a second factor
     item = ChecklistItem.objects.get(rule="revisit")
     response = client.post(reverse("admin:contracts_checklistitem_change", args=[item.pk]), {
         "section": item.section, "group": item.group, "text": item.text, "rule": item.rule,
