@@ -16,6 +16,7 @@ from typing import Any
 
 from carehub.tenancy.rls import TENANT_ROLE
 
+
 @dataclass(frozen=True)
 class Grant:
     """Privileges on one table: whole-table ones, and ones limited to some columns."""
