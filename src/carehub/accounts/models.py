@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carehub.tenancy.rls import HiddenCharField
 
 
 class User(AbstractUser):
     """A person who signs in. What they may do comes from their memberships."""
 
+    # The hash is never read under the request role (see tenancy.grants).
+    password = HiddenCharField(_("password"), max_length=128)
     display_name = models.CharField(max_length=150, blank=True)
 
     def __str__(self) -> str:

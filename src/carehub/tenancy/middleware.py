@@ -2,6 +2,18 @@
 
 Two layers are switched on here: django-scopes (an unscoped query on tenant data
 raises) and, on PostgreSQL, row-level security through the tenant role.
+
+Which paths run as which database role:
+- /static/ and /admin/: the owner, scopes disabled (Django's admin is for platform
+  staff and sees every tenant).
+- /accounts/ (sign-in, second factor, sign-out, switching organisation, the user's own
+  account pages): the owner, with django-scopes still scoped to the acting organisation.
+  These pages read and write identity data the tenant role may not touch (password
+  hashes, TOTP devices, sessions, sign-in throttles) and no tenant data.
+- everything else: the tenant role `carehub_tenant`, acting for the active organisation
+  in the acting role as the signed-in user.
+The user, their second-factor device and the session are loaded before the tenant role
+is entered, and the session is saved after it is left (SessionMiddleware wraps this one).
 """
 
 from __future__ import annotations
@@ -16,6 +28,8 @@ from carehub.tenancy.access import acting_for
 
 # Paths that never touch tenant data and must work before sign-in completes.
 UNSCOPED_PREFIXES = ("/static/", "/admin/")
+# Identity pages: run as the owner, still scoped to the acting organisation.
+IDENTITY_PREFIXES = ("/accounts/",)
 
 
 class ActiveOrganisationMiddleware:
@@ -27,9 +41,16 @@ class ActiveOrganisationMiddleware:
             # Django's admin is for platform staff only and sees every tenant.
             with scopes_disabled():
                 return self.get_response(request)
+        # Resolving the acting membership loads the user (and their device and session)
+        # now, as the owner: the tenant role cannot read sessions, devices or hashes.
         acting = acting_for(request)
         org_id = acting.organisation.pk if acting else None
-        rls.enter_tenant(org_id)
+        if request.path.startswith(IDENTITY_PREFIXES):
+            with scope(organisation=org_id):
+                return self.get_response(request)
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        rls.enter_tenant(org_id, role=acting.role if acting else "", user_id=user_id)
         try:
             with scope(organisation=org_id):
                 return self.get_response(request)

@@ -1,0 +1,160 @@
+"""What the request role `carehub_tenant` may touch: every table, in one list.
+
+A table not named here gets no privilege at all: new tables are closed to requests until
+someone decides otherwise (default privileges grant nothing). `sync_tenant_grants` makes
+the database match this list exactly; it runs in migration tenancy 0003 and after every
+`migrate`, so a table added by a later migration needs only a line here. A test compares
+the database's privileges with this list.
+
+Row-level security decides which rows; this list decides which tables and columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from carehub.tenancy.rls import TENANT_ROLE
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Privileges on one table: whole-table ones, and ones limited to some columns."""
+
+    table: tuple[str, ...] = ()
+    # privilege -> the only columns it covers
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # SELECT on every column except these (columns the role must never read)
+    select_except: tuple[str, ...] = ()
+
+
+# Tenant data: rows are limited by row-level security (each app's migration).
+TENANT_DATA = Grant(table=("SELECT", "INSERT", "UPDATE", "DELETE"))
+# Reference data seeded by migrations; requests only read it.
+REFERENCE = Grant(table=("SELECT",))
+
+TENANT_GRANTS: dict[str, Grant] = {
+    # Identity. Hashes are never read; privileges (is_staff, is_superuser) never
+    # written; users and memberships are created only by administrators (policies in
+    # tenancy 0003).
+    "accounts_user": Grant(
+        table=("INSERT",),
+        select_except=("password",),
+        columns={"UPDATE": ("first_name", "last_name", "email", "display_name")},
+    ),
+    "tenancy_membership": Grant(
+        table=("SELECT", "INSERT"), columns={"UPDATE": ("role", "is_active")}
+    ),
+    "tenancy_organisation": Grant(table=("SELECT", "INSERT", "UPDATE")),
+    "tenancy_network": Grant(table=("SELECT", "INSERT", "UPDATE")),
+    "tenancy_networkmember": Grant(table=("SELECT", "INSERT", "UPDATE")),
+    # The audit trail is append-only for requests (the chain itself is written by
+    # audit.services as the owner).
+    "audit_auditevent": Grant(table=("SELECT", "INSERT")),
+    "members_member": TENANT_DATA,
+    "members_memberaccess": TENANT_DATA,
+    "members_enrolmentspan": TENANT_DATA,
+    "network_servicetype": REFERENCE,
+    "network_organisationprofile": TENANT_DATA,
+    "network_location": TENANT_DATA,
+    "network_service": TENANT_DATA,
+    "network_serviceatlocation": TENANT_DATA,
+    "contracts_checklistitem": REFERENCE,
+    "contracts_contract": TENANT_DATA,
+    "contracts_contract_delivering_cbos": TENANT_DATA,
+    "contracts_contractcontact": TENANT_DATA,
+    "contracts_contractparty": TENANT_DATA,
+    "contracts_datasharingterm": TENANT_DATA,
+    "contracts_escalationlevel": TENANT_DATA,
+    "contracts_lifecycletask": TENANT_DATA,
+    "contracts_servicedefinition": TENANT_DATA,
+    "contracts_staffcredential": TENANT_DATA,
+    "contracts_termsversion": TENANT_DATA,
+    **{
+        f"referrals_{name}": TENANT_DATA
+        for name in (
+            "referral", "referralevent", "outreachattempt", "screening", "need", "consent",
+            "contactpreference", "servicedelivery", "pathway", "pathwaystep",
+            "engagementvisit", "casenote", "escalation", "fundspend", "rankedlist",
+            "rankedlistentry",
+        )
+    },
+}
+
+# Deliberately closed to requests (listed so that the choice is visible; any table not in
+# TENANT_GRANTS is closed the same way): sessions are read and written by the session
+# middleware outside the tenant role, sign-in (/accounts/) and Django's admin run as the
+# owner, and audit seals are written only by the sealer (audit.services.seal).
+NO_ACCESS = (
+    "accounts_loginthrottle", "accounts_user_groups", "accounts_user_user_permissions",
+    "audit_auditseal", "auth_group", "auth_group_permissions", "auth_permission",
+    "django_admin_log", "django_content_type", "django_migrations", "django_session",
+    "otp_totp_totpdevice",
+)
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def grant_statements(table: str, grant: Grant, columns: list[str]) -> list[str]:
+    """GRANT statements for `grant` on `table`, whose columns are `columns`."""
+    statements = []
+    if grant.table:
+        statements.append(f"GRANT {', '.join(grant.table)} ON {quote(table)} TO {TENANT_ROLE}")
+    by_privilege = dict(grant.columns)
+    if grant.select_except:
+        by_privilege["SELECT"] = tuple(c for c in columns if c not in grant.select_except)
+    for privilege, cols in by_privilege.items():
+        if cols:
+            statements.append(
+                f"GRANT {privilege} ({', '.join(quote(c) for c in cols)}) "
+                f"ON {quote(table)} TO {TENANT_ROLE}"
+            )
+    return statements
+
+
+def sync_tenant_grants(connection: Any) -> None:
+    """Make the tenant role's privileges in `connection`'s database match TENANT_GRANTS.
+
+    Revokes everything first (column privileges go with the table's), then grants the
+    list; a listed table that does not exist yet is skipped (a later migration creates
+    it and the next sync grants it).
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [TENANT_ROLE])
+        if cursor.fetchone() is None:  # before tenancy 0002 creates it
+            return
+        cursor.execute(
+            "SELECT c.relname, c.relkind FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+        )
+        relations = cursor.fetchall()
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+        )
+        columns: dict[str, list[str]] = {}
+        for table, column in cursor.fetchall():
+            columns.setdefault(table, []).append(column)
+        statements = [
+            f"REVOKE ALL ON {'SEQUENCE' if kind == 'S' else 'TABLE'} {quote(name)} FROM {TENANT_ROLE}"
+            for name, kind in relations
+        ]
+        for name, kind in relations:
+            grant = TENANT_GRANTS.get(name)
+            if grant is not None and kind != "S":
+                statements.extend(grant_statements(name, grant, columns.get(name, [])))
+        cursor.execute(";\n".join(statements))
+
+
+def sync_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """post_migrate: keep grants in step with the list (not on a test flush)."""
+    if "plan" not in kwargs:
+        return
+    from django.db import connections
+
+    sync_tenant_grants(connections[using])
