@@ -16,3 +16,10 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 31_536_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+
+# WhiteNoise (in MIDDLEWARE) serves what `carehub collectstatic` put in STATIC_ROOT:
+# content-hashed names cached for a year, compressed copies when the browser accepts them.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
