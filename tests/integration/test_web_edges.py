@@ -165,6 +165,7 @@ urlpatterns = [path("divide/", divide_by_zero)]
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # autocommit, as a server runs: no test-wide transaction
 def test_a_data_error_is_a_logged_400(tenant, login_as, caplog):
     client = login_as(tenant.users["hub_admin"])
     with override_settings(ROOT_URLCONF=__name__), caplog.at_level(logging.ERROR,
