@@ -28,11 +28,8 @@ def database_from_env() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(VAR_DIR / "carehub.sqlite3"),
-            "OPTIONS": {"timeout": 20},
-        }
+        return sqlite_tuned({"ENGINE": "django.db.backends.sqlite3",
+                             "NAME": str(VAR_DIR / "carehub.sqlite3")})
     scheme = url.split(":", 1)[0].lower()
     if scheme not in SUPPORTED_DB_SCHEMES:
         raise ImproperlyConfigured(
@@ -41,6 +38,20 @@ def database_from_env() -> dict[str, Any]:
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
     if config["ENGINE"].endswith("postgresql"):
         config.setdefault("TEST", {})["NAME"] = os.environ.get("CAREHUB_TEST_DB", "test_carehub")
+    if config["ENGINE"].endswith("sqlite3"):
+        config = sqlite_tuned(config)
+    return config
+
+
+def sqlite_tuned(config: dict[str, Any]) -> dict[str, Any]:
+    """SQLite for a small team: readers never wait for the writer (WAL), a writer waits
+    up to 20 s for the lock (busy timeout), and every transaction takes the write lock
+    when it begins (IMMEDIATE), so one that reads then writes waits its turn instead of
+    failing with "database is locked"."""
+    options = config.setdefault("OPTIONS", {})
+    options.setdefault("timeout", 20)
+    options.setdefault("transaction_mode", "IMMEDIATE")
+    options.setdefault("init_command", "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL")
     return config
 
 
@@ -73,10 +84,13 @@ for _optional in ("network", "contracts", "referrals", "billing", "reporting", "
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "carehub.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "carehub.middleware.NoStoreMiddleware",
+    "carehub.middleware.DataErrorMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "carehub.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -3,7 +3,7 @@
 import os
 
 from carehub.settings import *  # noqa: F403
-from carehub.settings import AUDIT_KEY, SECRET_KEY
+from carehub.settings import AUDIT_KEY, MIDDLEWARE, SECRET_KEY
 
 DEBUG = False
 if SECRET_KEY.startswith("dev-only") and os.environ.get("CAREHUB_ALLOW_DEV_KEY") != "1":
@@ -19,3 +19,13 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 31_536_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+
+# WhiteNoise serves what `carehub collectstatic` put in STATIC_ROOT, right after the HTTPS
+# redirect: content-hashed names cached for a year, compressed copies when accepted.
+MIDDLEWARE = [*MIDDLEWARE]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "whitenoise.middleware.WhiteNoiseMiddleware")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+from carehub.core.spreadsheet import SafeWriter
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -26,7 +27,8 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # People open these lists in a spreadsheet: no cell may be taken for a formula.
+    writer = SafeWriter(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()

@@ -7,11 +7,15 @@ saves everything or nothing.
 from __future__ import annotations
 
 import csv
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
+
+from carehub.core.spreadsheet import unescape_cell
 
 ROSTER_REQUIRED = ("member_id", "first_name", "last_name", "birth_date", "sex", "product",
                    "enroll_start")
@@ -20,6 +24,11 @@ ROSTER_OPTIONAL = ("race", "ethnicity", "language", "address", "city", "county",
 RANKED_REQUIRED = ("member_id", "rank", "selected")
 PRODUCTS = ("medicaid", "medicare_advantage", "dsnp", "commercial")
 MAX_ERRORS = 200
+# The longest value each text column of members.models.Member holds (a test keeps the two
+# in step); a longer one is a row/column error here, not a database error at save time.
+MAX_LENGTHS = {"member_id": 64, "first_name": 100, "last_name": 100, "race": 80,
+               "ethnicity": 80, "language": 40, "address": 200, "city": 100, "county": 100,
+               "zip": 10}
 
 
 class ImportProblem(ValueError):
@@ -36,7 +45,7 @@ class ImportProblem(ValueError):
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a 50 MB roster is ~300,000 of these
 class RosterRow:
     row: int
     member_id: str
@@ -52,7 +61,7 @@ class RosterRow:
     details: dict[str, str] = field(default_factory=dict)  # race, language, address ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RankedRow:
     row: int
     member_id: str
@@ -62,23 +71,144 @@ class RankedRow:
     measures: dict[str, str]
 
 
-def read_table(path: Path) -> list[dict[str, Any]]:
-    """Rows of a CSV or Parquet file as dicts of column → value (strings for CSV)."""
+def read_table(path: Path) -> Table:
+    """Rows of a CSV or Parquet file as dicts of column → value (strings for CSV).
+
+    The file is read once here to count its rows and find unreadable ones (not UTF-8, a
+    cell over the CSV size limit, a NUL character), each reported with its row and column;
+    the rows are then read again, one at a time, by whoever iterates the table, so a
+    large file is never held in memory as a whole."""
     if not path.exists():
         raise ImportProblem(str(path), [(0, "", "file not found")])
-    if path.suffix.lower() == ".parquet":
+    table = Table(path, parquet=path.suffix.lower() == ".parquet")
+    table.check()
+    return table
+
+
+class Table(Sequence[dict[str, Any]]):
+    """A checked file's rows, read from disk on each iteration."""
+
+    def __init__(self, path: Path, *, parquet: bool) -> None:
+        self.path = path
+        self.parquet = parquet
+        self._length = 0
+        self._keep: list[Any] = []  # e.g. the temporary folder holding an upload
+
+    def keep(self, resource: Any) -> None:
+        """Keep `resource` alive (and so its file on disk) as long as this table."""
+        self._keep.append(resource)
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        return next(itertools.islice(iter(self), index, None))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        if self.parquet:
+            for batch in self._batches():
+                yield from batch.to_pylist()
+            return
+        with self.path.open(newline="", encoding="utf-8-sig") as handle:
+            for row in csv.DictReader(handle):
+                yield {k: unescape_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+
+    def _batches(self) -> Iterator[Any]:
         import pyarrow.parquet as pq
 
+        return pq.ParquetFile(self.path).iter_batches(batch_size=10_000)
+
+    def check(self) -> None:
+        errors = self._check_parquet() if self.parquet else self._check_csv()
+        if errors:
+            raise ImportProblem(str(self.path), errors[:MAX_ERRORS])
+
+    def _check_parquet(self) -> list[tuple[int, str, str]]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        errors: list[tuple[int, str, str]] = []
         try:
-            table = pq.read_table(path)
+            for batch in self._batches():
+                for column, values in zip(batch.schema.names, batch.columns, strict=True):
+                    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+                        hits = pc.fill_null(pc.match_substring(values, NUL), False)
+                        errors.extend((self._length + offset + 2, column, NUL_MESSAGE)
+                                      for offset in pc.indices_nonzero(hits).to_pylist())
+                self._length += batch.num_rows
         except Exception as exc:  # pyarrow raises several types for a bad file
-            raise ImportProblem(str(path), [(0, "", f"not a readable Parquet file: {exc}")]) from exc
-        return [dict(r) for r in table.to_pylist()]
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return list(csv.DictReader(handle))
-    except UnicodeDecodeError as exc:
-        raise ImportProblem(str(path), [(0, "", f"not UTF-8 text: {exc}")]) from exc
+            return [(0, "", f"not a readable Parquet file: {exc}")]
+        return errors
+
+    def _check_csv(self) -> list[tuple[int, str, str]]:
+        errors: list[tuple[int, str, str]] = []
+        header: list[str] = []
+        lines_before = 0
+        try:
+            with self.path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.reader(handle)
+                for record in reader:
+                    if not header:
+                        header = record
+                    elif record:  # csv.DictReader skips blank lines; so do row numbers
+                        self._length += 1
+                        errors.extend((self._length + 1, _column(header, i), NUL_MESSAGE)
+                                      for i, cell in enumerate(record) if NUL in cell)
+                    lines_before = reader.line_num
+        except csv.Error as exc:
+            row = self._length + 2 if header else 1
+            if "field larger than field limit" not in str(exc):
+                return [*errors, (row, "", f"not readable as CSV: {exc}")]
+            index = _long_cell(self.path, lines_before)
+            column = _column(header, index) if header and index is not None else ""
+            return [*errors, (row, column, f"a cell is longer than {csv.field_size_limit():,} "
+                                          "characters; no column holds that much")]
+        except UnicodeDecodeError as exc:
+            return [(0, "", f"not UTF-8 text: {exc}")]
+        return errors
+
+
+NUL = "\x00"
+NUL_MESSAGE = "contains a NUL character (\\x00), which is not allowed"
+
+
+def _column(header: list[str], index: int) -> str:
+    return header[index] if index < len(header) else f"column {index + 1}"
+
+
+def _long_cell(path: Path, lines_before: int) -> int | None:
+    """Index of the cell over the CSV size limit in the record after `lines_before`
+    lines (the csv module names neither the cell nor its column)."""
+    limit = csv.field_size_limit()
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for _ in range(lines_before):
+            next(handle, None)
+        index, length, quoted = 0, 0, False
+        for line in handle:
+            for char in line:
+                if char == '"':
+                    quoted = not quoted
+                elif char == "," and not quoted:
+                    index, length = index + 1, 0
+                elif char in "\r\n" and not quoted:
+                    return None
+                else:
+                    length += 1
+                if length > limit:
+                    return index
+    return None
 
 
 def _text(value: Any) -> str:
@@ -111,6 +241,17 @@ class _Checker:
             self.fail(row, column, f"{text!r} is not a date YYYY-MM-DD")
             return None
 
+    def lengths(self, row: int, raw: dict[str, Any], columns: Any = MAX_LENGTHS) -> bool:
+        """False (and an error per column) when a value is longer than its column holds."""
+        fine = True
+        for column in columns:
+            text = _text(raw.get(column))
+            if len(text) > MAX_LENGTHS[column]:
+                self.fail(row, column, f"is {len(text):,} characters long; at most "
+                                       f"{MAX_LENGTHS[column]} fit")
+                fine = False
+        return fine
+
     def boolean(self, row: int, column: str, value: Any, default: bool = False) -> bool:
         if isinstance(value, bool):
             return value
@@ -125,7 +266,7 @@ class _Checker:
         return default
 
 
-def _check_columns(source: str, rows: list[dict[str, Any]], required: tuple[str, ...]) -> None:
+def _check_columns(source: str, rows: Sequence[dict[str, Any]], required: tuple[str, ...]) -> None:
     if not rows:
         raise ImportProblem(source, [(0, "", "the file has no rows")])
     missing = [c for c in required if c not in rows[0]]
@@ -133,12 +274,19 @@ def _check_columns(source: str, rows: list[dict[str, Any]], required: tuple[str,
         raise ImportProblem(source, [(1, c, "column is missing from the header") for c in missing])
 
 
-def parse_roster(source: str, rows: list[dict[str, Any]]) -> list[RosterRow]:
+def parse_roster(source: str, rows: Sequence[dict[str, Any]]) -> list[RosterRow]:
     """Check every roster row; raise ImportProblem listing all problems found."""
     _check_columns(source, rows, ROSTER_REQUIRED)
     check = _Checker()
     out: list[RosterRow] = []
     seen: dict[tuple[str, str], int] = {}
+    # One string object per distinct value (a county, a language repeats on most rows).
+    values: dict[str, str] = {}
+
+    def shared(raw: dict[str, Any], column: str) -> str:
+        text = _text(raw.get(column))
+        return text if column == "address" else values.setdefault(text, text)
+
     for index, raw in enumerate(rows, start=2):  # row 1 is the header
         mid = _text(raw.get("member_id"))
         if not mid:
@@ -179,13 +327,14 @@ def parse_roster(source: str, rows: list[dict[str, Any]]) -> list[RosterRow]:
                        f"{mid} with enroll_start {key[1]} repeats row {seen[key]}")
         seen[key] = index
         hospice = check.boolean(index, "hospice", raw.get("hospice"))
-        if birth and start and mid and sex in ("F", "M", "U") and product in PRODUCTS:
+        fits = check.lengths(index, raw)
+        if fits and birth and start and mid and sex in ("F", "M", "U") and product in PRODUCTS:
             out.append(RosterRow(
                 row=index, member_id=mid, first_name=_text(raw.get("first_name")),
                 last_name=_text(raw.get("last_name")), birth_date=birth, sex=sex,
                 product=product, enroll_start=start, enroll_end=end, hospice=hospice,
                 risk_score=risk,
-                details={c: _text(raw.get(c)) for c in ROSTER_OPTIONAL
+                details={c: shared(raw, c) for c in ROSTER_OPTIONAL
                          if c not in ("risk_score", "enroll_end", "hospice")},
             ))
     if check.errors:
@@ -193,7 +342,7 @@ def parse_roster(source: str, rows: list[dict[str, Any]]) -> list[RosterRow]:
     return out
 
 
-def parse_ranked_list(source: str, rows: list[dict[str, Any]]) -> list[RankedRow]:
+def parse_ranked_list(source: str, rows: Sequence[dict[str, Any]]) -> list[RankedRow]:
     """Check every ranked-list row (member_id, rank, selected, reasons, measures)."""
     _check_columns(source, rows, RANKED_REQUIRED)
     check = _Checker()
@@ -215,6 +364,8 @@ def parse_ranked_list(source: str, rows: list[dict[str, Any]]) -> list[RankedRow
             check.fail(index, "rank", f"{rank_text!r} is not a whole number of 1 or more")
             rank = 0
         selected = check.boolean(index, "selected", raw.get("selected"))
+        if not check.lengths(index, raw, ("member_id",)):
+            mid = ""
         measures = {k: _text(v) for k, v in raw.items()
                     if k not in ("member_id", "rank", "selected", "reasons")}
         if mid and rank:

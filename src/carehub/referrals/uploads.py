@@ -16,7 +16,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from carehub.audit import services as audit
-from carehub.members.imports import ImportProblem, parse_ranked_list, parse_roster, read_table
+from carehub.members.imports import (
+    ImportProblem,
+    Table,
+    parse_ranked_list,
+    parse_roster,
+    read_table,
+)
 from carehub.members.models import Member
 from carehub.members.services import import_roster
 from carehub.referrals.bulk import assign_ranked_list, save_ranked_list
@@ -92,20 +98,26 @@ class UploadResult:
                 "skipped": dict(self.skipped)}
 
 
-def _read_upload(upload: UploadedFile) -> tuple[list[dict[str, Any]], bytes]:
-    """The upload's rows and bytes; read through a temporary file so CSV and Parquet
-    go through the same reader as the command line."""
+def _read_upload(upload: UploadedFile) -> tuple[Table, bytes]:
+    """The upload's checked rows and bytes; its size is checked before anything is read,
+    its chunks go straight to a temporary file (never joined in memory) and the rows are
+    read from there, one at a time, by the same reader as the command line."""
     name = upload.name or "upload"
-    suffix = Path(name).suffix.lower()
-    data = b"".join(upload.chunks())
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(data)
-        try:
-            rows = read_table(path)
-        except ImportProblem as exc:  # name the user's file, not the temporary one
-            raise ImportProblem(name, exc.errors) from None
-    return rows, data
+    if upload.size is None or upload.size > MAX_UPLOAD_BYTES:
+        raise ImportProblem(name, [(0, "", f"the file is larger than "
+                                           f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB")])
+    folder = tempfile.TemporaryDirectory(prefix="carehub-upload-")
+    path = Path(folder.name) / f"upload{Path(name).suffix.lower()}"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    try:
+        rows = read_table(path)
+    except ImportProblem as exc:  # name the user's file, not the temporary one
+        folder.cleanup()
+        raise ImportProblem(name, exc.errors) from None
+    rows.keep(folder)  # the folder goes when the rows are no longer used
+    return rows, path.read_bytes()
 
 
 def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: UploadedFile,

@@ -3,18 +3,18 @@ hub coordinator and plan views. Objects of another organisation answer 404."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from carehub.accounts.models import User
 from carehub.audit import services as audit
 from carehub.core.referral_states import STATE_LABELS, State, allowed_targets
+from carehub.core.spreadsheet import SafeWriter
 from carehub.members.imports import ImportProblem
 from carehub.members.models import Member
 from carehub.referrals import forms, selectors, services, uploads
@@ -358,13 +358,17 @@ def reroute(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
         "member").first()
     if referral is None or request.method != "POST":
         raise Http404("Not found")
-    target = network_cbos(acting.organisation).filter(
-        pk=request.POST.get("organisation") or 0).first()
+    organisation = request.POST.get("organisation") or "0"
+    version = request.POST.get("version") or "0"
+    if not all(v.isdecimal() and len(v) < 10 for v in (organisation, version)):  # 400, not 500
+        return HttpResponseBadRequest("organisation and version must be whole numbers.",
+                                      content_type="text/plain; charset=utf-8")
+    target = network_cbos(acting.organisation).filter(pk=int(organisation)).first()
     if target is None:
         messages.error(request, "Choose an organisation of your network.")
     else:
         try:
-            services.reroute(referral, int(request.POST.get("version", "0")), target,
+            services.reroute(referral, int(version), target,
                              actor=acting.user, acting_org=acting.organisation)
             messages.success(request, f"Referral {pk} moved to {target.name}.")
         except services.ReferralError as exc:
@@ -471,7 +475,7 @@ def plan_export(request: HttpRequest, acting: Acting) -> HttpResponse:
     rows = progress_rows(acting.organisation)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="member-progress.csv"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)  # member ids and codes from uploads: never formulas
     if rows:
         writer.writerow(list(rows[0]))
         writer.writerows([list(r.values()) for r in rows])
