@@ -6,8 +6,6 @@ has no column for is kept in `hsds_extra`, so exporting again gives the document
 
 from __future__ import annotations
 
-import csv
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +16,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django_scopes import scopes_disabled
 
+from carehub.core.textinput import TextInputError, parse_json, read_text
 from carehub.network import hsds
 from carehub.network.models import (
     Location,
@@ -227,11 +226,7 @@ def import_path(path: Path) -> ImportResult:
 
 def _load_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        return parse_json(read_text(path))
+    except TextInputError as exc:
         raise HsdsImportError(f"{path}: {exc}") from None
 
-
-def csv_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
