@@ -2,7 +2,7 @@
 
 Each simulated user signs in as its own worker (`loadw01`, `loadw02`, … from
 bench/load/seed.py), then repeats: home page, inbox, open one of its referrals, log an
-outreach attempt, move the referral on (assigned → outreach → contacted → closed), add a
+outreach attempt, move the referral on (to contacted, then closed), add a
 case note and view the member's page. Posts go as htmx does (HX-Request), so a refused
 action shows up as a 4xx and counts as an error. Think time 1–3 s between requests.
 """
@@ -31,9 +31,9 @@ REFERRAL = re.compile(r'href="/referrals/(\d+)/"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 MEMBER = re.compile(r'href="/referrals/member/(\d+)/"')
 # Client-side plan for each referral: (attempt outcome, next state, extra form fields).
+# The first attempt on an assigned referral moves it to outreach by itself.
 STEPS: dict[str, tuple[str, str, dict[str, str]]] = {
-    "assigned": ("no_answer", "outreach", {}),
-    "outreach": ("reached", "contacted", {}),
+    "assigned": ("reached", "contacted", {}),
     "contacted": ("reached", "closed", {"close_reason": "other"}),
 }
 
