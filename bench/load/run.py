@@ -112,6 +112,7 @@ def main(argv: list[str]) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="carehub-load-"))
     host = f"http://127.0.0.1:{args.port}"
     gunicorn: subprocess.Popen[bytes] | None = None
+    server_log = (workdir / "server.log").open("wb")
     try:
         env = prepare(args, workdir)
         gunicorn = subprocess.Popen(
@@ -120,7 +121,8 @@ def main(argv: list[str]) -> int:
              "--threads", str(args.threads), "--timeout", "60",
              "--access-logfile", str(workdir / "access.log"),
              "--error-logfile", str(workdir / "error.log")],
-            env=env, cwd=ROOT, start_new_session=True)
+            env=env, cwd=ROOT, start_new_session=True,
+            stdout=server_log, stderr=subprocess.STDOUT)
         wait_ready(f"{host}/accounts/login/", gunicorn)
         prefix = workdir / "locust"
         locust = subprocess.run(
@@ -128,10 +130,17 @@ def main(argv: list[str]) -> int:
              "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
              "--run-time", args.duration, "--host", host, "--csv", str(prefix),
              "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"],
-            env={**os.environ, "LOAD_USER_PREFIX": "loadw"}, cwd=ROOT)
+            env={**os.environ, "LOAD_USER_PREFIX": "loadw", "LOAD_WORKERS": str(args.users)},
+            cwd=ROOT)
         if locust.returncode not in (0, 1):  # 1 = some requests failed; reported below
             raise SystemExit(f"locust exited with {locust.returncode}")
-        return report(prefix, args.users, args.duration, args.db)
+        status = report(prefix, args.users, args.duration, args.db)
+        server_log.flush()
+        errors = [line for line in (workdir / "server.log").read_text(errors="replace")
+                  .splitlines() if line and not line[0].isspace() and "Error" in line]
+        if errors:  # the server's own account of what failed (exception lines)
+            print(f"\nserver errors logged: {len(errors)}; last: {errors[-1]}")
+        return status
     finally:
         if gunicorn is not None and gunicorn.poll() is None:
             os.killpg(gunicorn.pid, signal.SIGTERM)
@@ -139,6 +148,7 @@ def main(argv: list[str]) -> int:
                 gunicorn.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(gunicorn.pid, signal.SIGKILL)
+        server_log.close()
         if args.keep:
             print(f"work folder kept: {workdir}")
         else:
