@@ -4,8 +4,10 @@ exit 2, one line on stderr naming the file and the problem, nothing left behind.
 from __future__ import annotations
 
 import os
+import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,11 @@ def inputs(folder: Path) -> None:
     (folder / "latin1-package").mkdir()
     (folder / "latin1-package" / "services.csv").write_bytes(
         "id,name,status\nx,Café,active\n".encode("latin-1"))
+    org = {"id": str(uuid.uuid4()), "name": "Org"}
+    (folder / "list-name.json").write_text(json.dumps({"id": str(uuid.uuid4()), "name": ["x"]}))
+    (folder / "odd-shapes.json").write_text(json.dumps(
+        {"id": str(uuid.uuid4()), "name": "Meals", "status": "active", "organization": org,
+         "languages": 5, "schedules": {"a": 1}}))
     (folder / "export" / "services").mkdir(parents=True)
     (folder / "export" / "services" / "1.json").write_text('{"a":' * 50_000 + "1" + "}" * 50_000)
 
@@ -59,6 +66,10 @@ CASES = {
                                      "latin1-package/services.csv: not UTF-8 text"),
     "import an export folder with a nested document": (
         ["import", "export"], "export/services/1.json: nested too deeply"),
+    "import a name that is not text": (["import", "list-name.json"],
+                                       "list-name.json.name: expected text, got list"),
+    "import fields of the wrong shape": (["import", "odd-shapes.json"],
+                                         "odd-shapes.json: not a valid HSDS document"),
     "export to a file": (["export", "a-file"], "a-file: is a file, not a folder"),
     "export under a file": (["export", "a-file/out"], "a-file: is a file, not a folder"),
 }
