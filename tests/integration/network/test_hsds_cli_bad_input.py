@@ -3,8 +3,8 @@ exit 2, one line on stderr naming the file and the problem, nothing left behind.
 
 from __future__ import annotations
 
-import os
 import json
+import os
 import subprocess
 import sys
 import uuid
