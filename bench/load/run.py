@@ -120,7 +120,7 @@ def main(argv: list[str]) -> int:
              f"127.0.0.1:{args.port}", "--workers", str(args.gunicorn_workers),
              "--threads", str(args.threads), "--timeout", "60",
              "--access-logfile", str(workdir / "access.log"),
-             "--error-logfile", str(workdir / "error.log")],
+             "--error-logfile", "-"],
             env=env, cwd=ROOT, start_new_session=True,
             stdout=server_log, stderr=subprocess.STDOUT)
         wait_ready(f"{host}/accounts/login/", gunicorn)
@@ -137,7 +137,8 @@ def main(argv: list[str]) -> int:
         status = report(prefix, args.users, args.duration, args.db)
         server_log.flush()
         errors = [line for line in (workdir / "server.log").read_text(errors="replace")
-                  .splitlines() if line and not line[0].isspace() and "Error" in line]
+                  .splitlines() if line and not line[0].isspace()
+                  and ("Error" in line or "WORKER TIMEOUT" in line)]
         if errors:  # the server's own account of what failed (exception lines)
             print(f"\nserver errors logged: {len(errors)}; last: {errors[-1]}")
         return status
