@@ -31,10 +31,12 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REFERRAL = re.compile(r'href="/referrals/(\d+)/"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 MEMBER = re.compile(r'href="/referrals/member/(\d+)/"')
+STATE = re.compile(r'id="referral-state">([^<]+)<')
 # Client-side plan for each referral: (attempt outcome, next state, extra form fields).
 # The first attempt on an assigned referral moves it to outreach by itself.
 STEPS: dict[str, tuple[str, str, dict[str, str]]] = {
     "assigned": ("reached", "contacted", {}),
+    "outreach": ("reached", "contacted", {}),
     "contacted": ("reached", "closed", {"close_reason": "other"}),
 }
 
@@ -120,16 +122,20 @@ class CboWorker(HttpUser):
         found, member = VERSION.search(page.text), MEMBER.search(page.text)
         self.version = int(found.group(1)) if found else self.version
         self.member = int(member.group(1)) if member else self.member
+        shown = STATE.search(page.text)  # the server's word, not the plan's
+        if shown:
+            self.states[pk] = shown.group(1).strip().lower()
         state = self.states[pk]
         if state in STEPS:
             outcome, target, extra = STEPS[state]
             self._post(f"/referrals/{pk}/attempt/", "log attempt",
                        {"version": str(self.version), "channel": "phone", "outcome": outcome,
                         "note": ""})
-            self._post(f"/referrals/{pk}/transition/", "move state",
-                       {"version": str(self.version), "target": target, "note": "",
-                        "decline_reason": "", **{"close_reason": "", **extra}})
-            self.states[pk] = target
+            moved = self._post(f"/referrals/{pk}/transition/", "move state",
+                               {"version": str(self.version), "target": target, "note": "",
+                                "decline_reason": "", **{"close_reason": "", **extra}})
+            if moved.ok:
+                self.states[pk] = target
         self._post(f"/referrals/{pk}/note/", "case note",
                    {"text": f"Called about meal delivery times ({self.username})."})
         if self.member is not None:
