@@ -27,7 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in PURE_COMMANDS:
         module = importlib.import_module(PURE_COMMANDS[args[0]])
-        return int(module.main(args[1:]) or 0)
+        try:
+            return int(module.main(args[1:]) or 0)
+        except RecursionError:
+            # Each reader names the file it could not follow; this is the last line of
+            # defence so that no input ever ends in a thousand-line traceback.
+            print(f"carehub {args[0]}: input nested too deeply to read", file=sys.stderr)
+            return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carehub.settings")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line

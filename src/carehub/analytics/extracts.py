@@ -23,8 +23,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
-import yaml
 from ibis.backends import BaseBackend
+
+from carehub.core.textinput import TextInputError, parse_yaml, read_text
 
 # carehub column -> kind. "date?" may be empty; "bool" accepts true/false, 1/0, y/n, yes/no.
 SCHEMAS: dict[str, dict[str, str]] = {
@@ -100,11 +101,9 @@ def load_mapping(path: Path | None) -> dict[str, dict[str, str]]:
     if path is None:
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ExtractError(f"{path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ExtractError(f"{path}: not YAML: {exc}") from exc
+        data = parse_yaml(read_text(path)) or {}
+    except TextInputError as exc:
+        raise ExtractError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         raise ExtractError(f"{path}: expected sections roster, claims, screenings, interventions")
     mapping: dict[str, dict[str, str]] = {}
@@ -244,6 +243,10 @@ def _csv_header(path: Path) -> list[str]:
             return next(csv.reader(handle), [])
     except OSError as exc:
         raise ExtractError(f"{path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ExtractError(f"{path}: not UTF-8 text (byte {exc.start + 1} cannot be decoded)") from None
+    except csv.Error as exc:
+        raise ExtractError(f"{path}: unreadable CSV header: {exc}") from None
 
 
 def _read_csv(ext: Extract, columns: list[str]) -> pa.Table:
@@ -272,6 +275,8 @@ def _read_csv(ext: Extract, columns: list[str]) -> pa.Table:
 
 
 def _parquet_schema(path: Path) -> pa.Schema:
+    if path.is_dir() and not any(path.glob("*.parquet")):
+        raise ExtractError(f"{path}: a folder with no .parquet files")
     try:
         return pads.dataset(path, format="parquet").schema
     except (OSError, pa.ArrowInvalid) as exc:

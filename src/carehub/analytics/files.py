@@ -12,16 +12,49 @@ from typing import Any
 from carehub.core.spreadsheet import SafeWriter
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+class OutputError(Exception):
+    """An output file cannot be written where asked; the message names it, in one line."""
+
+
+def check_output(path: Path) -> None:
+    """Fail before any work is done when `path` cannot be an output file."""
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    folder = path.parent
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name")
+    if not folder.exists():
+        raise OutputError(f"{path}: folder {folder} does not exist")
+    if not folder.is_dir():
+        raise OutputError(f"{path}: {folder} is not a folder")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    write_texts_atomic([(path, text)])
+
+
+def write_texts_atomic(outputs: Sequence[tuple[Path, str]]) -> None:
+    """Write every file or none: all temp files are written before any is renamed."""
+    temps: list[tuple[str, Path]] = []
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temp, path)
+        for path, text in outputs:
+            path = Path(path)
+            check_output(path)
+            try:
+                handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                                dir=path.parent)
+                temps.append((temp, path))
+                with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+                    out.write(text)
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        for temp, path in temps:
+            try:
+                os.replace(temp, path)
+            except OSError as exc:
+                raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        for temp, _ in temps:
+            Path(temp).unlink(missing_ok=True)
         raise
 
 

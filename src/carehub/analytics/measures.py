@@ -25,6 +25,7 @@ import ibis
 import ibis.expr.types as ir
 
 from carehub.analytics.extracts import Extract, ExtractError, Workspace
+from carehub.core.textinput import TextInputError, read_text
 
 DOMAINS = ("food", "housing", "transportation")
 MEASURES = tuple(f"{d}_{kind}" for kind in ("screening", "intervention") for d in DOMAINS)
@@ -63,11 +64,19 @@ class ValueSets:
 
 
 def _rows(path_or_text: Path | str, name: str, columns: list[str]) -> list[dict[str, str]]:
-    text = (
-        path_or_text.read_text(encoding="utf-8") if isinstance(path_or_text, Path) else path_or_text
-    )
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    if isinstance(path_or_text, Path):
+        try:
+            text = read_text(path_or_text)
+        except TextInputError as exc:
+            raise ExtractError(f"{name}: {exc}") from None
+    else:
+        text = path_or_text
+    try:
+        reader = csv.DictReader(text.splitlines())
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        raise ExtractError(f"{name}: unreadable CSV: {exc}") from None
+    missing = [c for c in columns if c not in fieldnames]
     if missing:
         raise ExtractError(f"{name}: missing column {missing[0]}")
     rows = list(reader)
@@ -87,6 +96,9 @@ def load_value_sets(folder: Path | None = None) -> ValueSets:
     texts: list[tuple[Path | str, str]] = []
     for name in names:
         if folder is not None:
+            if not folder.is_dir():
+                raise ExtractError(f"{folder}: not a folder (--valuesets takes the folder "
+                                   f"holding {' and '.join(names)})")
             path = folder / name
             if not path.exists():
                 raise ExtractError(f"{path}: no such file")

@@ -14,7 +14,8 @@ from typing import Any
 from carehub.analytics.cost import CostReport, run_cost
 from carehub.analytics.engines import ENGINES, EngineError, connect
 from carehub.analytics.extracts import ExtractError, Workspace, extract, load_mapping
-from carehub.analytics.files import write_text_atomic
+from carehub.analytics.files import OutputError, check_output, write_text_atomic
+from carehub.core.textinput import TextInputError, read_text
 
 ROWS = [
     ("members", "members"),
@@ -74,9 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
 def read_members(path: Path) -> list[str]:
     """Ids from a list, one a line, or from the member_id column of a CSV (a ranked list)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"{path}: {exc.strerror}") from exc
+        text = read_text(path, encoding="utf-8-sig")
+    except TextInputError as exc:
+        raise UsageError(f"{path}: {exc}") from None
     lines = text.splitlines()
     if lines and "member_id" in next(csv.reader([lines[0]])):
         return [
@@ -119,6 +120,8 @@ def main(argv: list[str]) -> int:
         for start, end in ((args.start, args.end), (args.baseline_from, args.baseline_to)):
             if start is not None and end is not None and start > end:
                 raise UsageError(f"period {start}..{end} ends before it starts")
+        if args.out is not None:
+            check_output(args.out)
         baseline = (args.baseline_from, args.baseline_to) if args.baseline_from else None
         members = read_members(args.members) if args.members else None
         mapping = load_mapping(args.mapping)
@@ -133,10 +136,10 @@ def main(argv: list[str]) -> int:
                 args.percentile,
                 by_month=args.by == "month",
             )
-    except (UsageError, ExtractError, EngineError, ValueError) as exc:
+        if args.out:
+            write_text_atomic(args.out, json.dumps(report.as_dict(), indent=2) + "\n")
+    except (UsageError, ExtractError, EngineError, OutputError, ValueError) as exc:
         print(f"carehub cost: {exc}", file=sys.stderr)
         return 2
-    if args.out:
-        write_text_atomic(args.out, json.dumps(report.as_dict(), indent=2) + "\n")
     print(table_text(report))
     return 0

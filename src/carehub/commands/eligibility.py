@@ -7,13 +7,18 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
-
 from carehub.analytics.eligibility import EQUITY_DIMENSIONS, EligibilityResult, run_eligibility
 from carehub.analytics.engines import ENGINES, EngineError, connect
 from carehub.analytics.extracts import ExtractError, Workspace, extract, load_mapping
-from carehub.analytics.files import cell, csv_text, write_text_atomic
+from carehub.analytics.files import (
+    OutputError,
+    cell,
+    check_output,
+    csv_text,
+    write_texts_atomic,
+)
 from carehub.core.eligibility import Criteria, CriteriaError, parse_criteria
+from carehub.core.textinput import TextInputError, parse_yaml, read_text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,11 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def load_criteria(path: Path) -> Criteria:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CriteriaError(f"{path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise CriteriaError(f"{path}: not YAML: {exc}") from exc
+        data = parse_yaml(read_text(path))
+    except TextInputError as exc:
+        raise CriteriaError(f"{path}: {exc}") from None
     try:
         return parse_criteria(data)
     except CriteriaError as exc:
@@ -77,6 +80,9 @@ def summary_text(result: EligibilityResult) -> str:
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
+        for output in (args.out, args.summary):
+            if output is not None:
+                check_output(output)
         criteria = load_criteria(args.criteria)
         mapping = load_mapping(args.mapping)
         with Workspace(connect(args.engine)) as ws:
@@ -86,11 +92,12 @@ def main(argv: list[str]) -> int:
                 extract("claims", args.claims, mapping),
                 criteria,
             )
-    except (CriteriaError, ExtractError, EngineError) as exc:
+        outputs = [(args.out, ranked_csv(result))]
+        if args.summary:
+            outputs.append((args.summary, json.dumps(result.summary(), indent=2) + "\n"))
+        write_texts_atomic(outputs)
+    except (CriteriaError, ExtractError, EngineError, OutputError) as exc:
         print(f"carehub eligibility: {exc}", file=sys.stderr)
         return 2
-    write_text_atomic(args.out, ranked_csv(result))
-    if args.summary:
-        write_text_atomic(args.summary, json.dumps(result.summary(), indent=2) + "\n")
     print(summary_text(result))
     return 0

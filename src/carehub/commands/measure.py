@@ -8,7 +8,7 @@ from pathlib import Path
 
 from carehub.analytics.engines import ENGINES, EngineError, connect
 from carehub.analytics.extracts import ExtractError, Workspace, extract, load_mapping
-from carehub.analytics.files import csv_text, write_text_atomic
+from carehub.analytics.files import OutputError, check_output, csv_text, write_text_atomic
 from carehub.analytics.measures import DOMAINS, Rate, load_value_sets, run_sns_e
 
 KNOWN = ("sns-e",)
@@ -58,6 +58,8 @@ def main(argv: list[str]) -> int:
         return 2
     args = build_parser().parse_args(argv[1:])
     try:
+        if args.out is not None:
+            check_output(args.out)
         sets = load_value_sets(args.valuesets)
         mapping = load_mapping(args.mapping)
         with Workspace(connect(args.engine)) as ws:
@@ -69,7 +71,9 @@ def main(argv: list[str]) -> int:
                 args.year,
                 sets,
             )
-    except (ExtractError, EngineError) as exc:
+        if args.out:
+            write_text_atomic(args.out, rates_csv(rates))
+    except (ExtractError, EngineError, OutputError) as exc:
         print(f"carehub measure: {exc}", file=sys.stderr)
         return 2
     for domain in DOMAINS:
@@ -79,7 +83,5 @@ def main(argv: list[str]) -> int:
                 "rate counts none (give the plan's value sets with --valuesets)",
                 file=sys.stderr,
             )
-    if args.out:
-        write_text_atomic(args.out, rates_csv(rates))
     print(rates_text(rates))
     return 0

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from carehub.core.screening import INSTRUMENTS, ScreeningError, score
+from carehub.core.textinput import TextInputError, parse_json, read_text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,15 +31,9 @@ def main(argv: list[str]) -> int:
         )
         return 2
     try:
-        answers = json.loads(args.answers.read_text(encoding="utf-8"))
-    except OSError as exc:
-        print(f"carehub screen: {args.answers}: {exc.strerror}", file=sys.stderr)
-        return 2
-    except json.JSONDecodeError as exc:
-        print(
-            f"carehub screen: {args.answers}: not JSON (line {exc.lineno}): {exc.msg}",
-            file=sys.stderr,
-        )
+        answers = parse_json(read_text(args.answers))
+    except TextInputError as exc:
+        print(f"carehub screen: {args.answers}: {exc}", file=sys.stderr)
         return 2
     if not isinstance(answers, dict):
         print(

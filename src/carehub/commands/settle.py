@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
+from carehub.core import textinput
 from carehub.core.activity import ActivityError, load_activity
 from carehub.core.settlement import SettlementError, StatementError, load_statement, settle
 from carehub.core.terms import TermsError, parse_terms_text
+from carehub.core.textinput import TextInputError
 from carehub.core.validation import InputError
 
 
@@ -40,20 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def read_text(path: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError([("", f"cannot read file: {exc.strerror or exc}")], path) from None
-    except UnicodeDecodeError:
-        raise InputError([("", "not UTF-8 text")], path) from None
+        return textinput.read_text(path)
+    except TextInputError as exc:
+        raise InputError([("", str(exc))], path) from None
 
 
 def read_json(path: str) -> Any:
     text = read_text(path)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError([("", f"not valid JSON: {exc.msg} at line {exc.lineno} "
-                               f"column {exc.colno}")], path) from None
+        return textinput.parse_json(text)
+    except TextInputError as exc:
+        raise InputError([("", str(exc))], path) from None
 
 
 def main(argv: list[str]) -> int:

@@ -113,9 +113,15 @@ def main(argv: list[str]) -> int:
             raise StudioError(exc.errors, "studio") from None
         if args.chart:
             chart = Path(args.chart)
-            if not chart.parent.exists():
+            if not chart.parent.is_dir():
                 raise InputError([("--chart", f"folder {chart.parent} does not exist")])
-            write_atomically(chart, render_svg(outcomes))
+            if chart.is_dir():
+                raise InputError([("--chart", f"{chart} is a folder; give a file name")])
+            try:
+                write_atomically(chart, render_svg(outcomes))
+            except OSError as exc:
+                raise InputError([("--chart", f"{chart}: cannot write: {exc.strerror or exc}")]
+                                 ) from None
     except (TermsError, StudioError, InputError) as exc:
         print(exc.describe(), file=sys.stderr)
         return 2

@@ -6,16 +6,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import yaml
-
 from carehub.core.periods import Span
+from carehub.core.textinput import TextInputError, parse_json, parse_yaml
 from carehub.core.validation import InputError, Reader, join
 
 MLR_CATEGORIES = ("medical", "quality", "admin")
@@ -222,10 +220,9 @@ ONE = Decimal(1)
 def parse_terms_text(text: str, filename: str) -> Terms:
     """Terms from YAML (or JSON, by a `.json` file name); errors name the file."""
     try:
-        data = json.loads(text) if filename.endswith(".json") else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise TermsError([("", f"not valid {'JSON' if filename.endswith('.json') else 'YAML'}: "
-                               f"{' '.join(str(exc).split())}")], filename) from exc
+        data = parse_json(text) if filename.endswith(".json") else parse_yaml(text)
+    except TextInputError as exc:
+        raise TermsError([("", str(exc))], filename) from None
     try:
         return load_terms(data)
     except TermsError as exc:

@@ -6,18 +6,17 @@ has no column for is kept in `hsds_extra`, so exporting again gives the document
 
 from __future__ import annotations
 
-import csv
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils.text import slugify
 from django_scopes import scopes_disabled
 
+from carehub.core.textinput import TextInputError, parse_json, read_text
 from carehub.network import hsds
 from carehub.network.models import (
     Location,
@@ -64,6 +63,7 @@ def import_organization(doc: dict[str, Any], result: ImportResult, where: str = 
                         *, with_services: bool = True) -> OrganisationProfile:
     if not isinstance(doc, dict) or not doc.get("name"):
         raise HsdsImportError(f"{where}: an organization needs an id and a name")
+    _text(doc, "name", where)
     pid = _uuid(doc.get("id"), where)
     profile = OrganisationProfile.objects.select_related("organisation").filter(pk=pid).first()
     if profile is None:
@@ -134,6 +134,8 @@ def import_service(doc: dict[str, Any], result: ImportResult, where: str = "serv
                    organisation: Organisation | None = None) -> Service:
     if not isinstance(doc, dict) or not doc.get("name"):
         raise HsdsImportError(f"{where}: a service needs an id, a name and a status")
+    _text(doc, "name", where)
+    _text(doc, "status", where)
     sid = _uuid(doc.get("id"), where)
     if isinstance(doc.get("organization"), dict):
         organisation = import_organization(doc["organization"], result, f"{where}.organization",
@@ -148,16 +150,20 @@ def import_service(doc: dict[str, Any], result: ImportResult, where: str = "serv
     service.service_type = _service_type(doc)
     service.name = str(doc["name"])[:200]
     service.description = str(doc.get("description") or "")
-    service.status = str(doc.get("status") or "active")
+    service.status = str(doc.get("status") or "active")[:20]
     service.eligibility_description = str(doc.get("eligibility_description") or "")
     service.languages = hsds._languages_reader(doc.get("languages"))
     service.coverage_counties, service.coverage_zips = hsds._areas_reader(doc.get("service_areas"))
     service.hours = hsds._schedules_reader(doc.get("schedules"))[:300]
     service.capacity_status, service.waitlist_length = hsds.capacity_from_text(doc.get("wait_time"))
     assured = doc.get("assured_date")
-    service.verified_at = (
-        datetime.fromisoformat(str(assured)).replace(tzinfo=UTC) if assured else None
-    )
+    try:
+        service.verified_at = (
+            datetime.fromisoformat(str(assured)).replace(tzinfo=UTC) if assured else None
+        )
+    except ValueError:
+        raise HsdsImportError(f"{where}.assured_date: {str(assured)[:40]!r} is not a date "
+                              "(YYYY-MM-DD)") from None
     extra = _extra(doc)
     extra.pop("organization_id", None)
     # Our own service-type attribute is regenerated on export.
@@ -182,6 +188,24 @@ def import_service(doc: dict[str, Any], result: ImportResult, where: str = "serv
                                  "hsds_extra": _extra(sal_doc)},
         )
     return service
+
+
+def _text(doc: dict[str, Any], key: str, where: str) -> None:
+    value = doc.get(key)
+    if value is not None and not isinstance(value, str):
+        raise HsdsImportError(f"{where}.{key}: expected text, got {type(value).__name__}")
+
+
+def _import_file_document(doc: Any, result: ImportResult, where: str) -> None:
+    """One file's document; a value of the wrong shape deeper down names the file, not a
+    traceback (the import is one transaction, so nothing of it is kept)."""
+    try:
+        import_document(doc, result, where)
+    except HsdsImportError:
+        raise
+    except (TypeError, AttributeError, KeyError, ValueError, DataError) as exc:
+        raise HsdsImportError(f"{where}: not a valid HSDS document "
+                              f"({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
 
 
 def import_document(doc: Any, result: ImportResult, where: str) -> None:
@@ -210,7 +234,7 @@ def import_path(path: Path) -> ImportResult:
             from carehub.network.hsds_tabular import read_package
 
             for where, doc in read_package(path):
-                import_document(doc, result, where)
+                _import_file_document(doc, result, where)
         elif path.is_dir():
             files = sorted(path.glob("organizations/*.json")) + sorted(path.glob("services/*.json"))
             if (path / "csv").is_dir() and not files:
@@ -219,19 +243,15 @@ def import_path(path: Path) -> ImportResult:
                 raise HsdsImportError(f"{path}: no organizations/*.json, services/*.json or "
                                       "services.csv found")
             for file in files:
-                import_document(_load_json(file), result, file.name)
+                _import_file_document(_load_json(file), result, file.name)
         else:
-            import_document(_load_json(path), result, path.name)
+            _import_file_document(_load_json(path), result, path.name)
     return result
 
 
 def _load_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        return parse_json(read_text(path))
+    except TextInputError as exc:
         raise HsdsImportError(f"{path}: {exc}") from None
 
-
-def csv_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))

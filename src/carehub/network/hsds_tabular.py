@@ -124,12 +124,22 @@ def _typed(key: str, text: str) -> Any:
 
 def _read_tables(folder: Path) -> dict[str, list[dict[str, Any]]]:
     tables: dict[str, list[dict[str, Any]]] = {}
+    from carehub.network.hsds_import import HsdsImportError
+
     for path in sorted(folder.glob("*.csv")):
-        with path.open(newline="", encoding="utf-8") as handle:
-            tables[path.stem] = [
-                {k: _typed(k, v) for k, v in row.items() if k and v not in ("", None)}
-                for row in csv.DictReader(handle)
-            ]
+        try:
+            with path.open(newline="", encoding="utf-8") as handle:
+                tables[path.stem] = [
+                    {k: _typed(k, v) for k, v in row.items() if k and v not in ("", None)}
+                    for row in csv.DictReader(handle)
+                ]
+        except OSError as exc:
+            raise HsdsImportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise HsdsImportError(f"{path}: not UTF-8 text (byte {exc.start + 1} cannot be "
+                                  "decoded)") from None
+        except csv.Error as exc:
+            raise HsdsImportError(f"{path}: unreadable CSV: {exc}") from None
     return tables
 
 

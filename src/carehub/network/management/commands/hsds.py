@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -20,21 +21,45 @@ class Command(BaseCommand):
         importer.add_argument("path")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from carehub.network.export import export_directory
         from carehub.network.hsds_import import HsdsImportError, import_path
 
         if options["action"] == "export":
-            counts = export_directory(Path(options["dir"]))
-            self.stdout.write(f"wrote {counts['services']} services and "
-                              f"{counts['organizations']} organizations to {options['dir']}")
+            self._export(Path(options["dir"]))
             return
         path = Path(options["path"])
         if not path.exists():
-            sys.stderr.write(f"carehub hsds import: {path}: no such file or folder\n")
-            sys.exit(2)
+            _fail("import", f"{path}: no such file or folder")
         try:
             result = import_path(path)
         except HsdsImportError as exc:
-            sys.stderr.write(f"carehub hsds import: {exc}\n")
-            sys.exit(2)
+            _fail("import", str(exc))
         self.stdout.write(f"imported {result.summary()} from {path}")
+
+    def _export(self, folder: Path) -> None:
+        from carehub.network.export import export_directory
+
+        for existing in (folder, *folder.parents):
+            if existing.exists():
+                if not existing.is_dir():
+                    _fail("export", f"{existing}: is a file, not a folder")
+                break
+        # The first folder this export creates: removed again if the export fails, so a
+        # failed export leaves nothing behind.
+        created = folder
+        while not created.parent.exists():
+            created = created.parent
+        existed = folder.exists()
+        try:
+            counts = export_directory(folder)
+        except OSError as exc:
+            if not existed:
+                shutil.rmtree(created, ignore_errors=True)
+            where = exc.filename or folder
+            _fail("export", f"{where}: cannot write: {exc.strerror or exc}")
+        self.stdout.write(f"wrote {counts['services']} services and "
+                          f"{counts['organizations']} organizations to {folder}")
+
+
+def _fail(action: str, message: str) -> NoReturn:
+    sys.stderr.write(f"carehub hsds {action}: {message}\n")
+    sys.exit(2)

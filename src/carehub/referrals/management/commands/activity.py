@@ -43,15 +43,21 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
             return
         target = Path(opts["out"])
-        if not target.parent.exists():
+        if not target.parent.is_dir():
             self._fail(f"{target.parent} does not exist")
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        if target.is_dir():
+            self._fail(f"{target}: is a folder; give a file name")
+        tmp = ""
         try:
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                       suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
             os.replace(tmp, target)
+        except OSError as exc:
+            self._fail(f"{target}: cannot write: {exc.strerror or exc}")
         finally:
-            if os.path.exists(tmp):
+            if tmp and os.path.exists(tmp):
                 os.unlink(tmp)
         self.stderr.write(f"wrote {target}: {len(data['services'])} service lines, "
                           f"{len(data['attribution'])} members attributed")
