@@ -12,8 +12,8 @@ from django.utils import timezone
 from carehub.contracts.models import (
     Acceptance,
     Contract,
-    ContractParty,
     ContractContact,
+    ContractParty,
     DataSharingTerm,
     EscalationLevel,
     LifecycleTask,

@@ -22,7 +22,7 @@ from carehub.tenancy.access import hubs_of_cbo
 from carehub.tenancy.models import Organisation, OrganisationKind, Role
 
 # The role that accepts or declines a contract for each kind of organisation.
-DECIDING_ROLE = {
+DECIDING_ROLE: dict[str, str] = {
     OrganisationKind.HUB: Role.HUB_ADMIN,
     OrganisationKind.PAYER: Role.PAYER_MANAGER,
     OrganisationKind.CBO: Role.CBO_SUPERVISOR,
