@@ -284,3 +284,23 @@ def test_contract_rules_and_activity_ignore_a_contract_not_in_effect(tenant, oth
     with pytest.raises(SystemExit) as exit_info:
         call_command("activity", "--contract", "P-ONLY", "--period", "2026-01")
     assert exit_info.value.code == 2
+
+
+def test_a_delivering_cbo_takes_part_only_under_a_contract_in_effect_and_in_the_network(
+        tenant, other_tenant):
+    from carehub.contracts.services import create_contract, decide_contract
+
+    with scopes_disabled():
+        contract = Contract(code="D-1", name="x", payer=tenant.payer, provider=tenant.hub)
+        create_contract(None, tenant.users["hub_admin"], contract, [tenant.cbo])
+    assert list(selectors.contracts_in_effect(tenant.cbo)) == []
+    assert list(selectors.contracts_in_effect(tenant.hub)) == []
+    decide_contract(None, tenant.users["payer_manager"], contract, tenant.payer, True)
+    assert list(selectors.contracts_in_effect(tenant.cbo)) == [contract]
+    assert list(selectors.contracts_in_effect(tenant.payer)) == [contract]
+    assert list(selectors.contracts_in_effect(other_tenant.cbo)) == []
+    # Leaving the network ends its part, though it is still named on the contract.
+    with scopes_disabled():
+        NetworkMember.objects.filter(cbo=tenant.cbo).update(left="2026-01-31")
+    assert list(selectors.contracts_in_effect(tenant.cbo)) == []
+    assert list(selectors.contracts_in_effect(tenant.hub)) == [contract]
