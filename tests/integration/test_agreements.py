@@ -199,6 +199,7 @@ def test_a_network_invitation_gives_nothing_until_the_cbo_accepts(tenant, other_
         reverse("tenancy:invitation_decide", args=[invitation.pk]), {"decision": "accept"}
     ).status_code == 404
     supervisor = login_as(other_tenant.users["cbo_supervisor"])
+    assert "Alpha Hub invites you into its network" in supervisor.get("/").content.decode()
     page = supervisor.get(reverse("tenancy:cbo_networks")).content.decode()
     assert "Alpha Hub" in page and "Accept" in page
     assert supervisor.post(reverse("tenancy:invitation_decide", args=[invitation.pk]),

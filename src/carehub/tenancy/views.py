@@ -49,6 +49,8 @@ def home(request: HttpRequest, acting: Acting) -> HttpResponse:
             Membership.objects.filter(organisation=org, is_active=True)
             .select_related("user").order_by("role", "user__last_name")
         )
+    if acting.has_role(Role.CBO_SUPERVISOR):
+        context["invitations"] = services.invitations_for(org)
     if acting.has_role(Role.AUDITOR, Role.HUB_ADMIN):
         context["recent_events"] = list(events_for(org)[:8])
     context["panels"] = home_panels(request, acting)
