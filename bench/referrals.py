@@ -95,12 +95,17 @@ def seed(args: argparse.Namespace) -> None:
         hub = Organisation.objects.create(kind="hub", name="Bench Hub", legal_name="B",
                                           slug="bench-hub")
         network = Network.objects.create(hub=hub, name="n")
+        # Plan and hub have a contract in effect (both accepted): assignment checks it.
+        from carehub.contracts.models import Contract, ContractParty
+
+        agreed = Contract.objects.create(code="BENCH", name="bench", payer=plan, provider=hub)
+        ContractParty.objects.filter(contract=agreed).update(status="accepted")
         cbos = []
         workers: dict[int, list[int]] = {}
         for i in range(CBOS):
             cbo = Organisation.objects.create(kind="cbo", name=f"CBO {i}", legal_name="B",
                                               slug=f"bench-cbo-{i}")
-            NetworkMember.objects.create(network=network, cbo=cbo)
+            NetworkMember.objects.create(network=network, cbo=cbo, status="accepted")
             cbos.append(cbo.pk)
             users = User.objects.bulk_create([User(username=f"w{i}-{j}", password="!")
                                               for j in range(WORKERS_PER_CBO)])

@@ -46,7 +46,8 @@ def make_tenant(prefix: str) -> Tenant:
         hub = make_org("hub", f"{prefix} Hub")
         cbo = make_org("cbo", f"{prefix} Pantry")
         network = Network.objects.create(hub=hub, name=f"{prefix} network", admin_fee_percent="10.00")
-        NetworkMember.objects.create(network=network, cbo=cbo)
+        NetworkMember.objects.create(network=network, cbo=cbo, status="accepted",
+                                     onboarded_by_hub=True)
         users = {
             "hub_admin": make_user(f"{prefix}-hubadmin", hub, "hub_admin"),
             "hub_coordinator": make_user(f"{prefix}-coord", hub, "hub_coordinator"),
@@ -64,6 +65,22 @@ def make_tenant(prefix: str) -> Tenant:
         MemberAccess.objects.create(member=member, organisation=payer, reason="plan")
         MemberAccess.objects.create(member=member, organisation=hub, reason="program")
     return Tenant(payer, hub, cbo, users, member)
+
+
+def accepted_contract(payer: Organisation, provider: Organisation, code: str = "T-MEALS", *,
+                      hub_may_upload_members: bool = False, delivering=(), **fields):  # type: ignore[no-untyped-def]
+    """A contract both sides have accepted (in effect), as after proposal and
+    countersignature."""
+    from carehub.contracts.models import Contract, ContractParty
+
+    with scopes_disabled():
+        contract = Contract.objects.create(code=code, name=fields.pop("name", code), payer=payer,
+                                           provider=provider,
+                                           hub_may_upload_members=hub_may_upload_members,
+                                           **fields)
+        contract.delivering_cbos.set(list(delivering))
+        ContractParty.objects.filter(contract=contract).update(status="accepted")
+    return contract
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ from typing import Any
 from django.utils import timezone
 
 from carehub.contracts.models import (
+    Acceptance,
     Contract,
     ContractContact,
+    ContractParty,
     DataSharingTerm,
     EscalationLevel,
     LifecycleTask,
@@ -42,6 +44,9 @@ def _contract(code: str, defaults: dict[str, Any], delivering: list[Any]) -> Con
     contract, _ = Contract.objects.update_or_create(code=code, defaults=defaults)
     contract.delivering_cbos.set(delivering)
     ensure_prelaunch_tasks(contract)
+    # The demo's contracts were signed by both sides: accepted, so they are in effect.
+    ContractParty.objects.filter(contract=contract).update(
+        status=Acceptance.ACCEPTED, decided_at=timezone.now())
     return contract
 
 
@@ -51,6 +56,7 @@ def _meals(ctx: Any) -> Contract:
                   if any(s["service_type"] == "nutrition" for s in d["services"])]
     contract = _contract("DEMO-MEALS", {
         "name": "Post-discharge home-delivered meals", "payer": ctx.payer, "provider": ctx.hub,
+        "hub_may_upload_members": True,
         "stage": "implementation", "signed_on": date(year - 1, 11, 15),
         "starts": date(year, 1, 1), "ends": date(year, 12, 31), "renewal_notice_months": 4,
         "criteria": MEALS_CRITERIA.format(as_of=ctx.today.isoformat()),

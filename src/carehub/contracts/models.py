@@ -69,6 +69,11 @@ class Contract(models.Model):
     max_outreach_attempts = models.PositiveSmallIntegerField(
         default=3, help_text="Outreach attempts before a referral may be closed as unreachable."
     )
+    # Set by the payer side only: the provider hub may write this plan's roster and
+    # ranked lists (uploads, imports) while the contract is in effect.
+    hub_may_upload_members = models.BooleanField(
+        "the hub may upload this plan's roster and ranked lists", default=False,
+    )
 
     # WHO: population definition.
     criteria = models.TextField(
@@ -126,12 +131,27 @@ class PartyRole(models.TextChoices):
     DELIVERING = "delivering", "Delivering CBO"
 
 
+class Acceptance(models.TextChoices):
+    PROPOSED = "proposed", "Awaiting acceptance"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
 class ContractParty(models.Model):
-    """Derived from payer, provider and delivering_cbos (kept in sync by signals)."""
+    """Derived from payer, provider and delivering_cbos (kept in sync by signals).
+
+    A contract is in effect only when its payer and provider parties have both accepted
+    (contracts.selectors.contracts_in_effect). A new row is a proposal: the secure default.
+    """
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="parties")
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
     role = models.CharField(max_length=12, choices=PartyRole.choices)
+    status = models.CharField(max_length=10, choices=Acceptance.choices,
+                              default=Acceptance.PROPOSED)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
 
     objects = ScopedManager(organisation="organisation")
 

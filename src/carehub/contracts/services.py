@@ -15,17 +15,21 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
 from carehub.contracts import checklist
 from carehub.contracts.models import (
     STAGE_ORDER,
+    Acceptance,
     ChecklistItem,
     Contract,
     ContractContact,
+    ContractParty,
     DataSharingTerm,
     EscalationLevel,
     LifecycleTask,
+    PartyRole,
     ServiceDefinition,
     Stage,
     TaskKind,
@@ -33,7 +37,7 @@ from carehub.contracts.models import (
 )
 from carehub.core.terms import TermsError, load_terms, parse_terms_text
 from carehub.network.changes import changed_fields
-from carehub.tenancy.models import Role
+from carehub.tenancy.models import Membership, Organisation, Role
 from carehub.tenancy.rls import as_owner
 
 # Pre-launch tasks every contract starts with: (kind, title, owner role).
@@ -67,15 +71,85 @@ def checklist_rows(contract: Contract) -> list[checklist.Row]:
     return checklist.compute(items, checklist.snapshot_of(contract))
 
 
+class NotYours(Exception):
+    """The acting organisation may not decide this proposal (not an undecided party)."""
+
+
 @transaction.atomic
 def create_contract(request: HttpRequest | None, user: Any, contract: Contract,
-                    delivering: Any = ()) -> Contract:
+                    delivering: Any = (), *, proposer: Organisation | None = None) -> Contract:
+    """Propose a contract. The proposing organisation (`proposer`, else the user's
+    organisation among payer and provider) is accepted at once; the other side is
+    invited and the contract is not in effect until it accepts."""
+    if proposer is None:
+        proposer = _proposer_of(user, contract)
+    if proposer.pk not in (contract.payer_id, contract.provider_id):
+        raise ValueError("The proposing organisation must be the payer or the provider.")
     with as_owner():
         contract.save()
         contract.delivering_cbos.set(delivering)
         ensure_prelaunch_tasks(contract)
-    audit.record("create", request=request, actor=user, object_type="contract",
-                 object_id=contract.code)
+        ContractParty.objects.filter(contract=contract, organisation=proposer).update(
+            status=Acceptance.ACCEPTED, decided_at=timezone.now(),
+            decided_by=user if getattr(user, "pk", None) else None)
+    audit.record("create", request=request, actor=user, organisation=proposer,
+                 object_type="contract", object_id=contract.code,
+                 detail={"proposed_by": proposer.pk, "payer": contract.payer_id,
+                         "provider": contract.provider_id})
+    return contract
+
+
+def _proposer_of(user: Any, contract: Contract) -> Organisation:
+    orgs = set(Membership.objects.filter(
+        user=user, is_active=True,
+        organisation_id__in=[contract.payer_id, contract.provider_id])
+        .values_list("organisation_id", flat=True))
+    if len(orgs) != 1:
+        raise ValueError("Name the proposing organisation: the payer or the provider.")
+    return Organisation.objects.get(pk=orgs.pop())
+
+
+@transaction.atomic
+def decide_contract(request: HttpRequest | None, user: Any, contract: Contract,
+                    org: Organisation, accept: bool) -> ContractParty:
+    """The invited payer or provider accepts (countersigns) or declines. Audited.
+
+    Only an undecided payer or provider party may decide; the row is locked so two
+    clicks decide once. The write is the organisation's own party row (row-level
+    security allows it without stepping out of the tenant role)."""
+    with scopes_disabled():
+        party = (ContractParty.objects.select_for_update()
+                 .filter(contract=contract, organisation=org,
+                         role__in=[PartyRole.PAYER, PartyRole.PROVIDER]).first())
+        if party is None or party.status != Acceptance.PROPOSED:
+            raise NotYours("This contract has no proposal waiting for your organisation.")
+        party.status = Acceptance.ACCEPTED if accept else Acceptance.DECLINED
+        party.decided_at = timezone.now()
+        party.decided_by = user
+        party.save(update_fields=["status", "decided_at", "decided_by"])
+    audit.record("update", request=request, actor=user, organisation=org,
+                 object_type="contract_party", object_id=contract.code,
+                 detail={"decision": party.status, "role": party.role})
+    return party
+
+
+@transaction.atomic
+def set_hub_may_upload(request: HttpRequest | None, user: Any, contract: Contract,
+                       org: Organisation, allowed: bool) -> Contract:
+    """The payer's permission for the provider hub to upload its roster and ranked
+    lists. Only the accepted payer sets it."""
+    with scopes_disabled():
+        payer = ContractParty.objects.filter(contract=contract, organisation=org,
+                                             role=PartyRole.PAYER,
+                                             status=Acceptance.ACCEPTED).first()
+    if payer is None:
+        raise NotYours("Only the plan that pays under this contract sets this.")
+    before = contract.hub_may_upload_members
+    contract.hub_may_upload_members = allowed
+    contract.save(update_fields=["hub_may_upload_members", "updated_at"])
+    audit.record("update", request=request, actor=user, organisation=org,
+                 object_type="contract", object_id=contract.code,
+                 detail={"changed": "hub_may_upload_members", "from": before, "to": allowed})
     return contract
 
 

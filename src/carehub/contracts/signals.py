@@ -8,7 +8,7 @@ from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 from django_scopes import scopes_disabled
 
-from carehub.contracts.models import Contract, ContractParty, PartyRole
+from carehub.contracts.models import Acceptance, Contract, ContractParty, PartyRole
 from carehub.tenancy.rls import as_owner
 
 
@@ -22,8 +22,13 @@ def sync_parties(contract: Contract) -> None:
     with scopes_disabled(), as_owner():
         ContractParty.objects.filter(contract=contract).exclude(organisation_id__in=wanted).delete()
         for org_id, role in wanted.items():
+            # A new payer or provider is only invited (it accepts through
+            # contracts.services.accept_contract); a delivering CBO's part is decided by
+            # the contract being in effect and its membership of the hub's network.
+            status = Acceptance.ACCEPTED if role == PartyRole.DELIVERING else Acceptance.PROPOSED
             ContractParty.objects.update_or_create(
-                contract=contract, organisation_id=org_id, defaults={"role": role}
+                contract=contract, organisation_id=org_id, defaults={"role": role},
+                create_defaults={"role": role, "status": status},
             )
 
 

@@ -40,9 +40,11 @@ def contract_list(request: HttpRequest, acting: Acting) -> HttpResponse:
         contracts = contracts.filter(Q(code__icontains=q) | Q(name__icontains=q)
                                      | Q(payer__name__icontains=q) | Q(provider__name__icontains=q))
     today = timezone.localdate()
-    rows = [(c, services.renewal_due(c, today)) for c in contracts]
+    org = acting.organisation
+    rows = [(c, services.renewal_due(c, today), selectors.counterpart_status(c, org))
+            for c in contracts]
     if filters["renewal"] == "due":
-        rows = [(c, due) for c, due in rows if due]
+        rows = [(c, due, agreement) for c, due, agreement in rows if due]
     return render(request, "contracts/list.html", {
         "rows": rows, "filters": filters, "stages": [(s, Stage(s).label) for s in STAGE_ORDER],
         "can_create": acting.has_role(*EDIT_ROLES)
@@ -77,8 +79,10 @@ def contract_new(request: HttpRequest, acting: Acting) -> HttpResponse:
         else:
             contract = form.save(commit=False)
             contract.stage = Stage.SHARED_VISION
-            services.create_contract(request, acting.user, contract, delivering)
-            messages.success(request, f"Contract {contract.code} created.")
+            services.create_contract(request, acting.user, contract, delivering, proposer=org)
+            other = contract.provider if org.pk == contract.payer_id else contract.payer
+            messages.success(request, f"Contract {contract.code} proposed. It takes effect "
+                                      f"when {other.name} accepts it.")
             return redirect("contracts:detail", code=contract.code)
     return render(request, "contracts/new.html", {"form": form})
 
@@ -94,6 +98,10 @@ def contract_detail(request: HttpRequest, acting: Acting, code: str) -> HttpResp
     rows = services.checklist_rows(contract)
     return render(request, "contracts/detail.html", {
         "contract": contract, "can_edit": can_edit, "rows": rows,
+        "agreement": selectors.counterpart_status(contract, acting.organisation),
+        "can_decide": selectors.may_decide(contract, acting.organisation, acting.role),
+        "is_payer": can_edit and contract.payer_id == acting.organisation.pk
+        and contract.provider.kind == OrganisationKind.HUB,
         "missing": [r for r in rows if r.missing_required],
         "present": sum(1 for r in rows if r.present),
         "stages": [(s, Stage(s).label) for s in STAGE_ORDER],
@@ -108,6 +116,37 @@ def contract_detail(request: HttpRequest, acting: Acting, code: str) -> HttpResp
         "data_sharing": contract.data_sharing.all(),
         "delivering": contract.delivering_cbos.all(),
     })
+
+
+@require_acting(Role.HUB_ADMIN, Role.PAYER_MANAGER, Role.CBO_SUPERVISOR)
+def contract_decide(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
+    """The invited payer or provider accepts (countersigns) or declines a proposal."""
+    contract = selectors.get_contract(acting.organisation, code)
+    decision = request.POST.get("decision")
+    if request.method != "POST" or decision not in ("accept", "decline") \
+            or not selectors.may_decide(contract, acting.organisation, acting.role):
+        raise Http404("Not found")
+    services.decide_contract(request, acting.user, contract, acting.organisation,
+                             decision == "accept")
+    if decision == "accept":
+        messages.success(request, f"You accepted {contract.code}."
+                         + (" It is now in effect." if selectors.is_in_effect(contract) else ""))
+    else:
+        messages.success(request, f"You declined {contract.code}; nothing flows under it.")
+    return redirect("contracts:detail", code=code)
+
+
+@require_acting(Role.PAYER_MANAGER)
+def hub_uploads(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
+    """The payer allows (or stops) the provider hub uploading its roster and ranked lists."""
+    contract, can_edit = _contract(acting, code)
+    if request.method != "POST" or not can_edit or contract.payer_id != acting.organisation.pk:
+        raise Http404("Not found")
+    allowed = request.POST.get("allowed") == "1"
+    services.set_hub_may_upload(request, acting.user, contract, acting.organisation, allowed)
+    messages.success(request, f"{contract.provider.name} may {'now' if allowed else 'no longer'} "
+                              "upload your roster and ranked lists under this contract.")
+    return redirect("contracts:detail", code=code)
 
 
 @require_acting(*EDIT_ROLES)

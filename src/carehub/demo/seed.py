@@ -23,7 +23,13 @@ from carehub.accounts.models import User
 from carehub.demo.generator import GenerateOptions, generate_chunks
 from carehub.demo.network_data import demo_network
 from carehub.members.models import EnrolmentSpan, Member, MemberAccess
-from carehub.tenancy.models import Membership, Network, NetworkMember, Organisation
+from carehub.tenancy.models import (
+    Membership,
+    Network,
+    NetworkMember,
+    NetworkStatus,
+    Organisation,
+)
 
 DEMO_PASSWORD = "carehub-demo-2026"
 DEMO_SEED = 2026
@@ -146,7 +152,10 @@ def seed(*, members: int = DEMO_MEMBERS, log: Callable[[str], None] = print, tod
                                "admin_fee_percent": Decimal(data["hub"]["network"]["admin_fee_percent"])},
         )
         for cbo in cbos:
-            NetworkMember.objects.get_or_create(network=network, cbo=cbo)
+            # The demo hub onboarded its CBOs: accepted memberships.
+            NetworkMember.objects.update_or_create(
+                network=network, cbo=cbo,
+                defaults={"status": NetworkStatus.ACCEPTED, "onboarded_by_hub": True})
         orgs = {"payer": payer, "hub": hub, **{f"cbo{i}": c for i, c in enumerate(cbos)}}
         users = _people(orgs)
         log(f"organisations: {payer.name}, {hub.name} and {len(cbos)} CBOs")

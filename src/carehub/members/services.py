@@ -12,6 +12,7 @@ from carehub.audit import services as audit
 from carehub.members.imports import RosterRow
 from carehub.members.models import EnrolmentSpan, Member, MemberAccess
 from carehub.tenancy.models import Organisation
+from carehub.tenancy.rls import as_owner
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,23 @@ _FIELDS = ("first_name", "last_name", "birth_date", "sex", "product", "hospice",
            "pcp_npi")
 
 
+def grant_plan_access(member: Member) -> None:
+    """The plan's own grant to see its member. Checked by construction (the organisation
+    is the member's plan), so it may be written for a hub uploading under a contract that
+    allows it: the one write of the roster import that steps out of the tenant role."""
+    with as_owner():
+        MemberAccess.objects.get_or_create(member=member, organisation_id=member.plan_id,
+                                           defaults={"reason": "plan"})
+
+
 def import_roster(plan: Organisation, rows: list[RosterRow], *, actor: Any = None,
                   source: str = "") -> RosterImportResult:
     """Create or update the plan's members and enrolment spans from checked rows.
 
-    Runs in one transaction; re-running the same file changes nothing.
+    Runs in one transaction; re-running the same file changes nothing. Writes only
+    `plan`'s roster; the caller decides that the acting organisation may (the plan
+    itself, or a hub under a contract in effect that allows uploads: referrals.uploads).
+    On PostgreSQL it runs under the caller's tenant role and row-level security.
     """
     if plan.kind != "payer":
         raise ValueError(f"{plan.name} is not a health plan; a roster belongs to a plan")
@@ -50,8 +63,7 @@ def import_roster(plan: Organisation, rows: list[RosterRow], *, actor: Any = Non
             member = existing.get(row.member_id)
             if member is None:
                 member = Member.objects.create(plan=plan, member_id=row.member_id, **values)
-                MemberAccess.objects.get_or_create(member=member, organisation=plan,
-                                                   defaults={"reason": "plan"})
+                grant_plan_access(member)
                 existing[row.member_id] = member
                 created += 1
                 touched.add(row.member_id)

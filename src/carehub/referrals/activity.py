@@ -14,6 +14,7 @@ import calendar
 from datetime import date
 from typing import Any
 
+from django.db.models import Q
 from django_scopes import scopes_disabled
 
 from carehub.referrals.models import (
@@ -39,15 +40,35 @@ def month_span(period: str) -> tuple[date, date]:
     return start, date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _contract_scope(contract_code: str) -> Q:
+    """Which referrals count for the contract: when the contracts app has it, only those
+    between its payer and its provider (the hub and its network, or the CBO), and only
+    while it is in effect; a contract known only by its terms counts its code."""
+    from carehub.referrals import contract_terms
+
+    models = contract_terms._contracts()
+    if models is None:
+        return Q()
+    with scopes_disabled():
+        row = models.Contract.objects.filter(code=contract_code).first()
+    if row is None:
+        return Q()
+    if contract_terms.contract(contract_code) is None:
+        raise PeriodError(f"contract {contract_code!r} is not in effect (both parties must accept it)")
+    return Q(plan_id=row.payer_id) & (Q(hub_id=row.provider_id) | Q(organisation_id=row.provider_id))
+
+
 def build_activity(contract_code: str, period: str) -> dict[str, Any]:
     start, end = month_span(period)
+    scope = _contract_scope(contract_code)
     with scopes_disabled():
-        referrals = Referral.objects.filter(contract_code=contract_code)
+        referrals = Referral.objects.filter(scope, contract_code=contract_code)
+        counted = referrals.values("pk")
         ids = {r.pk: r for r in referrals.select_related("member")
                .only("pk", "service_code", "state", "enrolled_on", "completed_on", "updated_at",
                      "member__member_id")}
         closed_on = dict(ReferralEvent.objects.filter(
-            referral__contract_code=contract_code, to_state="closed")
+            referral__in=counted, to_state="closed")
             .values_list("referral_id", "at"))
         attribution = []
         for r in sorted(ids.values(), key=lambda x: (x.member.member_id, x.pk)):
@@ -61,13 +82,12 @@ def build_activity(contract_code: str, period: str) -> dict[str, Any]:
         services = [
             {"member": m, "service": s, "date": d.isoformat(), "units": u}
             for m, s, d, u in ServiceDelivery.objects.filter(
-                contract_code=contract_code, date__gte=start, date__lte=end)
+                contract_code=contract_code, referral__in=counted, date__gte=start, date__lte=end)
             .order_by("date", "member__member_id", "pk")
             .values_list("member__member_id", "service_code", "date", "units")
         ]
         events: list[dict[str, Any]] = []
-        for e in (ReferralEvent.objects.filter(referral__contract_code=contract_code,
-                                               to_state="enrolled")
+        for e in (ReferralEvent.objects.filter(referral__in=counted, to_state="enrolled")
                   .select_related("referral__member").order_by("at", "pk")):
             enrolled: date = e.referral.enrolled_on or e.at.date()
             if enrolled <= end:
@@ -75,11 +95,11 @@ def build_activity(contract_code: str, period: str) -> dict[str, Any]:
                                "service": e.referral.service_code,
                                "date": enrolled.isoformat()})
         for member_id, day in (EngagementVisit.objects.filter(
-                referral__contract_code=contract_code, date__lte=end)
+                referral__in=counted, date__lte=end)
                 .order_by("date", "pk").values_list("member__member_id", "date")):
             events.append({"member": member_id, "type": "engaged", "date": day.isoformat()})
         for member_id, name, done in (Pathway.objects.filter(
-                referral__contract_code=contract_code, completed_on__isnull=False,
+                referral__in=counted, completed_on__isnull=False,
                 completed_on__lte=end).order_by("completed_on", "pk")
                 .values_list("member__member_id", "pathway", "completed_on")):
             events.append({"member": member_id, "type": "pathway_completed", "pathway": name,
@@ -87,7 +107,8 @@ def build_activity(contract_code: str, period: str) -> dict[str, Any]:
         events.sort(key=lambda ev: ev["date"])
         spending = [
             {"member": m, "category": c, "amount": f"{a:.2f}", "date": d.isoformat()}
-            for m, c, a, d in FundSpend.objects.filter(contract_code=contract_code, date__lte=end)
+            for m, c, a, d in FundSpend.objects.filter(contract_code=contract_code,
+                                                       referral__in=counted, date__lte=end)
             .order_by("date", "pk").values_list("member__member_id", "category", "amount", "date")
         ]
     return {"period": {"start": start.isoformat(), "end": end.isoformat()},

@@ -67,6 +67,35 @@ def save_ranked_list(plan: Organisation, rows: list[RankedRow], *, name: str, co
     return ranked, True
 
 
+def grant_assignment_access(ranked: RankedList, grants: set[tuple[int, int]]) -> None:
+    """Grant the hub and the CBOs a ranked list's members were referred to access to
+    them: the one write of an assignment that crosses organisations, made only after
+    checking the relationship (the plan's contract in effect with the hub, each CBO an
+    accepted member of the hub's network, each member the plan's)."""
+    if not grants:
+        return
+    allowed: set[int] = set()
+    if ranked.hub_id is not None:
+        from carehub.contracts.selectors import contract_in_effect_between
+        from carehub.tenancy.access import network_cbos
+
+        hub = ranked.hub
+        assert hub is not None
+        if contract_in_effect_between(ranked.plan, hub) is not None:
+            allowed = {hub.pk, *network_cbos(hub).values_list("pk", flat=True)}
+    refused = {o for _, o in grants} - allowed
+    members = {m for m, _ in grants}
+    with as_owner():
+        foreign = Member.objects.filter(pk__in=members).exclude(plan_id=ranked.plan_id).exists()
+        if refused or foreign:
+            raise ValueError("These referrals go outside the plan's agreements with the hub.")
+        have = set(MemberAccess.objects.filter(member_id__in=members)
+                   .values_list("member_id", "organisation_id"))
+        MemberAccess.objects.bulk_create(
+            [MemberAccess(member_id=m, organisation_id=o, reason="referral")
+             for m, o in sorted(grants - have)], batch_size=BATCH)
+
+
 def assign_ranked_list(ranked: RankedList, cbos: list[Organisation], *, actor: Any = None,
                        acting_org: Organisation | None = None) -> AssignResult:
     """Create referrals for the selected rows (rank order), skipping members someone
@@ -75,7 +104,7 @@ def assign_ranked_list(ranked: RankedList, cbos: list[Organisation], *, actor: A
         raise ValueError("no CBO to assign to: the hub's network is empty")
     now = timezone.now()
     due = due_at_for(ranked.contract_code, ranked.service_code, created=now, anchor_date=None)
-    with transaction.atomic(), scopes_disabled(), as_owner():
+    with transaction.atomic(), scopes_disabled():
         entries = list(RankedListEntry.objects.filter(ranked_list=ranked).order_by("rank")
                        .values_list("pk", "member_id", "selected"))
         selected = [(pk, m) for pk, m, sel in entries if sel]
@@ -105,13 +134,9 @@ def assign_ranked_list(ranked: RankedList, cbos: list[Organisation], *, actor: A
             [ReferralEvent(referral_id=pk, member_id=m, organisation_id=org, kind="assigned",
                            to_state=State.ASSIGNED.value, note=f"ranked list {ranked.name}",
                            actor=actor, at=now) for pk, m, org in rows], batch_size=BATCH)
-        have = set(MemberAccess.objects.filter(member_id__in=fresh)
-                   .values_list("member_id", "organisation_id"))
         grants = {(m, org) for _, m, org in rows} | (
             {(m, ranked.hub_id) for _, m, _ in rows} if ranked.hub_id else set())
-        MemberAccess.objects.bulk_create(
-            [MemberAccess(member_id=m, organisation_id=o, reason="referral")
-             for m, o in sorted(grants - have)], batch_size=BATCH)
+        grant_assignment_access(ranked, grants)
         ranked.assigned_at = now
         ranked.save(update_fields=["assigned_at"])
         audit.record("create", object_type="ranked_list_assignment", object_id=str(ranked.pk),

@@ -45,13 +45,13 @@ def _contracts() -> Any | None:
 
 
 def contract(code: str) -> Any | None:
+    """The contract named `code` if it is in effect (both parties accepted); a proposal
+    not yet accepted, or declined, sets no rules: the defaults apply."""
     models = _contracts()
     if models is None or not code:
         return None
-    from django_scopes import scopes_disabled
-
-    with scopes_disabled():
-        return models.Contract.objects.filter(code=code).first()
+    selectors = importlib.import_module("carehub.contracts.selectors")
+    return selectors.in_effect().filter(code=code).first()
 
 
 def max_outreach_attempts(code: str) -> int:

@@ -23,58 +23,69 @@ from carehub.members.imports import (
     parse_roster,
     read_table,
 )
-from carehub.members.models import Member
 from carehub.members.services import import_roster
 from carehub.referrals.bulk import assign_ranked_list, save_ranked_list
-from carehub.referrals.models import Referral
 from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation, OrganisationKind
-from carehub.tenancy.rls import as_owner
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 SUFFIXES = (".csv", ".parquet")
 
 
-def _contract_model() -> Any | None:
-    """The contracts app's Contract, when that app is installed."""
+def _contract_selectors() -> Any | None:
+    """The contracts app's selectors (the one answer to "is there a contract in effect"),
+    when that app is installed. Without it no cross-organisation upload is allowed."""
     try:
-        return importlib.import_module("carehub.contracts.models").Contract
-    except (ModuleNotFoundError, ImportError, AttributeError):
+        return importlib.import_module("carehub.contracts.selectors")
+    except (ModuleNotFoundError, ImportError):
         return None
 
 
 def plans_for(acting: Acting) -> list[Organisation]:
-    """Plans the acting organisation may import for: a plan imports for itself; a hub for
-    the plans it holds contracts with and the plans whose members are shared with it."""
+    """Plans whose roster and ranked lists the acting organisation may write: a plan its
+    own; a hub those paying it under a contract in effect that allows hub uploads."""
     org = acting.organisation
     if org.kind == OrganisationKind.PAYER:
         return [org]
-    if org.kind != OrganisationKind.HUB:
+    selectors = _contract_selectors()
+    if org.kind != OrganisationKind.HUB or selectors is None:
         return []
-    ids = set(Member.objects.filter(access__organisation=org).values_list("plan_id", flat=True)
-              .distinct())
-    contract = _contract_model()
-    if contract is not None:
-        ids |= set(contract.objects.filter(provider=org).values_list("payer_id", flat=True))
-    return list(Organisation.objects.filter(pk__in=ids, kind=OrganisationKind.PAYER,
-                                            is_active=True).order_by("name"))
+    return list(selectors.payers_in_effect(org, uploads=True))
 
 
 def hubs_for(acting: Acting) -> list[Organisation]:
-    """Hubs that receive the acting organisation's referrals: a hub is its own; a plan's
-    are the hubs it contracts with and the hubs already working its members."""
+    """Hubs that may receive the acting organisation's referrals: a hub is its own; a
+    plan's are the hubs it pays under a contract in effect (both sides accepted)."""
     org = acting.organisation
     if org.kind == OrganisationKind.HUB:
         return [org]
-    if org.kind != OrganisationKind.PAYER:
+    selectors = _contract_selectors()
+    if org.kind != OrganisationKind.PAYER or selectors is None:
         return []
-    ids = set(Referral.objects.filter(plan=org, hub__isnull=False)
-              .values_list("hub_id", flat=True).distinct())
-    contract = _contract_model()
-    if contract is not None:
-        ids |= set(contract.objects.filter(payer=org).values_list("provider_id", flat=True))
-    return list(Organisation.objects.filter(pk__in=ids, kind=OrganisationKind.HUB,
-                                            is_active=True).order_by("name"))
+    return list(selectors.providers_in_effect(org, kind=OrganisationKind.HUB))
+
+
+def plans_working_with(hub: Organisation) -> list[Organisation]:
+    """Plans paying `hub` under a contract in effect: whose members it may refer on."""
+    selectors = _contract_selectors()
+    return list(selectors.payers_in_effect(hub)) if selectors is not None else []
+
+
+class NotAllowed(ValueError):
+    """The acting organisation has no accepted relationship for this upload."""
+
+
+def check_upload(acting: Acting, plan: Organisation, hub: Organisation | None) -> None:
+    """Refuse an upload outside the acting organisation's accepted relationships. The
+    message is the same whatever exists elsewhere."""
+    if plan.pk not in {p.pk for p in plans_for(acting)}:
+        raise NotAllowed("You may not upload for this plan.")
+    if hub is not None:
+        if hub.pk not in {h.pk for h in hubs_for(acting)}:
+            raise NotAllowed("You may not send referrals to this hub.")
+        selectors = _contract_selectors()
+        if selectors is None or selectors.contract_in_effect_between(plan, hub) is None:
+            raise NotAllowed(f"{plan.name} and {hub.name} have no contract in effect.")
 
 
 @dataclass
@@ -126,12 +137,17 @@ def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: Uploade
                request: Any = None) -> UploadResult:
     """Import the file for `plan`; raises ImportProblem (rows and columns) or ValueError,
     in which case nothing is saved."""
+    if acting.organisation.kind == OrganisationKind.HUB:
+        # A hub's list is always its own: referrals go to its network only.
+        hub = acting.organisation
+    check_upload(acting, plan, hub)
     name = Path(upload.name or "upload").name
     rows, data = _read_upload(upload)
     result = UploadResult(kind=kind, name=name, plan=plan, rows=len(rows))
-    # The import writes members and grants for another organisation's rows (the plan's,
-    # the network's), so it runs as the trusted service, like the command line does.
-    with transaction.atomic(), as_owner():
+    # Runs as the request does: on PostgreSQL under the tenant role with row-level
+    # security in force. The only writes for another organisation (access grants) go
+    # through the checked services in members.services and referrals.bulk.
+    with transaction.atomic():
         if kind == "roster":
             done = import_roster(plan, parse_roster(name, rows), actor=acting.user, source=name)
             result.created, result.updated, result.unchanged = (done.created, done.updated,

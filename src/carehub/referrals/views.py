@@ -303,8 +303,10 @@ def coordinator(request: HttpRequest, acting: Acting) -> HttpResponse:
         status = 400
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        member = Member.objects.filter(member_id=data["member_id"],
-                                       access__organisation=hub).first()
+        # Only members of plans working with the hub under a contract in effect; any
+        # other id gets the same answer as one that exists nowhere.
+        member = Member.objects.filter(member_id=data["member_id"], access__organisation=hub,
+                                       plan__in=uploads.plans_working_with(hub)).first()
         if member is None:
             messages.error(request, f"No member {data['member_id']} is shared with {hub.name}.")
             status = 400

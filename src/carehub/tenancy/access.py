@@ -87,11 +87,25 @@ def require_acting(*roles: str) -> Callable:
 
 
 def network_cbos(hub: Organisation) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(
-        kind=OrganisationKind.CBO,
-        networkmember__network__hub=hub,
-        networkmember__left__isnull=True,
-    ).distinct()
+    """The CBOs taking part in `hub`'s network: accepted (onboarded by the hub or
+    having accepted its invitation) and not left. The one answer every decision uses:
+    work offered, assignments, and which organisations the hub administers."""
+    from carehub.tenancy.models import NetworkMember, NetworkStatus
+
+    members = NetworkMember.objects.filter(network__hub=hub, left__isnull=True,
+                                           status=NetworkStatus.ACCEPTED)
+    return Organisation.objects.filter(kind=OrganisationKind.CBO,
+                                       pk__in=members.values("cbo_id"))
+
+
+def hubs_of_cbo(cbo: Organisation) -> QuerySet[Organisation]:
+    """The hubs whose network `cbo` takes part in (the converse of network_cbos)."""
+    from carehub.tenancy.models import NetworkMember, NetworkStatus
+
+    members = NetworkMember.objects.filter(cbo=cbo, left__isnull=True,
+                                           status=NetworkStatus.ACCEPTED)
+    return Organisation.objects.filter(kind=OrganisationKind.HUB,
+                                       pk__in=members.values("network__hub_id"))
 
 
 def organisations_managed_by(organisation: Organisation) -> QuerySet[Organisation]:

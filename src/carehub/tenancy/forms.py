@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
-from carehub.tenancy.models import Network, Organisation
+from carehub.tenancy.models import Network, Organisation, OrganisationKind
 
 
 class OrganisationForm(forms.ModelForm):
@@ -15,3 +17,19 @@ class NetworkFeeForm(forms.ModelForm):
     class Meta:
         model = Network
         fields = ["name", "admin_fee_percent"]
+
+
+class InviteCBOForm(forms.Form):
+    """A hub administrator picks an existing CBO by its name to invite."""
+
+    cbo = forms.ModelChoiceField(queryset=Organisation.objects.none(), label="CBO",
+                                 empty_label="Choose a CBO")
+
+    def __init__(self, *args: Any, hub: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from carehub.tenancy.access import network_cbos
+
+        field = self.fields["cbo"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (Organisation.objects.filter(kind=OrganisationKind.CBO, is_active=True)
+                          .exclude(pk__in=network_cbos(hub).values("pk")).order_by("name"))

@@ -75,13 +75,33 @@ class Network(models.Model):
         return self.name
 
 
+class NetworkStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
 class NetworkMember(models.Model):
+    """A CBO in a hub's network. It takes part (receives work, is administered by the
+    hub) only once accepted: onboarded by the hub that created it, or an existing CBO
+    that accepted the hub's invitation. A new row is an invitation: the secure default."""
+
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships")
     cbo = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, limit_choices_to={"kind": OrganisationKind.CBO}
     )
     joined = models.DateField(null=True, blank=True)
     left = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=NetworkStatus.choices,
+                              default=NetworkStatus.INVITED)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    invited_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    onboarded_by_hub = models.BooleanField(
+        default=False, help_text="Created by the hub itself, so accepted at creation.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["network", "cbo"], name="network_cbo_once")]

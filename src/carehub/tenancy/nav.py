@@ -12,6 +12,7 @@ from carehub.tenancy.models import Role
 ALL_ROLES = tuple(Role.values)
 NAV = [
     ("Network & users", "tenancy:organisations", (Role.HUB_ADMIN,)),
+    ("Hub networks", "tenancy:cbo_networks", (Role.CBO_SUPERVISOR,)),
     ("Members", "members:list", tuple(r for r in ALL_ROLES if r != Role.AUDITOR)),
     ("Audit trail", "audit:list", (Role.AUDITOR, Role.HUB_ADMIN)),
 ]

@@ -30,12 +30,12 @@ def managed_by_current_sql(org_column: str) -> str:
     """True when `org_column` is an organisation the acting one administers.
 
     The SQL twin of `access.organisations_managed_by`: itself, and for a hub the CBOs
-    currently in its network.
+    that accepted its invitation and are currently in its network.
     """
     return (
         f"({org_column} = {CURRENT_ORG_SQL} OR EXISTS (SELECT 1 FROM tenancy_networkmember mn "
         f"JOIN tenancy_network mh ON mh.id = mn.network_id WHERE mh.hub_id = {CURRENT_ORG_SQL} "
-        f'AND mn.cbo_id = {org_column} AND mn."left" IS NULL))'
+        f'AND mn.cbo_id = {org_column} AND mn.status = \'accepted\' AND mn."left" IS NULL))'
     )
 
 

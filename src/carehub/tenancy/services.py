@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.text import slugify
 
 from carehub.accounts.models import User
@@ -15,6 +16,7 @@ from carehub.tenancy.models import (
     Membership,
     Network,
     NetworkMember,
+    NetworkStatus,
     Organisation,
     OrganisationKind,
 )
@@ -28,15 +30,86 @@ def unique_slug(name: str) -> str:
     return slug
 
 
+class InvitationRefused(Exception):
+    """An invitation that cannot be made or decided; the message is safe to show."""
+
+
+def hub_network(hub: Organisation) -> Network:
+    network, _ = Network.objects.get_or_create(hub=hub, defaults={"name": f"{hub.name} network"})
+    return network
+
+
 @transaction.atomic
 def add_cbo_to_network(request: HttpRequest, acting: Acting, data: dict[str, Any]) -> Organisation:
+    """Create a CBO organisation in the hub's network. The hub onboards it, so the
+    membership is accepted at creation (recorded as onboarded by the hub)."""
     hub = acting.organisation
     org = Organisation.objects.create(kind=OrganisationKind.CBO, slug=unique_slug(data["name"]), **data)
-    network, _ = Network.objects.get_or_create(hub=hub, defaults={"name": f"{hub.name} network"})
-    NetworkMember.objects.create(network=network, cbo=org)
+    network = hub_network(hub)
+    now = timezone.now()
+    NetworkMember.objects.create(network=network, cbo=org, status=NetworkStatus.ACCEPTED,
+                                 onboarded_by_hub=True, invited_by=acting.user, invited_at=now,
+                                 decided_by=acting.user, decided_at=now, joined=now.date())
     audit.record("create", request=request, object_type="organisation", object_id=str(org.pk),
-                 detail={"name": org.name, "network": network.pk})
+                 detail={"name": org.name, "network": network.pk, "onboarded_by_hub": True})
     return org
+
+
+@transaction.atomic
+def invite_cbo(request: HttpRequest | None, acting: Acting, cbo: Organisation) -> NetworkMember:
+    """Invite an existing CBO organisation into the acting hub's network. Nothing flows
+    to it, and the hub administers none of its users, until its supervisor accepts."""
+    hub = acting.organisation
+    if hub.kind != OrganisationKind.HUB or cbo.kind != OrganisationKind.CBO or not cbo.is_active:
+        raise InvitationRefused("Only a hub invites, and only an active CBO.")
+    network = hub_network(hub)
+    member = NetworkMember.objects.select_for_update().filter(network=network, cbo=cbo).first()
+    now = timezone.now()
+    if member is not None:
+        if member.status == NetworkStatus.ACCEPTED and member.left is None:
+            raise InvitationRefused(f"{cbo.name} is already in the network.")
+        if member.status == NetworkStatus.INVITED:
+            raise InvitationRefused(f"{cbo.name} is already invited.")
+        # Declined before, or left: a fresh invitation.
+        member.status, member.left, member.onboarded_by_hub = NetworkStatus.INVITED, None, False
+        member.invited_by, member.invited_at = acting.user, now
+        member.decided_by, member.decided_at = None, None
+        member.save()
+    else:
+        member = NetworkMember.objects.create(network=network, cbo=cbo,
+                                              status=NetworkStatus.INVITED,
+                                              invited_by=acting.user, invited_at=now)
+    audit.record("create", request=request, actor=acting.user, organisation=hub,
+                 object_type="network_invitation", object_id=str(member.pk),
+                 detail={"network": network.pk, "cbo": cbo.pk})
+    return member
+
+
+def invitations_for(cbo: Organisation) -> list[NetworkMember]:
+    """Network invitations waiting for `cbo`'s decision."""
+    return list(NetworkMember.objects.filter(cbo=cbo, status=NetworkStatus.INVITED)
+                .select_related("network__hub").order_by("invited_at", "pk"))
+
+
+@transaction.atomic
+def decide_invitation(request: HttpRequest | None, acting: Acting, pk: int,
+                      accept: bool) -> NetworkMember:
+    """The invited CBO's supervisor accepts or declines. Audited. An invitation for
+    another organisation, or already decided, is refused like one that does not exist."""
+    member = (NetworkMember.objects.select_for_update().select_related("network__hub")
+              .filter(pk=pk, cbo=acting.organisation, status=NetworkStatus.INVITED).first())
+    if member is None:
+        raise InvitationRefused("No invitation is waiting for your organisation.")
+    now = timezone.now()
+    member.status = NetworkStatus.ACCEPTED if accept else NetworkStatus.DECLINED
+    member.decided_by, member.decided_at = acting.user, now
+    if accept:
+        member.joined = now.date()
+    member.save()
+    audit.record("update", request=request, actor=acting.user, organisation=acting.organisation,
+                 object_type="network_invitation", object_id=str(member.pk),
+                 detail={"decision": member.status, "hub": member.network.hub_id})
+    return member
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,9 +20,9 @@ from carehub.tenancy.access import (
     organisations_managed_by,
     require_acting,
 )
-from carehub.tenancy.forms import NetworkFeeForm, OrganisationForm
+from carehub.tenancy.forms import InviteCBOForm, NetworkFeeForm, OrganisationForm
 from carehub.tenancy.home import home_panels
-from carehub.tenancy.models import Membership, Network, Role
+from carehub.tenancy.models import Membership, Network, NetworkMember, NetworkStatus, Role
 
 
 def root(request: HttpRequest) -> HttpResponse:
@@ -48,21 +49,77 @@ def home(request: HttpRequest, acting: Acting) -> HttpResponse:
             Membership.objects.filter(organisation=org, is_active=True)
             .select_related("user").order_by("role", "user__last_name")
         )
+    if acting.has_role(Role.CBO_SUPERVISOR):
+        context["invitations"] = services.invitations_for(org)
     if acting.has_role(Role.AUDITOR, Role.HUB_ADMIN):
         context["recent_events"] = list(events_for(org)[:8])
     context["panels"] = home_panels(request, acting)
     return render(request, "tenancy/home.html", context)
 
 
+def _network_page(request: HttpRequest, acting: Acting, *, fee_form: NetworkFeeForm | None = None,
+                  invite_form: InviteCBOForm | None = None, status: int = 200) -> HttpResponse:
+    hub = acting.organisation
+    orgs = organisations_managed_by(hub).annotate(staff=Count("memberships", distinct=True))
+    network = Network.objects.filter(hub=hub).first()
+    if fee_form is None and network is not None:
+        fee_form = NetworkFeeForm(instance=network)
+    pending = (NetworkMember.objects.filter(network__hub=hub)
+               .exclude(status=NetworkStatus.ACCEPTED).select_related("cbo")
+               .order_by("status", "cbo__name")) if network else []
+    return render(request, "tenancy/organisation_list.html", {
+        "organisations": orgs, "network": network, "fee_form": fee_form, "pending": pending,
+        "invite_form": invite_form or InviteCBOForm(hub=hub)}, status=status)
+
+
 @require_acting(Role.HUB_ADMIN)
 def organisation_list(request: HttpRequest, acting: Acting) -> HttpResponse:
-    orgs = organisations_managed_by(acting.organisation).annotate(
-        staff=Count("memberships", distinct=True)
-    )
-    network = Network.objects.filter(hub=acting.organisation).first()
-    fee_form = NetworkFeeForm(instance=network) if network else None
-    return render(request, "tenancy/organisation_list.html",
-                  {"organisations": orgs, "network": network, "fee_form": fee_form})
+    return _network_page(request, acting)
+
+
+@require_acting(Role.HUB_ADMIN)
+@require_POST
+def network_invite(request: HttpRequest, acting: Acting) -> HttpResponse:
+    """Invite an existing CBO, picked by name; it joins only when its supervisor accepts."""
+    form = InviteCBOForm(request.POST, hub=acting.organisation)
+    if form.is_valid():
+        try:
+            services.invite_cbo(request, acting, form.cleaned_data["cbo"])
+        except services.InvitationRefused as exc:
+            form.add_error("cbo", str(exc))
+        else:
+            messages.success(request, f"{form.cleaned_data['cbo'].name} is invited; it joins "
+                                      "the network when its supervisor accepts.")
+            return redirect("tenancy:organisations")
+    return _network_page(request, acting, invite_form=form, status=400)
+
+
+@require_acting(Role.CBO_SUPERVISOR)
+def cbo_networks(request: HttpRequest, acting: Acting) -> HttpResponse:
+    """A CBO's own organisation page: the hub networks it takes part in, and invitations
+    waiting for its decision."""
+    org = acting.organisation
+    joined = (NetworkMember.objects.filter(cbo=org, status=NetworkStatus.ACCEPTED,
+                                           left__isnull=True)
+              .select_related("network__hub").order_by("network__hub__name"))
+    return render(request, "tenancy/cbo_networks.html", {
+        "org": org, "joined": joined, "invitations": services.invitations_for(org)})
+
+
+@require_acting(Role.CBO_SUPERVISOR)
+@require_POST
+def invitation_decide(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    decision = request.POST.get("decision")
+    if decision not in ("accept", "decline"):
+        raise Http404("Not found")
+    try:
+        member = services.decide_invitation(request, acting, pk, decision == "accept")
+    except services.InvitationRefused:
+        raise Http404("Not found") from None
+    hub = member.network.hub.name
+    messages.success(request, f"You joined {hub}'s network." if decision == "accept"
+                     else f"You declined {hub}'s invitation.")
+    return redirect("tenancy:cbo_networks")
 
 
 @require_acting(Role.HUB_ADMIN)
@@ -75,9 +132,7 @@ def network_update(request: HttpRequest, acting: Acting) -> HttpResponse:
     if form.is_valid():
         services.update_network(request, network, {f: form.cleaned_data[f] for f in form.changed_data})
         return redirect("tenancy:organisations")
-    orgs = organisations_managed_by(acting.organisation)
-    return render(request, "tenancy/organisation_list.html",
-                  {"organisations": orgs, "network": network, "fee_form": form}, status=400)
+    return _network_page(request, acting, fee_form=form, status=400)
 
 
 @require_acting(Role.HUB_ADMIN)

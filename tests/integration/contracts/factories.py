@@ -15,7 +15,7 @@ from carehub.contracts.models import (
     LifecycleTask,
     ServiceDefinition,
 )
-from carehub.contracts.services import create_contract
+from carehub.contracts.services import create_contract, decide_contract
 from carehub.network.models import ServiceType
 
 CRITERIA = """population: post-discharge-meals
@@ -26,12 +26,16 @@ require:
 """
 
 
-def make_contract(tenant: Any, code: str = "T-MEALS", *, complete: bool = False) -> Contract:
+def make_contract(tenant: Any, code: str = "T-MEALS", *, complete: bool = False,
+                  accepted: bool = True) -> Contract:
+    """Proposed by the hub; with `accepted` (the default) countersigned by the plan too."""
     with scopes_disabled():
         contract = Contract(code=code, name="Post-discharge meals", payer=tenant.payer,
                             provider=tenant.hub, starts=date(2026, 1, 1), ends=date(2026, 12, 31),
                             stage="scoping")
         create_contract(None, tenant.users["hub_admin"], contract, [tenant.cbo])
+        if accepted:
+            decide_contract(None, tenant.users["payer_manager"], contract, tenant.payer, True)
         if complete:
             fill_scope(contract, tenant)
     return contract

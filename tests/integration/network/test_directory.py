@@ -33,7 +33,8 @@ def test_routing_orders_accepting_first_and_filters(tenant: Any, other_tenant: A
     with scopes_disabled():
         second = Organisation.objects.create(kind="cbo", name="Beta Meals", legal_name="B",
                                              slug="beta-meals")
-        NetworkMember.objects.create(network=tenant.hub.networks.get(), cbo=second)
+        NetworkMember.objects.create(network=tenant.hub.networks.get(), cbo=second,
+                                     status="accepted")
     closed = service(tenant.cbo, "Closed meals", capacity_status="closed",
                      coverage_counties=["Erie, NY"], languages=["English"])
     waiting = service(second, "Waitlist meals", capacity_status="waitlist", waitlist_length=3,

@@ -17,7 +17,8 @@ from carehub.core.terms import parse_terms_text
 from carehub.members.imports import ImportProblem, parse_roster
 from carehub.members.models import EnrolmentSpan, Member
 from carehub.referrals.activity import build_activity
-from carehub.referrals.models import Referral
+from carehub.referrals.models import RankedList, Referral
+from tests.integration.conftest import accepted_contract
 from tests.integration.referrals.conftest import refer, walk_to
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +82,7 @@ def test_a_missing_column_is_named():
 
 
 def test_ranked_list_assigns_only_selected_rows_and_skips_owned(tenant, contract, tmp_path):
+    accepted_contract(tenant.payer, tenant.hub, "T-MEALS")
     roster = tmp_path / "roster.csv"
     roster.write_text(HEADER + "".join(
         f"R{i},N{i},L{i},1950-01-01,F,medicaid,2025-01-01,,\n" for i in range(1, 5)))
@@ -103,3 +105,23 @@ def test_ranked_list_assigns_only_selected_rows_and_skips_owned(tenant, contract
         made = Referral.objects.filter(source="ranked_list").order_by("member__member_id")
         assert [r.member.member_id for r in made] == ["R1", "R2"]
         assert {r.organisation_id for r in made} == {tenant.cbo.pk}
+
+
+def test_import_refuses_a_hub_without_a_contract_in_effect(tenant, other_tenant, tmp_path,
+                                                            capsys):
+    """The plan assigns only to a hub it has a contract in effect with; an unknown hub
+    and another plan's hub read the same, and nothing is stored."""
+    ranked = tmp_path / "ranked.csv"
+    ranked.write_text(f"member_id,rank,selected\n{tenant.member.member_id},1,true\n")
+    messages = []
+    for slug in (other_tenant.hub.slug, "no-such-hub"):
+        with pytest.raises(SystemExit) as exit_info:
+            call_command("import_members", "ranked", str(ranked), "--plan", tenant.payer.slug,
+                         "--contract", "T-MEALS", "--service", "HDM", "--hub", slug,
+                         "--assign")
+        assert exit_info.value.code == 2
+        messages.append(capsys.readouterr().err.replace(slug, "SLUG"))
+    assert messages[0] == messages[1] == (
+        "carehub import_members: Alpha Plan has no contract in effect with a hub 'SLUG'\n")
+    with scopes_disabled():
+        assert not RankedList.objects.exists() and not Referral.objects.exists()

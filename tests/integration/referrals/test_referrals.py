@@ -12,6 +12,7 @@ from django_scopes import scopes_disabled
 from carehub.audit.models import AuditEvent
 from carehub.referrals import services
 from carehub.referrals.models import CaseNote, Referral, ReferralEvent
+from tests.integration.conftest import accepted_contract
 from tests.integration.referrals.conftest import refer, walk_to
 
 pytestmark = pytest.mark.django_db
@@ -267,6 +268,7 @@ def test_the_worker_inbox_shows_overdue_first(tenant, contract, login_as):
 
 
 def test_the_coordinator_refers_and_routes(tenant, contract, login_as):
+    accepted_contract(tenant.payer, tenant.hub, "T-MEALS")  # the hub works the plan's members
     client = login_as(tenant.users["hub_coordinator"])
     response = client.post("/referrals/hub/", {"member_id": tenant.member.member_id,
                                                "service_code": "HDM",

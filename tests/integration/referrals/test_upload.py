@@ -12,15 +12,21 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from carehub.audit.models import AuditEvent
-from carehub.contracts.models import Contract
 from carehub.members.models import Member, MemberAccess
 from carehub.referrals.models import RankedList, Referral
+from tests.integration.conftest import accepted_contract
 
 pytestmark = pytest.mark.django_db
 URL = reverse("referrals:upload")
 HEADER = "member_id,first_name,last_name,birth_date,sex,product,enroll_start,enroll_end\n"
 ROSTER = HEADER + ("U1,Uma,Ulm,1950-02-03,F,medicaid,2025-01-01,\n"
                    "U2,Vic,Vo,1948-07-09,M,dsnp,2025-01-01,2025-12-31\n")
+
+
+@pytest.fixture
+def uploads_allowed(tenant):  # type: ignore[no-untyped-def]
+    """Alpha Plan's contract in effect with Alpha Hub, letting the hub upload its lists."""
+    return accepted_contract(tenant.payer, tenant.hub, "T-MEALS", hub_may_upload_members=True)
 
 
 def csv_file(text: str, name: str = "roster.csv") -> SimpleUploadedFile:
@@ -48,7 +54,7 @@ def test_payer_manager_uploads_a_roster_and_again_changes_nothing(tenant, login_
     assert events[0].actor_id == tenant.users["payer_manager"].pk
 
 
-def test_hub_uploads_a_parquet_ranked_list_and_assigns_it(tenant, login_as):
+def test_hub_uploads_a_parquet_ranked_list_and_assigns_it(tenant, uploads_allowed, login_as):
     client = login_as(tenant.users["hub_coordinator"])
     page = client.get(URL)
     assert page.status_code == 200
@@ -93,7 +99,7 @@ def test_payer_uploads_a_csv_ranked_list_without_assigning(tenant, login_as):
         assert not Referral.objects.exists()
 
 
-def test_a_bad_file_lists_rows_and_columns_and_saves_nothing(tenant, login_as):
+def test_a_bad_file_lists_rows_and_columns_and_saves_nothing(tenant, uploads_allowed, login_as):
     client = login_as(tenant.users["hub_admin"])
     bad = HEADER + ("U1,Uma,Ulm,1950-02-03,F,medicaid,2025-01-01,\n"
                     "U2,Vic,Vo,1948-13-09,X,dsnp,2025-01-01,\n")
@@ -148,7 +154,7 @@ def test_other_organisations_plan_is_refused(tenant, other_tenant, login_as):
 @pytest.mark.parametrize("role,status", [
     ("payer_manager", 200), ("hub_admin", 200), ("hub_coordinator", 200),
     ("payer_analyst", 404), ("cbo_worker", 404), ("cbo_supervisor", 404), ("auditor", 404)])
-def test_upload_permission_matrix(tenant, login_as, role, status):
+def test_upload_permission_matrix(tenant, uploads_allowed, login_as, role, status):
     client = login_as(tenant.users[role])
     assert client.get(URL).status_code == status
     assert post_roster(client, tenant.payer).status_code in ((200,) if status == 200 else (404,))
@@ -165,9 +171,7 @@ def test_links_show_for_uploaders_only(tenant, login_as):
 
 @pytest.fixture
 def hub_contract(tenant):  # type: ignore[no-untyped-def]
-    with scopes_disabled():
-        return Contract.objects.create(code="ALPHA-MEALS", name="Meals", payer=tenant.payer,
-                                       provider=tenant.hub)
+    return accepted_contract(tenant.payer, tenant.hub, "ALPHA-MEALS", name="Meals")
 
 
 def test_payer_refers_a_member_to_the_hub(tenant, hub_contract, login_as):

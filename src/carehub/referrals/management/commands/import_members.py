@@ -16,11 +16,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django_scopes import scopes_disabled
 
+from carehub.contracts.selectors import contract_in_effect_between
 from carehub.members.imports import ImportProblem, parse_ranked_list, parse_roster, read_table
 from carehub.members.services import import_roster
 from carehub.referrals.bulk import assign_ranked_list, save_ranked_list
 from carehub.tenancy.access import network_cbos
 from carehub.tenancy.models import Organisation
+from carehub.tenancy.rls import tenant_connection
 
 
 class Command(BaseCommand):
@@ -43,39 +45,48 @@ class Command(BaseCommand):
             if plan is None:
                 self._fail(f"no health plan with slug {opts['plan']!r}")
                 return
-            path = Path(opts["file"])
-            try:
-                rows = read_table(path)
-                if opts["kind"] == "roster":
-                    done = import_roster(plan, parse_roster(str(path), rows), source=str(path))
-                    self.stdout.write(f"{path}: {done.created} created, {done.updated} "
-                                      f"updated, {done.unchanged} unchanged")
-                    return
-                if not (opts["contract"] and opts["service"]):
-                    self._fail("a ranked list needs --contract and --service")
-                hub = None
-                if opts.get("hub"):
-                    hub = Organisation.objects.filter(slug=opts["hub"], kind="hub").first()
-                    if hub is None:
-                        self._fail(f"no hub with slug {opts['hub']!r}")
-                ranked, made = save_ranked_list(
-                    plan, parse_ranked_list(str(path), rows), name=path.name,
-                    contract_code=opts["contract"], service_code=opts["service"],
-                    service_type=opts["service_type"], hub=hub, source_bytes=path.read_bytes())
-            except ImportProblem as exc:
-                for line in exc.describe().splitlines():
-                    print(f"carehub import_members: {line}", file=sys.stderr)
-                raise SystemExit(2) from None
-            self.stdout.write(f"{path}: ranked list {ranked.pk} "
-                              f"{'stored' if made else 'already stored'}")
-            if opts["assign"]:
-                if hub is None:
-                    self._fail("--assign needs --hub")
-                    return
-                result = assign_ranked_list(ranked, list(network_cbos(hub).order_by("name")))
-                self.stdout.write(f"{result.created} referrals created, {result.already_owned} "
-                                  f"already owned, {result.not_selected} not selected, "
-                                  f"{result.do_not_contact} do not contact")
+            hub = None
+            if opts.get("hub"):
+                hub = Organisation.objects.filter(slug=opts["hub"], kind="hub").first()
+                # The plan sends work only to a hub it has a contract in effect with;
+                # an unknown hub and one without such a contract get the same answer.
+                if hub is None or contract_in_effect_between(plan, hub) is None:
+                    self._fail(f"{plan.name} has no contract in effect with a hub "
+                               f"{opts['hub']!r}")
+            # Imports run as the plan would in a request: under the tenant role with
+            # row-level security in force (PostgreSQL), writing only the plan's rows.
+            with tenant_connection(plan.pk):
+                self._import(plan, hub, opts)
+
+    def _import(self, plan: Organisation, hub: Organisation | None, opts: dict[str, Any]) -> None:
+        path = Path(opts["file"])
+        try:
+            rows = read_table(path)
+            if opts["kind"] == "roster":
+                done = import_roster(plan, parse_roster(str(path), rows), source=str(path))
+                self.stdout.write(f"{path}: {done.created} created, {done.updated} "
+                                  f"updated, {done.unchanged} unchanged")
+                return
+            if not (opts["contract"] and opts["service"]):
+                self._fail("a ranked list needs --contract and --service")
+            ranked, made = save_ranked_list(
+                plan, parse_ranked_list(str(path), rows), name=path.name,
+                contract_code=opts["contract"], service_code=opts["service"],
+                service_type=opts["service_type"], hub=hub, source_bytes=path.read_bytes())
+        except ImportProblem as exc:
+            for line in exc.describe().splitlines():
+                print(f"carehub import_members: {line}", file=sys.stderr)
+            raise SystemExit(2) from None
+        self.stdout.write(f"{path}: ranked list {ranked.pk} "
+                          f"{'stored' if made else 'already stored'}")
+        if opts["assign"]:
+            if hub is None:
+                self._fail("--assign needs --hub")
+                return
+            result = assign_ranked_list(ranked, list(network_cbos(hub).order_by("name")))
+            self.stdout.write(f"{result.created} referrals created, {result.already_owned} "
+                              f"already owned, {result.not_selected} not selected, "
+                              f"{result.do_not_contact} do not contact")
 
     def _fail(self, message: str) -> None:
         print(f"carehub import_members: {message}", file=sys.stderr)

@@ -93,7 +93,7 @@ def sync_grants(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenancy", "0002_tenant_role"),
+        ("tenancy", "0003_acceptance"),
         ("accounts", "0001_initial"),
         ("audit", "0003_allow_owner_truncate"),
         ("admin", "0003_logentry_add_action_flag_choices"),
