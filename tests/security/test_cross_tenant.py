@@ -17,10 +17,10 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from urllib.parse import unquote_plus
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 from django.apps import apps
@@ -29,7 +29,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django_scopes import scopes_disabled
 
 from carehub.api import api
 from tests.integration.conftest import signed_in

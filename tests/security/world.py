@@ -31,7 +31,7 @@ from carehub.network.models import Location, Service, ServiceType
 from carehub.referrals import services as referral_services
 from carehub.referrals.models import Consent, Escalation, PathwayStep, RankedList, Referral
 from tests.integration.conftest import Tenant, make_tenant, signed_in
-from tests.integration.contracts.factories import fill_scope, make_contract
+from tests.integration.contracts.factories import make_contract
 from tests.integration.contracts.test_contracts import terms_text
 
 FUNDS = """
