@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -41,13 +44,30 @@ def clear_4xx(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-def test_api_answers_every_generated_request_without_5xx() -> None:
+@pytest.fixture
+def wsgi_app() -> Iterator[Any]:
+    """The Django WSGI application, keeping the test's database connection open.
+
+    The real handler closes old connections at each request's start and end, which would
+    close the test's transaction; Django's own test client disconnects the same two
+    signal handlers while it runs a request.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def test_api_answers_every_generated_request_without_5xx(wsgi_app: Any) -> None:
     # A hub coordinator reads every operation's rows (referrals and the directory).
     world, role = make_world("Fuzz"), "hub_coordinator"
     started = time.monotonic()
     client = signed_in(world.users[role])
     cookies = {name: morsel.value for name, morsel in client.cookies.items()}
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 9
     # Real ids of the acting set, so detail operations reach rows, not only 404s.
