@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from tests.integration.conftest import make_tenant, signed_in
-from tests.security.world import make_world
+from tests.security.world import World, make_world
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = 30  # per operation and mode; bounded so the file runs in about a minute
@@ -44,13 +45,14 @@ def clear_4xx(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-@pytest.fixture
+@contextmanager
 def wsgi_app() -> Iterator[Any]:
     """The Django WSGI application, keeping the test's database connection open.
 
     The real handler closes old connections at each request's start and end, which would
     close the test's transaction; Django's own test client disconnects the same two
-    signal handlers while it runs a request.
+    signal handlers while it runs a request (and connects them again after it, so no
+    test client may run inside this block).
     """
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
@@ -61,13 +63,18 @@ def wsgi_app() -> Iterator[Any]:
         request_finished.connect(close_old_connections)
 
 
-def test_api_answers_every_generated_request_without_5xx(wsgi_app: Any) -> None:
+def test_api_answers_every_generated_request_without_5xx() -> None:
     # A hub coordinator reads every operation's rows (referrals and the directory).
     world, role = make_world("Fuzz"), "hub_coordinator"
     started = time.monotonic()
     client = signed_in(world.users[role])
     cookies = {name: morsel.value for name, morsel in client.cookies.items()}
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app)
+    with wsgi_app() as app:
+        fuzz(app, world, role, cookies, started)
+
+
+def fuzz(app: Any, world: World, role: str, cookies: dict[str, str], started: float) -> None:
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 9
     # Real ids of the acting set, so detail operations reach rows, not only 404s.
