@@ -73,6 +73,18 @@ def test_api_answers_every_generated_request_without_5xx() -> None:
         fuzz(app, world, role, cookies, started)
 
 
+def runner(strategy: Any, cookies: dict[str, str], count: Any) -> Any:
+    @given(case=strategy)
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    def run(case: Any) -> None:
+        response = case.call(cookies=cookies)
+        count(response.status_code)
+        case.validate_response(response, checks=[not_a_server_error, clear_4xx])
+
+    return run
+
+
 def fuzz(app: Any, world: World, role: str, cookies: dict[str, str], started: float) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -93,16 +105,8 @@ def fuzz(app: Any, world: World, role: str, cookies: dict[str, str], started: fl
                     generation_mode=mode,
                     path_parameters={k: v for k, v in known.items() if k in names}))
 
-            @given(case=strategy)
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
-            def run(case: Any, label: str = label, mode: GenerationMode = mode) -> None:
-                response = case.call(cookies=cookies)
-                seen[label] += 1
-                modes[mode.value] += 1
-                statuses[response.status_code] += 1
-                case.validate_response(response, checks=[not_a_server_error, clear_4xx])
-
+            run = runner(strategy, cookies, lambda status, label=label, mode=mode: (
+                seen.update([label]), modes.update([mode.value]), statuses.update([status])))
             try:
                 run()
             except Exception as exc:
