@@ -31,11 +31,11 @@ from carehub.tenancy.models import (
     Organisation,
 )
 
-DEMO_PASSWORD = "carehub-demo-2026"
+DEMO_PASSWORD = "carehub-demo-2026"  # nosec B105 # the demo's published password, demo data only
 DEMO_SEED = 2026
 DEMO_MEMBERS = 2000
 # A fixed key so the printed secret works in any authenticator app after every re-seed.
-DEMO_TOTP_KEY = hashlib.sha1(b"carehub demo hub administrator").hexdigest()
+DEMO_TOTP_KEY = hashlib.sha1(b"carehub demo hub administrator", usedforsecurity=False).hexdigest()
 APP_SEED_ORDER = ("network", "contracts", "referrals", "billing", "reporting")
 
 

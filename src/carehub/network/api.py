@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router
+from ninja import Path, Query, Router
 
 from carehub.network import hsds, selectors
 from carehub.tenancy.access import Acting
@@ -19,6 +19,12 @@ from carehub.tenancy.access import Acting
 router = Router(tags=["hsds"])
 ROUTERS = [("/hsds/", router)]
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
+# Query and path strings: bounded, and no NUL (PostgreSQL text cannot hold one).
+NO_NUL = r"^[^\x00]*$"
+PAGE = Query(1, ge=1, le=MAX_PAGE, description="page number, from 1")
+PER_PAGE = Query(50, ge=1, le=MAX_PER_PAGE, description=f"items per page, 1 to {MAX_PER_PAGE}")
+SEARCH = Query("", max_length=100, pattern=NO_NUL, description="text the name contains")
 
 
 def _acting(request: HttpRequest) -> Acting:
@@ -30,8 +36,6 @@ def _acting(request: HttpRequest) -> Acting:
 
 def _page(items: Sequence[Any], page: int, per_page: int,
           render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
     total = len(items)
     pages = max(1, math.ceil(total / per_page))
     chunk = items[(page - 1) * per_page: page * per_page]
@@ -49,13 +53,15 @@ def api_meta(request: HttpRequest) -> dict[str, str]:
 
 
 @router.get("/services")
-def list_services(request: HttpRequest, page: int = 1, per_page: int = 50, search: str = "",
-                  organization_id: str = "", full: bool = False) -> dict[str, Any]:
+def list_services(request: HttpRequest, page: int = PAGE, per_page: int = PER_PAGE,
+                  search: str = SEARCH,
+                  organization_id: str = Query("", max_length=36, pattern=NO_NUL),
+                  full: bool = False) -> dict[str, Any]:
     org = _acting(request).organisation
     qs = selectors.visible_services(org).select_related("organisation", "service_type",
                                                         "verified_by")
     if search:
-        qs = qs.filter(name__icontains=search[:100])
+        qs = qs.filter(name__icontains=search)
     services = list(qs.order_by("name", "id"))
     if organization_id:
         services = [s for s in services
@@ -65,15 +71,16 @@ def list_services(request: HttpRequest, page: int = 1, per_page: int = 50, searc
 
 
 @router.get("/services/{service_id}")
-def get_service(request: HttpRequest, service_id: str) -> dict[str, Any]:
+def get_service(request: HttpRequest,
+                service_id: str = Path(..., max_length=36, pattern=NO_NUL)) -> dict[str, Any]:
     org = _acting(request).organisation
     service = selectors.get_service(org, service_id)
     return hsds.service_document(service)
 
 
 @router.get("/organizations")
-def list_organizations(request: HttpRequest, page: int = 1, per_page: int = 50,
-                       search: str = "") -> dict[str, Any]:
+def list_organizations(request: HttpRequest, page: int = PAGE, per_page: int = PER_PAGE,
+                       search: str = SEARCH) -> dict[str, Any]:
     org = _acting(request).organisation
     orgs = sorted(selectors.directory_organisations(org), key=lambda o: (o.name, o.pk))
     if search:
@@ -83,7 +90,9 @@ def list_organizations(request: HttpRequest, page: int = 1, per_page: int = 50,
 
 
 @router.get("/organizations/{organization_id}")
-def get_organization(request: HttpRequest, organization_id: str) -> dict[str, Any]:
+def get_organization(request: HttpRequest,
+                     organization_id: str = Path(..., max_length=36, pattern=NO_NUL)
+                     ) -> dict[str, Any]:
     org = _acting(request).organisation
     profile = selectors.visible_profiles(org).filter(pk=_uuid_or_404(organization_id)).first()
     if profile is None:
@@ -92,8 +101,8 @@ def get_organization(request: HttpRequest, organization_id: str) -> dict[str, An
 
 
 @router.get("/service_at_locations")
-def list_service_at_locations(request: HttpRequest, page: int = 1,
-                              per_page: int = 50) -> dict[str, Any]:
+def list_service_at_locations(request: HttpRequest, page: int = PAGE,
+                              per_page: int = PER_PAGE) -> dict[str, Any]:
     org = _acting(request).organisation
     rows = list(selectors.visible_service_at_locations(org)
                 .select_related("location", "service").order_by("service__name", "id"))

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router
+from ninja import Path, Query, Router
 
 from carehub.core.referral_states import FHIR_TASK, State
 from carehub.referrals import selectors
 
 router = Router(tags=["referrals"])
+MAX_LIMIT = 500
+MAX_PK = 2**63 - 1  # ids are 64-bit; a larger number is a bad request, not a database error
 READ_ROLES = ("hub_admin", "hub_coordinator", "cbo_supervisor", "cbo_worker", "payer_manager",
               "payer_analyst")
 
@@ -32,10 +34,13 @@ def _summary(r: Any) -> dict[str, Any]:
 
 
 @router.get("/referrals")
-def list_referrals(request: HttpRequest, limit: int = 100) -> list[dict[str, Any]]:
+def list_referrals(
+    request: HttpRequest,
+    limit: int = Query(100, ge=1, le=MAX_LIMIT, description=f"1 to {MAX_LIMIT} referrals"),
+) -> list[dict[str, Any]]:
     acting = _acting(request)
     rows = list(selectors.referrals_for(acting.organisation)
-                .select_related("member", "organisation").order_by("pk")[:min(limit, 500)])
+                .select_related("member", "organisation").order_by("pk")[:limit])
     from carehub.audit import services as audit
 
     audit.record("view", request=request, object_type="referral_list", object_id="api",
@@ -44,7 +49,8 @@ def list_referrals(request: HttpRequest, limit: int = 100) -> list[dict[str, Any
 
 
 @router.get("/referrals/{pk}")
-def referral_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def referral_detail(request: HttpRequest,
+                    pk: int = Path(..., ge=1, le=MAX_PK)) -> dict[str, Any]:
     acting = _acting(request)
     referral = selectors.get_referral(request, acting, pk)
     timeline, shared = selectors.member_timeline(request, acting, referral.member)

@@ -68,7 +68,7 @@ def seed(ctx: Any) -> None:
     if not ctx.members:
         ctx.log("referrals: no members, nothing to refer")
         return
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # nosec B311 # reproducible demo data, not a secret
     cbo = ctx.cbos[0]
     worker = ctx.users["worker"]
     coordinator = ctx.users["coordinator"]

@@ -3,7 +3,7 @@ from django.db import migrations
 from carehub.tenancy.rls import CURRENT_ORG_SQL, enable_rls
 
 MEMBER_VISIBLE = (
-    f"plan_id = {CURRENT_ORG_SQL} OR EXISTS (SELECT 1 FROM members_memberaccess a "
+    f"plan_id = {CURRENT_ORG_SQL} OR EXISTS (SELECT 1 FROM members_memberaccess a "  # nosec B608 # constant SQL
     f"WHERE a.member_id = members_member.id AND a.organisation_id = {CURRENT_ORG_SQL})"
 )
 # Child rows are visible exactly when their member is (the member policy applies inside).

@@ -1,0 +1,253 @@
+"""Every URL pattern and API operation, and how the walk reaches the other set through it.
+
+`DOORS` maps each Django URL pattern (as `django.urls` spells it) to a `Door`;
+`OPERATIONS` maps each API operation ("METHOD /path" as the OpenAPI document spells it)
+to one. A new pattern or operation without an entry fails `test_every_door_is_walked`.
+
+Kinds of door:
+  object  names one of the other set's objects: GET and POST answer 404 and change nothing.
+  page    a list or form of the acting organisation: GET shows none of the other set's
+          names; a POST whose body names the other set's objects is refused (no change).
+  public  needs no organisation (sign-in pages): shows none of the other set's names.
+  api     the API's own patterns: walked as OPERATIONS.
+Factories take (other, own) and return the URL kwargs (a list: each is walked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django_scopes import scopes_disabled
+
+from tests.security.world import World
+
+Kwargs = Callable[[World, World], list[dict[str, Any]]]
+Body = Callable[[World, World], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Door:
+    kind: str
+    kwargs: Kwargs | None = None
+    body: Body | None = None  # POST data; None: the door is not POSTed (see `why`)
+    query: tuple[str, ...] = ("",)  # query strings for GETs of pages and lists
+    why: str = ""
+
+
+def _none(other: World, own: World) -> list[dict[str, Any]]:
+    return [{}]
+
+
+def everything(other: World, own: World) -> dict[str, Any]:
+    """One body with a valid value for every action form, all aimed at `other`'s rows.
+
+    A view that let it through would write, and the digest comparison would see it.
+    """
+    r = other.referral
+    return {
+        "version": r.version, "target": "contacted", "close_reason": "", "note": "walked",
+        "channel": "phone", "outcome": "reached", "text": "walked", "barrier": "other",
+        "description": "walked", "category": "groceries", "amount": "1.00",
+        "date": "2026-03-03", "receipt": "W-1", "pathway": "food", "steps": "one",
+        "kind": "home_visit", "service_code": "HDM", "units": "1", "setting": "home",
+        "organisation": other.tenant.cbo.pk, "resolution": "walked", "scope": "walked",
+        "given_on": "2026-01-01", "do_not_contact": "on", "done": "1", "stage": "scoping",
+        "capacity_status": "not_accepting", "waitlist_length": "3", "name": "walked",
+        "title": "walked", "owner_role": "hub_admin", "due": "2026-05-01", "lang": "en",
+        "worker": other.users["cbo_worker"].pk, "assignee": other.users["cbo_worker"].pk,
+        "88122-7": "LA28397-0", "member_id": other.tenant.member.member_id,
+        "plan": other.tenant.payer.pk, "hub": other.tenant.hub.pk,
+        "contract_code": other.contract.code, "is_active": "on", "admin_fee_percent": "1.00",
+        "username": "walked-user", "role": "cbo_worker", "staff": other.users["cbo_worker"].pk,
+        "identifier": "W-1", "issued": "2026-01-01", "expires": "2027-01-01",
+        "terms_text": "", "legal_name": "Walked Inc.",
+    }
+
+
+def _referral(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.referral.pk}, {"pk": o.second_referral.pk}]
+
+
+def _member(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.tenant.member.pk}, {"pk": o.member2.pk}]
+
+
+def _code(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"code": o.contract.code}]
+
+
+def _task(o: World, own: World) -> list[dict[str, Any]]:
+    # The other's task under its own contract, and under the acting set's contract.
+    return [{"code": o.contract.code, "pk": o.task.pk}, {"code": own.contract.code, "pk": o.task.pk}]
+
+
+def _orgs(o: World, own: World) -> list[dict[str, Any]]:
+    t = o.tenant
+    return [{"pk": t.cbo.pk}, {"pk": t.hub.pk}, {"pk": t.payer.pk}]
+
+
+def _membership(o: World, own: World) -> list[dict[str, Any]]:
+    from carehub.tenancy.models import Membership
+
+    with scopes_disabled():
+        return [{"pk": m.pk} for m in Membership.objects.filter(
+            user__in=[o.users["cbo_worker"], o.users["hub_coordinator"]])]
+
+
+def _service(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.service.pk}]
+
+
+def _site(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.site.pk}]
+
+
+def _step(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.step.pk}]
+
+
+def _escalation(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.escalation.pk}]
+
+
+def _consent(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.consent.pk}]
+
+
+def _credential(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.credential.pk}]
+
+
+def _refer_body(o: World, own: World) -> dict[str, Any]:
+    return {"member_id": o.tenant.member.member_id, "contract_code": o.contract.code,
+            "service_code": "HDM", "organisation": o.tenant.cbo.pk, "hub": o.tenant.hub.pk,
+            "service_type": "nutrition"}
+
+
+def _contract_body(o: World, own: World) -> dict[str, Any]:
+    return {"code": "WALKED-1", "name": "walked", "payer": o.tenant.payer.pk,
+            "provider": o.tenant.hub.pk, "delivering_cbos": [o.tenant.cbo.pk],
+            "starts": "2026-01-01", "ends": "2026-12-31", "renewal_notice_months": "3",
+            "max_outreach_attempts": "3"}
+
+
+def _credential_body(o: World, own: World) -> dict[str, Any]:
+    return {"staff": o.users["cbo_worker"].pk, "kind": "training", "name": "walked",
+            "identifier": "W-1", "issued": "2026-01-01", "expires": "2027-01-01"}
+
+
+def _service_body(o: World, own: World) -> dict[str, Any]:
+    from carehub.network.models import ServiceType
+
+    return {"organisation": o.tenant.cbo.pk, "name": "walked service",
+            "service_type": ServiceType.objects.get(slug="nutrition").pk,
+            "status": "active", "capacity_status": "accepting", "languages": "English",
+            "coverage_counties": "Erie, NY"}
+
+
+def _site_body(o: World, own: World) -> dict[str, Any]:
+    return {"organisation": o.tenant.cbo.pk, "name": "walked site", "address_1": "2 Main St",
+            "city": "Buffalo", "state_province": "NY", "postal_code": "14213",
+            "location_type": "physical", "services": [o.service.pk]}
+
+
+# The upload door's bodies are built in the test (they carry files).
+UPLOAD = "referrals/upload/"
+
+DOORS: dict[str, Door] = {
+    # Sign-in pages need no organisation.
+    "": Door("page", _none),
+    "accounts/login/": Door("public", _none, why="signs a user in as themselves"),
+    "accounts/login/verify/": Door("public", _none, why="second factor of the pending user"),
+    "accounts/login/enrol/": Door("public", _none, why="second factor of the pending user"),
+    "accounts/logout/": Door("public", _none, why="POST ends the walking session"),
+    "accounts/switch/": Door("page", _none, body=lambda o, own: {
+        "membership": _membership(o, own)[0]["pk"]}),
+    # Organisations and users.
+    "organisations/": Door("page", _none),
+    "organisations/network/": Door("page", _none, why="changes only the acting hub's network"),
+    "organisations/new/": Door("page", _none, why="adds to the acting hub's network only"),
+    "organisations/<int:pk>/": Door("object", _orgs, body=everything),
+    "organisations/<int:pk>/users/new/": Door("object", _orgs, body=everything),
+    "organisations/memberships/<int:pk>/toggle/": Door("object", _membership, body=everything),
+    "audit/": Door("page", _none, query=("", "?page=2", "?q=quokka")),
+    "members/": Door("page", _none, query=("", "?q={other_member_id}", "?q={other_marker}")),
+    "members/<int:pk>/": Door("object", _member, body=everything),
+    # The API's Django patterns; the operations are walked from OPERATIONS.
+    "api/": Door("api"), "api/openapi.json": Door("public", _none), "api/docs": Door("public", _none),
+    "api/me": Door("api"), "api/hsds/": Door("api"), "api/hsds/services": Door("api"),
+    "api/hsds/services/<service_id>": Door("api"), "api/hsds/organizations": Door("api"),
+    "api/hsds/organizations/<organization_id>": Door("api"),
+    "api/hsds/service_at_locations": Door("api"), "api/referrals/referrals": Door("api"),
+    "api/referrals/referrals/<pk>": Door("api"),
+    # Directory.
+    "network/": Door("page", _none, query=("", "?q={other_marker}", "?county=Erie%2C+NY")),
+    "network/services/new/": Door("page", _none, body=_service_body),
+    "network/services/<uuid:pk>/": Door("object", _service, body=everything),
+    "network/services/<uuid:pk>/edit/": Door("object", _service, body=_service_body),
+    "network/services/<uuid:pk>/capacity/": Door("object", _service, body=everything),
+    "network/sites/": Door("page", _none),
+    "network/sites/new/": Door("page", _none, body=_site_body),
+    "network/sites/<uuid:pk>/edit/": Door("object", _site, body=_site_body),
+    # Contracts.
+    "contracts/": Door("page", _none, query=("", "?q={other_marker}", "?stage=scoping")),
+    "contracts/new/": Door("page", _none, body=_contract_body),
+    "contracts/credentials/": Door("page", _none, body=_credential_body),
+    "contracts/credentials/<int:pk>/": Door("object", _credential, body=_credential_body),
+    "contracts/<str:code>/": Door("object", _code, body=everything),
+    "contracts/<str:code>/scope/": Door("object", _code, body=everything),
+    "contracts/<str:code>/edit/": Door("object", _code, body=everything),
+    "contracts/<str:code>/checklist/": Door("object", _code, body=everything),
+    "contracts/<str:code>/stage/": Door("object", _code, body=everything),
+    "contracts/<str:code>/tasks/": Door("object", _code, body=everything),
+    "contracts/<str:code>/tasks/<int:pk>/": Door("object", _task, body=everything),
+    "contracts/<str:code>/tasks/<int:pk>/edit/": Door("object", _task, body=everything),
+    "contracts/<str:code>/terms/": Door("object", _code, body=everything),
+    # Referrals: the acting organisation's lists and forms.
+    "referrals/": Door("page", _none, query=("", "?all=1")),
+    "referrals/team/": Door("page", _none),
+    "referrals/hub/": Door("page", _none, body=_refer_body),
+    "referrals/plan/": Door("page", _none),
+    "referrals/plan/progress.csv": Door("page", _none),
+    "referrals/plan/refer/": Door("page", _none, body=_refer_body),
+    UPLOAD: Door("page", _none, why="POSTed with files by test_uploads_naming_the_other_set"),
+    # Referrals: one of the other set's rows.
+    "referrals/<int:pk>/": Door("object", _referral, body=everything),
+    **{f"referrals/<int:pk>/{action}/": Door("object", _referral, body=everything)
+       for action in ("transition", "attempt", "screening", "service", "note", "escalate",
+                      "funds", "pathway", "visit", "assign", "reroute")},
+    "referrals/step/<int:pk>/done/": Door("object", _step, body=everything),
+    "referrals/escalation/<int:pk>/resolve/": Door("object", _escalation, body=everything),
+    "referrals/member/<int:pk>/": Door("object", _member, body=everything),
+    "referrals/member/<int:pk>/consent/": Door("object", _member, body=everything),
+    "referrals/member/<int:pk>/contact/": Door("object", _member, body=everything),
+    "referrals/consent/<int:pk>/revoke/": Door("object", _consent, body=everything),
+}
+
+# Django admin: every pattern under this prefix is walked by test_admin_is_closed.
+ADMIN_PREFIX = "admin/"
+
+
+def _op_service(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"service_id": str(o.service.pk)}]
+
+
+def _op_org(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"organization_id": o.hsds_org_id}]
+
+
+OPERATIONS: dict[str, Door] = {
+    "GET /api/me": Door("page", _none),
+    "GET /api/hsds/": Door("public", _none),
+    "GET /api/hsds/services": Door("page", _none, query=(
+        "", "?full=true&per_page=100", "?search={other_marker}",
+        "?organization_id={other_hsds_org}")),
+    "GET /api/hsds/services/{service_id}": Door("object", _op_service),
+    "GET /api/hsds/organizations": Door("page", _none, query=("", "?search={other_marker}")),
+    "GET /api/hsds/organizations/{organization_id}": Door("object", _op_org),
+    "GET /api/hsds/service_at_locations": Door("page", _none, query=("", "?per_page=100")),
+    "GET /api/referrals/referrals": Door("page", _none, query=("", "?limit=500")),
+    "GET /api/referrals/referrals/{pk}": Door("object", _referral),
+}

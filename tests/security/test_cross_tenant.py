@@ -1,0 +1,383 @@
+"""Every door of the application, walked by every role of one set against the other set.
+
+Two complete, unrelated sets (tests/security/world.py) are built; each role of the
+acting set walks every URL pattern and API operation (tests/security/doors.py) against
+the other set's objects, lists and forms:
+
+* a GET of another's object answers 404; a POST to it answers 404 and changes no row;
+* lists, forms (their choices) and API lists never show the other set's marker;
+* a POST to one's own forms naming the other's objects changes no row;
+* an upload naming the other set's plan, hub or members is refused and saves nothing.
+
+Any failure is collected, so one run lists every leak at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote_plus
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.models import F
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_scopes import scopes_disabled
+
+from carehub.api import api
+from carehub.referrals.models import Referral
+from tests.integration.conftest import signed_in
+from tests.security.doors import ADMIN_PREFIX, DOORS, OPERATIONS, UPLOAD, Door
+from tests.security.world import World, make_world, parquet_bytes
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["hub_admin", "hub_coordinator", "cbo_supervisor", "cbo_worker", "payer_manager",
+         "payer_analyst", "auditor"]
+# Object doors that answer only POST: a GET is 404 (or 405) even for the owner.
+POST_ONLY = {
+    "organisations/memberships/<int:pk>/toggle/", "network/services/<uuid:pk>/capacity/",
+    "contracts/<str:code>/stage/", "contracts/<str:code>/tasks/",
+    "contracts/<str:code>/tasks/<int:pk>/",
+    "referrals/step/<int:pk>/done/", "referrals/escalation/<int:pk>/resolve/",
+    "referrals/member/<int:pk>/consent/", "referrals/member/<int:pk>/contact/",
+    "referrals/consent/<int:pk>/revoke/",
+    *{f"referrals/<int:pk>/{a}/" for a in ("transition", "attempt", "screening", "service",
+                                            "note", "escalate", "funds", "pathway", "visit",
+                                            "assign", "reroute")},
+}
+# Tables left out of the digest: the audit trail (reads are audited) and sessions.
+UNDIGESTED = {"audit", "sessions"}
+
+
+# --- the URL patterns and operations the application has --------------------------------
+
+def url_patterns() -> set[str]:
+    def walk(patterns: Iterable[Any], prefix: str) -> Iterable[str]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern)
+
+    return set(walk(get_resolver().url_patterns, ""))
+
+
+def api_operations() -> set[str]:
+    schema = api.get_openapi_schema()
+    return {f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops}
+
+
+def fill(route: str, kwargs: dict[str, Any]) -> str:
+    path = re.sub(r"<(?:\w+:)?(\w+)>|\{(\w+)\}",
+                  lambda m: str(kwargs[m.group(1) or m.group(2)]), route)
+    return path if path.startswith("/") else "/" + path
+
+
+# --- what changed, what leaked ---------------------------------------------------------
+
+def _tables() -> list[tuple[str, str]]:
+    return sorted({(m._meta.db_table, m._meta.pk.column) for m in apps.get_models()
+                   if m._meta.app_label not in UNDIGESTED and m._meta.managed
+                   and not m._meta.proxy})
+
+
+def digest() -> dict[str, str]:
+    """A hash of each table's rows, every table but the audit trail and sessions."""
+    hashes: dict[str, str] = {}
+    qn = connection.ops.quote_name
+    if connection.vendor == "postgresql":  # one round trip: each table hashed by the server
+        sql = " UNION ALL ".join(
+            f"SELECT '{table}', md5(coalesce(string_agg(x::text, '|' ORDER BY x.{qn(pk)}), ''))"
+            f" FROM {qn(table)} x" for table, pk in _tables())
+        with connection.cursor() as cursor:
+            cursor.execute(sql)  # noqa: S608 (table names from the models)
+            return dict(cursor.fetchall())
+    with connection.cursor() as cursor:
+        for table, pk in _tables():
+            cursor.execute(f"SELECT * FROM {qn(table)} ORDER BY {qn(pk)}")  # noqa: S608
+            h = hashlib.sha256()
+            for row in cursor.fetchall():
+                h.update(repr(row).encode())
+            hashes[table] = h.hexdigest()
+    return hashes
+
+
+class Walk:
+    """One acting set walking the other; collects problems and counts requests."""
+
+    def __init__(self, own: World, other: World) -> None:
+        self.own, self.other = own, other
+        self.problems: list[str] = []
+        self.requests: Counter[str] = Counter()
+        self.digests = 0
+        self.digest_seconds = 0.0
+        self.state = digest()
+
+    def leaks(self, text: str, posted: Iterable[Any] = ()) -> bool:
+        """True when `text` shows the other set's marker (the request's own values aside)."""
+        low = text.lower()
+        for value in posted:
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, str) and v:
+                    low = low.replace(v.lower(), "")
+        return self.other.marker.lower() in low
+
+    def body(self, response: Any) -> str:
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        return content.decode("utf-8", "replace")
+
+    def request(self, client: Client, door_key: str, method: str, url: str,
+                data: dict[str, Any] | None = None) -> Any:
+        self.requests[door_key] += 1
+        if method == "get":
+            return client.get(url)
+        return client.post(url, data or {})
+
+    def unchanged(self, what: str) -> None:
+        began = time.monotonic()
+        now = digest()
+        self.digest_seconds += time.monotonic() - began
+        self.digests += 1
+        if now != self.state:
+            changed = sorted(t for t in now if now[t] != self.state.get(t))
+            self.problems.append(f"{what}: rows changed (since the previous check) in "
+                                 f"{', '.join(changed)}")
+            self.state = now
+
+    def check_text(self, what: str, client: Client, response: Any, posted: Iterable[Any] = (),
+                   *, follow: bool = False) -> None:
+        """No 5xx, no marker; after a POST, none on the page it redirects to (messages)."""
+        if response.status_code >= 500:
+            self.problems.append(f"{what}: {response.status_code}")
+        if self.leaks(self.body(response), posted):
+            self.problems.append(f"{what}: shows {self.other.marker}")
+        if follow and response.status_code in (301, 302) and response.get(
+                "Location", "").startswith("/"):
+            follow = client.get(response["Location"])
+            self.requests["(redirects followed)"] += 1
+            if self.leaks(self.body(follow), posted):
+                self.problems.append(f"{what} -> {response['Location']}: shows {self.other.marker}")
+
+    def query(self, template: str) -> str:
+        return template.format(other_marker=self.other.marker,
+                               other_member_id=self.other.tenant.member.member_id,
+                               other_hsds_org=self.other.hsds_org_id)
+
+    def walk_door(self, role: str, client: Client, key: str, route: str, door: Door) -> None:
+        assert door.kwargs is not None
+        for kwargs in door.kwargs(self.other, self.own):
+            url = fill(route, kwargs)
+            what = f"{role} {key} {url}"
+            if door.kind == "object":
+                got = self.request(client, key, "get", url)
+                if got.status_code not in (404, 405):
+                    self.problems.append(f"GET {what}: {got.status_code}, not 404")
+                self.check_text(f"GET {what}", client, got)
+                if door.body is not None:
+                    data = door.body(self.other, self.own)
+                    got = self.request(client, key, "post", url, data)
+                    if got.status_code != 404:
+                        self.problems.append(f"POST {what}: {got.status_code}, not 404")
+                    self.check_text(f"POST {what}", client, got, data.values(), follow=True)
+                    self.unchanged(f"POST {what}")
+            else:
+                for q in door.query:
+                    query = self.query(q)
+                    got = self.request(client, key, "get", url + query)
+                    # The page may show the search it was asked for; that is no leak.
+                    asked = [unquote_plus(v) for v in re.findall(r"=([^&]*)", query)]
+                    self.check_text(f"GET {what}{query}", client, got, asked)
+                if door.body is not None and door.kind == "page":
+                    data = door.body(self.other, self.own)
+                    got = self.request(client, key, "post", url, data)
+                    self.check_text(f"POST {what}", client, got, data.values(), follow=True)
+                    self.unchanged(f"POST {what}")
+
+
+# Leaks known and reported, each with the reason it is still here. An entry that no
+# longer matches any problem fails the test, so a fix removes its entry.
+KNOWN: dict[str, str] = {
+    r"^(GET|POST) (hub_admin|payer_manager) contracts/new/ /contracts/new/: shows ":
+        "the new-contract form offers every active plan (to a hub) and every hub and CBO "
+        "(to a plan) as the other party, across networks",
+}
+
+
+def report(problems: list[str]) -> None:
+    unknown = [p for p in problems if not any(re.search(k, p) for k in KNOWN)]
+    stale = [k for k in KNOWN if not any(re.search(k, p) for p in problems)]
+    assert unknown == [], "\n".join(unknown)
+    assert stale == [], f"fixed: remove from KNOWN: {stale}"
+
+
+@pytest.fixture
+def worlds() -> tuple[World, World]:
+    return make_world("Azalea"), make_world("Quokka")
+
+
+def test_every_door_is_walked() -> None:
+    """A new URL pattern or API operation must get a door (and a way to walk it)."""
+    patterns = {p for p in url_patterns() if not p.startswith(ADMIN_PREFIX)}
+    assert sorted(patterns - set(DOORS)) == [], "URL patterns with no door in doors.py"
+    assert sorted(set(DOORS) - patterns) == [], "doors in doors.py that no longer exist"
+    operations = api_operations()
+    assert sorted(operations - set(OPERATIONS)) == [], "API operations with no door"
+    assert sorted(set(OPERATIONS) - operations) == [], "operations in doors.py that are gone"
+    for key, door in {**DOORS, **OPERATIONS}.items():
+        assert door.kind in {"object", "page", "public", "api"}, key
+        assert door.kind == "api" or door.kwargs is not None, key
+        # A page with a form is POSTed, or the door says why not.
+        assert door.kind != "page" or door.body is not None or door.why or not _has_post(key), key
+
+
+def _has_post(key: str) -> bool:
+    return key in {"organisations/network/", "organisations/new/", UPLOAD}
+
+
+def test_one_set_walks_every_door_of_the_other(worlds: tuple[World, World]) -> None:
+    """One test, four walks over the same two sets (building them is the slow part)."""
+    own, other = worlds
+    started = time.monotonic()
+    clients = {role: signed_in(own.users[role]) for role in ROLES}
+    walk = Walk(own, other)
+    walk_every_door(walk, clients)
+    walk_own_objects(walk, clients)
+    walk_uploads(walk, clients)
+    walk_admin(walk, {r: clients[r] for r in ("hub_admin", "cbo_worker")})
+    walked = {k for k in walk.requests if k in DOORS or k in OPERATIONS}
+    missing = {k for k, d in {**DOORS, **OPERATIONS}.items() if d.kind != "api"} - walked
+    assert not missing, f"doors never walked: {sorted(missing)}"
+    print(f"\ncross-tenant walk: {len(walked)} doors and {ADMIN_PREFIX} "
+          f"({len(DOORS) + len(OPERATIONS)} in the registry), {sum(walk.requests.values())} "
+          f"requests, {walk.digests} digests ({walk.digest_seconds:.1f}s), "
+          f"{time.monotonic() - started:.1f}s")
+    report(walk.problems)
+    # The digest sees a change (it is no constant that would let every POST pass).
+    before = digest()
+    with scopes_disabled():
+        Referral.objects.filter(pk=other.referral.pk).update(attempts=F("attempts") + 1)
+    assert digest()["referrals_referral"] != before["referrals_referral"]
+
+
+def walk_every_door(walk: Walk, clients: dict[str, Client]) -> None:
+    own = walk.own
+    # The audit trail first: later it holds the walk's own requests, which name the
+    # other set's ids because the walk asked for them.
+    for role, client in clients.items():
+        walk.walk_door(role, client, "audit/", "audit/", DOORS["audit/"])
+    for role, client in clients.items():
+        for route, door in DOORS.items():
+            if door.kind in ("object", "page", "public") and route != "audit/":
+                walk.walk_door(role, client, route, route, door)
+        for op, door in OPERATIONS.items():
+            method, path = op.split(" ", 1)
+            assert method == "GET", f"{op}: walk other methods here"
+            walk.walk_door(role, client, op, path, door)
+        walk.unchanged(f"{role}'s GETs")
+        # The session still acts for the own organisation (the switch was refused).
+        me = client.get("/api/me").json()
+        if me["organisation"]["id"] not in (own.tenant.hub.pk, own.tenant.cbo.pk,
+                                            own.tenant.payer.pk):
+            walk.problems.append(f"{role}: now acting for {me['organisation']}")
+    anonymous = Client()
+    for route, door in DOORS.items():
+        if door.kind == "public":
+            walk.walk_door("anonymous", anonymous, route, route, door)
+
+
+def walk_own_objects(walk: Walk, clients: dict[str, Client]) -> None:
+    """The factories name real objects: some role of the owning set may GET each one
+    (else a 404 for the other set would prove nothing); POST-only doors 404 on GET."""
+    own, other = walk.own, walk.other
+    opened: dict[str, set[int]] = {}
+    doors = {**{k: (k, d) for k, d in DOORS.items()},
+             **{k: (k.split(" ", 1)[1], d) for k, d in OPERATIONS.items()}}
+    for key, (route, door) in doors.items():
+        if door.kind != "object":
+            continue
+        assert door.kwargs is not None
+        for kwargs in door.kwargs(own, other):
+            url = fill(route, kwargs)
+            codes = opened.setdefault(key, set())
+            for role in ROLES:  # until one may GET it; POST-only doors are tried by all
+                codes.add(clients[role].get(url).status_code)
+                walk.requests["(own objects)"] += 1
+                if 200 in codes:
+                    break
+    no_get = sorted(k for k, codes in opened.items() if 200 not in codes)
+    if no_get != sorted(POST_ONLY):
+        walk.problems.append(f"object doors no role of the owner may GET: {no_get}, "
+                             f"expected {sorted(POST_ONLY)}")
+    walk.unchanged("GETs of own objects")
+
+
+def walk_uploads(walk: Walk, clients: dict[str, Client]) -> None:
+    own, other = walk.own, walk.other
+    o, me = other.tenant, own.tenant
+    roster = ("member_id,first_name,last_name,birth_date,sex,product,enroll_start,enroll_end\n"
+              "W1,Wren,Walker,1950-02-03,F,medicaid,2025-01-01,\n")
+    ranked_other = (f"member_id,rank,selected,reasons\n{o.member.member_id},1,true,x\n"
+                    f"{other.member2.member_id},2,true,x\n")
+    cases: list[tuple[str, dict[str, Any], str, bytes]] = [
+        ("roster for the other plan", {"kind": "roster", "plan": o.payer.pk}, "r.csv",
+         roster.encode()),
+        ("ranked list for the other plan", {
+            "kind": "ranked", "plan": o.payer.pk, "contract_code": other.contract.code,
+            "service_code": "HDM", "hub": o.hub.pk, "assign": "on"}, "r.csv",
+         ranked_other.encode()),
+        ("ranked list for the own plan sent to the other hub", {
+            "kind": "ranked", "plan": me.payer.pk, "contract_code": own.contract.code,
+            "service_code": "HDM", "hub": o.hub.pk, "assign": "on"}, "r.parquet",
+         parquet_bytes({"member_id": [me.member.member_id], "rank": [1], "selected": [True]})),
+        ("ranked list for the own plan naming the other's members", {
+            "kind": "ranked", "plan": me.payer.pk, "contract_code": own.contract.code,
+            "service_code": "HDM", "hub": me.hub.pk, "assign": "on"}, "r.csv",
+         ranked_other.encode()),
+    ]
+    for role, client in clients.items():
+        for name, data, filename, content in cases:
+            upload = SimpleUploadedFile(filename, content)
+            got = walk.request(client, UPLOAD, "post", "/referrals/upload/",
+                               {**data, "file": upload})
+            what = f"{role} upload {name}"
+            if got.status_code not in (400, 404):
+                walk.problems.append(f"{what}: {got.status_code}, not refused")
+            walk.check_text(what, client, got, [o.member.member_id, other.member2.member_id,
+                                                other.contract.code], follow=True)
+            walk.unchanged(what)
+
+
+def walk_admin(walk: Walk, clients: dict[str, Client]) -> None:
+    """The Django admin (every admin/ pattern) shows nothing to the organisations' users.
+    No organisation role makes a user staff; the most and the least privileged walk it."""
+    other = walk.other
+    objects = [other.referral, other.tenant.member, other.contract, other.service, other.site,
+               other.credential, other.tenant.cbo, other.users["cbo_worker"], other.escalation,
+               other.consent, other.ranked_list, other.task]
+    urls = ["/admin/"]
+    for model in admin.site._registry:
+        meta = model._meta
+        urls += [f"/admin/{meta.app_label}/{meta.model_name}/",
+                 f"/admin/{meta.app_label}/{meta.model_name}/add/"]
+    for obj in objects:
+        meta = obj._meta
+        if type(obj) in admin.site._registry:
+            urls.append(f"/admin/{meta.app_label}/{meta.model_name}/{obj.pk}/change/")
+    for role, client in clients.items():
+        for url in urls:
+            got = walk.request(client, ADMIN_PREFIX, "get", url)
+            what = f"{role} GET {url}"
+            if got.status_code not in (302, 404) or (
+                    got.status_code == 302 and "login" not in got["Location"]):
+                walk.problems.append(f"{what}: {got.status_code} {got.get('Location', '')}")
+            walk.check_text(what, client, got)
+    walk.unchanged("admin walk")

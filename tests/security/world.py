@@ -1,0 +1,180 @@
+"""Two complete, unrelated sets of plan, hub and CBO for the cross-tenant walk.
+
+Every row a page or API could show is present in each set: users in every role, members,
+a contract with terms, service definitions, escalation levels and a staff credential,
+directory services and sites, referrals with events, notes, attempts, screenings,
+consents, escalations, fund spending, pathways, visits and a ranked list, and the audit
+events all of that wrote. Each set's names carry its marker, so a page of one set that
+shows the other's marker has leaked.
+
+Rows are made through the conftest helpers and the apps' services. Made directly (no
+service writes them): the network and its membership, users' memberships and the first
+member (all in `make_tenant`), the second member and its enrolment, the directory
+service and site, the staff credential's object before `save_credential`.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_scopes import scopes_disabled
+
+from carehub.contracts import services as contract_services
+from carehub.contracts.models import Contract, EscalationLevel, LifecycleTask, StaffCredential
+from carehub.members.models import EnrolmentSpan, Member, MemberAccess
+from carehub.network import services as network_services
+from carehub.network.models import Location, Service, ServiceType
+from carehub.referrals import services as referral_services
+from carehub.referrals.models import Consent, Escalation, PathwayStep, RankedList, Referral
+from tests.integration.conftest import Tenant, make_tenant, signed_in
+from tests.integration.contracts.factories import make_contract
+from tests.integration.contracts.test_contracts import terms_text
+
+FUNDS = """
+  - id: funds
+    type: flexible_funds
+    label: Flexible funds
+    mlr: medical
+    per_member: "100.00"
+    per: term
+    categories: [utilities, groceries]
+"""
+
+
+@dataclass
+class World:
+    """One set: the tenant of conftest plus every object the pages and API reach."""
+
+    marker: str
+    tenant: Tenant
+    contract: Contract
+    task: LifecycleTask
+    credential: StaffCredential
+    service: Service
+    site: Location
+    referral: Referral
+    second_referral: Referral
+    member2: Member
+    step: PathwayStep
+    escalation: Escalation
+    consent: Consent
+    ranked_list: RankedList
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def users(self) -> dict[str, Any]:
+        return self.tenant.users
+
+    @property
+    def hsds_org_id(self) -> str:
+        from carehub.network.hsds import profile_for
+
+        with scopes_disabled():
+            return str(profile_for(self.tenant.cbo).id)
+
+
+def _terms(code: str) -> str:
+    text = terms_text(code)
+    head, sep, tail = text.partition("components:\n")
+    return head + sep + FUNDS.lstrip("\n") + tail
+
+
+def make_world(marker: str) -> World:
+    """Build one complete set whose every name carries `marker`."""
+    t = make_tenant(marker)
+    hub_admin, coord = t.users["hub_admin"], t.users["hub_coordinator"]
+    worker, supervisor = t.users["cbo_worker"], t.users["cbo_supervisor"]
+    code = f"{marker.upper()}-MEALS"
+    contract = make_contract(t, code=code, complete=True)
+    with scopes_disabled():
+        Contract.objects.filter(pk=contract.pk).update(name=f"{marker} meals contract")
+        contract.refresh_from_db()
+        contract_services.add_terms_version(None, hub_admin, contract, _terms(code),
+                                            note=f"{marker} first terms")
+        EscalationLevel.objects.get_or_create(contract=contract, level=2, defaults={
+            "organisation": t.payer, "role": "payer_manager", "response_hours": 48})
+        task = contract_services.add_task(None, hub_admin, contract, LifecycleTask(
+            contract=contract, stage="pre_launch", kind="general", title=f"{marker} kickoff task",
+            owner_role="hub_admin", due=date(2026, 2, 1)))
+        credential = contract_services.save_credential(None, supervisor, StaffCredential(
+            organisation=t.cbo, staff=worker, kind="training", name=f"{marker} HIPAA training",
+            identifier=f"{marker}-CRED-1", issued=date(2026, 1, 1), expires=date(2027, 1, 1)))
+
+        nutrition = ServiceType.objects.get(slug="nutrition")
+        service = network_services.save_service(None, supervisor, Service(
+            organisation=t.cbo, service_type=nutrition, name=f"{marker} Meals",
+            description=f"{marker} kitchen meals", coverage_counties=["Erie, NY"],
+            languages=["English"]), {})
+        site = network_services.save_location(None, supervisor, Location(
+            organisation=t.cbo, name=f"{marker} Kitchen", address_1="1 Main St", city="Buffalo",
+            state_province="NY", postal_code="14213"))
+        network_services.set_services_at_location(None, supervisor, site, [service])
+
+        member2 = Member.objects.create(
+            plan=t.payer, member_id=f"{marker}-M2", first_name="Bo", last_name=f"{marker}second",
+            birth_date=date(1948, 7, 9), sex="M", product="dsnp", county="Erie, NY")
+        EnrolmentSpan.objects.create(member=member2, start=date(2025, 1, 1))
+        MemberAccess.objects.create(member=member2, organisation=t.payer, reason="plan")
+
+        referral = referral_services.create_referral(
+            member=t.member, organisation=t.cbo, hub=t.hub, service_code="HDM",
+            contract_code=code, actor=coord, acting_org=t.hub, assignee=worker)
+        referral_services.record_attempt(referral, referral.version, channel="phone",
+                                         outcome="reached", actor=worker, acting_org=t.cbo,
+                                         note=f"{marker} attempt note")
+        referral = Referral.objects.get(pk=referral.pk)
+        referral_services.record_screening(referral, {"88122-7": "LA28397-0"}, language="en",
+                                           actor=worker, acting_org=t.cbo)
+        referral_services.add_note(referral, text=f"{marker} case note", actor=worker,
+                                   acting_org=t.cbo)
+        consent = referral_services.record_consent(
+            t.member, kind="data_sharing", scope=f"{marker} consent scope", given_on=date(2026, 1, 2),
+            expires_on=None, actor=worker, acting_org=t.cbo)
+        escalation = referral_services.raise_escalation(
+            referral, barrier="transportation", description=f"{marker} escalation", actor=worker,
+            acting_org=t.cbo)
+        referral_services.spend_funds(referral, category="groceries", amount="20.00",
+                                      on=date(2026, 3, 1), receipt=f"{marker}-R1", actor=worker,
+                                      acting_org=t.cbo)
+        pathway = referral_services.start_pathway(
+            referral, pathway="food", steps=[f"{marker} step one", f"{marker} step two"],
+            actor=worker, acting_org=t.cbo)
+        step = pathway.steps.order_by("position").first()
+        assert step is not None
+        referral_services.record_visit(referral, on=date(2026, 3, 2), kind="home_visit",
+                                       actor=worker, acting_org=t.cbo,
+                                       note=f"{marker} visit note")
+        referral = Referral.objects.get(pk=referral.pk)
+
+    # The ranked list goes through the upload page, as a hub coordinator sends it.
+    body = f"member_id,rank,selected,reasons\n{member2.member_id},1,true,{marker} high risk\n"
+    response = signed_in(coord).post("/referrals/upload/", {
+        "kind": "ranked", "plan": t.payer.pk, "contract_code": code, "service_code": "HDM",
+        "hub": t.hub.pk, "assign": "on",
+        "file": SimpleUploadedFile("ranked.csv", body.encode(), content_type="text/csv")})
+    assert response.status_code == 200, response.content.decode()[:2000]
+    with scopes_disabled():
+        from carehub.network.hsds import profile_for
+
+        # HSDS profiles are made on first read; make them now so reads write nothing.
+        for org in (t.payer, t.hub, t.cbo):
+            profile_for(org)
+        ranked = RankedList.objects.get(plan=t.payer)
+        second = Referral.objects.get(member=member2)
+    return World(marker=marker, tenant=t, contract=contract, task=task, credential=credential,
+                 service=service, site=site, referral=referral, second_referral=second,
+                 member2=member2, step=step, escalation=escalation, consent=consent,
+                 ranked_list=ranked)
+
+
+def parquet_bytes(columns: dict[str, list[Any]]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(columns), buffer)
+    return buffer.getvalue()
