@@ -116,7 +116,7 @@ def test_the_reroute_page_withdraws_access(tenant, contract, second_cbo, login_a
 
     with scopes_disabled():
         network = Network.objects.get(hub=tenant.hub)
-        NetworkMember.objects.create(network=network, cbo=second_cbo)
+        NetworkMember.objects.create(network=network, cbo=second_cbo, status="accepted")
     referral = refer(tenant)
     hub = login_as(tenant.users["hub_coordinator"])
     answer = hub.post(f"/referrals/{referral.pk}/reroute/",
