@@ -12,7 +12,7 @@ decides:
 
 Usage: python tests/security/dependency_audit.py [pip-audit arguments...]
 (e.g. `-s osv --osv-url https://osv.internal/v1/query` for a mirror; see
-docs/decisions/0003-sectest-security-scanners.md).
+docs/decisions/0005-security-scanners.md).
 """
 
 from __future__ import annotations

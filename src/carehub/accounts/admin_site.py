@@ -74,8 +74,8 @@ class AuditedAdminMixin(BaseModelAdmin):
         return getattr(self, "audit_object_type", "") or self.opts.label_lower
 
     def _extra(self, obj: Any) -> dict[str, Any]:
-        extra = getattr(self, "audit_detail", None)
-        return dict(extra(obj)) if callable(extra) else {}
+        detail_of = getattr(self, "audit_detail", None)
+        return dict(detail_of(obj)) if callable(detail_of) else {}
 
     def _record(self, request: HttpRequest, action: str, object_id: Any = "", **detail: Any) -> None:
         audit.record(action, request=request, object_type=self._object_type(),

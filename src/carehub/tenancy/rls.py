@@ -32,8 +32,9 @@ def managed_by_current_sql(org_column: str) -> str:
     The SQL twin of `access.organisations_managed_by`: itself, and for a hub the CBOs
     that accepted its invitation and are currently in its network.
     """
+    # SQL from module constants and a column name given by migrations, never input.
     return (
-        f"({org_column} = {CURRENT_ORG_SQL} OR EXISTS (SELECT 1 FROM tenancy_networkmember mn "
+        f"({org_column} = {CURRENT_ORG_SQL} OR EXISTS (SELECT 1 FROM tenancy_networkmember mn "  # nosec B608
         f"JOIN tenancy_network mh ON mh.id = mn.network_id WHERE mh.hub_id = {CURRENT_ORG_SQL} "
         f'AND mn.cbo_id = {org_column} AND mn.status = \'accepted\' AND mn."left" IS NULL))'
     )
@@ -63,7 +64,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {TENANT_R
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {TENANT_ROLE};
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {TENANT_ROLE};
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {TENANT_ROLE};
-"""
+"""  # nosec B608 # constant SQL: the role name is a module constant
 
 
 def enable_rls(table: str, using: str, *, insert_check: str | None = None) -> PostgresOnlySQL:

@@ -31,7 +31,7 @@ DO $$ BEGIN
     REVOKE ALL ON audit_auditseal FROM {TENANT_ROLE};
   END IF;
 END $$;
-"""
+"""  # nosec B608 # constant SQL: table, role and setting names are module constants
 
 
 class Migration(migrations.Migration):

@@ -33,7 +33,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
       AND EXISTS (SELECT 1 FROM contracts_contractparty p WHERE p.contract_id = c.id
                   AND p.role = 'provider' AND p.status = 'accepted'))
 $$;
-"""
+"""  # nosec B608 # constant SQL: table, role and setting names are module constants
 
 POLICIES = f"""
 DROP POLICY IF EXISTS tenant_read ON contracts_contractparty;

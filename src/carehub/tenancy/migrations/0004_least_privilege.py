@@ -76,7 +76,7 @@ CREATE POLICY tenant_update ON accounts_user FOR UPDATE
   USING (accounts_user.id = {CURRENT_USER_SQL} OR ({IS_ADMIN} AND EXISTS (
     SELECT 1 FROM tenancy_membership um WHERE um.user_id = accounts_user.id
     AND {managed_by_current_sql("um.organisation_id")})));
-"""
+"""  # nosec B608 # constant SQL: table, role and setting names are module constants
 USER_POLICIES_BACK = """
 DROP POLICY IF EXISTS tenant_read ON accounts_user;
 DROP POLICY IF EXISTS tenant_insert ON accounts_user;
