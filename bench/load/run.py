@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import os
 import shutil
 import signal
@@ -30,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 BIN = Path(sys.executable).parent
-DEFAULT_PORT = 18000 + int(hashlib.sha1(b"ops").hexdigest(), 16) % 1000
+DEFAULT_PORT = 18183  # a loopback port away from the demo's 8000
 
 
 def run(argv: list[str], env: dict[str, str]) -> None:
