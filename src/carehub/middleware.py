@@ -47,6 +47,8 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if NUL in request.path:
+            if request.path.startswith("/api/"):  # API clients read a JSON `detail`
+                return JsonResponse({"detail": "Not Found"}, status=404)
             raise Http404("Not found")
         field = _nul_field(request.GET)
         where = "query string"

@@ -63,6 +63,9 @@ def everything(other: World, own: World) -> dict[str, Any]:
         "username": "walked-user", "role": "cbo_worker", "staff": other.users["cbo_worker"].pk,
         "identifier": "W-1", "issued": "2026-01-01", "expires": "2027-01-01",
         "terms_text": "", "legal_name": "Walked Inc.",
+        # Accepting another's proposal or invitation, stopping its hub's uploads,
+        # resetting its people's second factor.
+        "decision": "accept", "allowed": "0", "reason": "walked",
     }
 
 
@@ -94,6 +97,19 @@ def _membership(o: World, own: World) -> list[dict[str, Any]]:
     with scopes_disabled():
         return [{"pk": m.pk} for m in Membership.objects.filter(
             user__in=[o.users["cbo_worker"], o.users["hub_coordinator"]])]
+
+
+def _users(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": user.pk} for user in o.users.values()]
+
+
+def _contracts(o: World, own: World) -> list[dict[str, Any]]:
+    # In effect, and proposed but not yet accepted (only this one could be decided).
+    return [{"code": o.contract.code}, {"code": o.proposed.code}]
+
+
+def _invitation(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.invitation.pk}]
 
 
 def _service(o: World, own: World) -> list[dict[str, Any]]:
@@ -165,10 +181,26 @@ DOORS: dict[str, Door] = {
     "accounts/logout/": Door("public", _none, why="POST ends the walking session"),
     "accounts/switch/": Door("page", _none, body=lambda o, own: {
         "membership": _membership(o, own)[0]["pk"]}),
+    # One's own second factor: no object argument; the device is the signed-in user's.
+    "accounts/security/": Door("page", _none, why="the signed-in user's own device"),
+    "accounts/security/replace/": Door(
+        "page", _none, why="starts replacing the signed-in user's own device (a POST with "
+        "no code of it makes a new pending device of that user only)"),
+    "accounts/security/new/": Door(
+        "page", _none, why="the pending device is the one this session started, of the "
+        "signed-in user; no request names another"),
+    "accounts/people/<int:pk>/second-factor/": Door("object", _users, body=everything),
     # Organisations and users.
     "organisations/": Door("page", _none),
     "organisations/network/": Door("page", _none, why="changes only the acting hub's network"),
     "organisations/new/": Door("page", _none, why="adds to the acting hub's network only"),
+    # Inviting names an existing CBO, the other set's too, by design (BY_DESIGN in
+    # test_cross_tenant.py): it joins only when it accepts. Naming the other's hub, which
+    # is no CBO, is refused.
+    "organisations/network/invite/": Door("page", _none, body=lambda o, own: {
+        "cbo": o.tenant.hub.pk}),
+    "organisations/networks/": Door("page", _none),
+    "organisations/networks/<int:pk>/decide/": Door("object", _invitation, body=everything),
     "organisations/<int:pk>/": Door("object", _orgs, body=everything),
     "organisations/<int:pk>/users/new/": Door("object", _orgs, body=everything),
     "organisations/memberships/<int:pk>/toggle/": Door("object", _membership, body=everything),
@@ -199,6 +231,8 @@ DOORS: dict[str, Door] = {
     "contracts/<str:code>/": Door("object", _code, body=everything),
     "contracts/<str:code>/scope/": Door("object", _code, body=everything),
     "contracts/<str:code>/edit/": Door("object", _code, body=everything),
+    "contracts/<str:code>/decide/": Door("object", _contracts, body=everything),
+    "contracts/<str:code>/hub-uploads/": Door("object", _contracts, body=everything),
     "contracts/<str:code>/checklist/": Door("object", _code, body=everything),
     "contracts/<str:code>/stage/": Door("object", _code, body=everything),
     "contracts/<str:code>/tasks/": Door("object", _code, body=everything),

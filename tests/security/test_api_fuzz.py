@@ -126,12 +126,20 @@ BOUNDS = [
     ("/api/hsds/services?per_page=0", "per_page"),
     ("/api/hsds/services?per_page=101", "per_page"),
     ("/api/hsds/services?page=-1", "page"),
+    ("/api/hsds/organizations?search=" + "x" * 101, "search"),
+]
+# A NUL character in a query-string field is refused by the request middleware
+# (carehub.middleware.RejectNulBytesMiddleware) before the API runs, since PostgreSQL
+# cannot store it: 400, with the field named in `detail`.
+NUL_IN_QUERY = [
     ("/api/hsds/services?search=a%00b", "search"),
     ("/api/hsds/services?organization_id=%00", "organization_id"),
-    ("/api/hsds/organizations?search=" + "x" * 101, "search"),
-    ("/api/hsds/services/a%00b", "service_id"),
-    ("/api/hsds/organizations/a%00b", "organization_id"),
+    ("/api/hsds/organizations?search=%00", "search"),
+    ("/api/referrals/referrals?limit=1%00", "limit"),
 ]
+# A NUL in the path names nothing that can exist: the middleware answers 404.
+NUL_IN_PATH = ["/api/hsds/services/a%00b", "/api/hsds/organizations/a%00b",
+               "/api/referrals/referrals/1%00"]
 
 
 def test_out_of_bounds_input_is_a_422_naming_the_field() -> None:
@@ -141,3 +149,19 @@ def test_out_of_bounds_input_is_a_422_naming_the_field() -> None:
         assert response.status_code == 422, (url, response.content)
         detail = response.json()["detail"]
         assert [d["loc"][-1] for d in detail] == [field] and detail[0]["msg"], url
+    for url, field in NUL_IN_QUERY:
+        response = client.get(url)
+        assert response.status_code == 400, (url, response.content)
+        detail = response.json()["detail"]
+        assert f"'{field}'" in detail and "NUL" in detail, (url, detail)
+    for url in NUL_IN_PATH:
+        assert client.get(url).status_code == 404, url
+
+
+def test_nul_in_an_api_path_is_a_json_404() -> None:
+    client = signed_in(make_tenant("Bounds").users["hub_coordinator"])
+    for url in NUL_IN_PATH:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"].startswith("application/json"), (url, response.content)
+        assert response.json()["detail"], url

@@ -2,6 +2,8 @@
 
 Every row a page or API could show is present in each set: users in every role, members,
 a contract with terms, service definitions, escalation levels and a staff credential,
+a second contract the hub proposed and the plan has not yet accepted, a CBO the hub
+invited that has not yet decided, an authenticator app for every user,
 directory services and sites, referrals with events, notes, attempts, screenings,
 consents, escalations, fund spending, pathways, visits and a ranked list, and the audit
 events all of that wrote. Each set's names carry its marker, so a page of one set that
@@ -10,7 +12,8 @@ shows the other's marker has leaked.
 Rows are made through the conftest helpers and the apps' services. Made directly (no
 service writes them): the network and its membership, users' memberships and the first
 member (all in `make_tenant`), the second member and its enrolment, the directory
-service and site, the staff credential's object before `save_credential`.
+service and site, the staff credential's object before `save_credential`, the invited
+CBO and the users' authenticator apps.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from datetime import date
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from carehub.contracts import services as contract_services
@@ -30,7 +34,10 @@ from carehub.network import services as network_services
 from carehub.network.models import Location, Service, ServiceType
 from carehub.referrals import services as referral_services
 from carehub.referrals.models import Consent, Escalation, PathwayStep, RankedList, Referral
-from tests.integration.conftest import Tenant, make_tenant, signed_in
+from carehub.tenancy import services as tenancy_services
+from carehub.tenancy.access import Acting
+from carehub.tenancy.models import Membership, NetworkMember
+from tests.integration.conftest import Tenant, make_org, make_tenant, signed_in
 from tests.integration.contracts.factories import make_contract
 from tests.integration.contracts.test_contracts import terms_text
 
@@ -63,6 +70,8 @@ class World:
     escalation: Escalation
     consent: Consent
     ranked_list: RankedList
+    proposed: Contract  # proposed by the hub, not yet accepted by the plan
+    invitation: NetworkMember  # the hub's invitation to a CBO that has not yet decided
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -90,9 +99,23 @@ def make_world(marker: str) -> World:
     worker, supervisor = t.users["cbo_worker"], t.users["cbo_supervisor"]
     code = f"{marker.upper()}-MEALS"
     contract = make_contract(t, code=code, complete=True)
+    proposed = make_contract(t, code=f"{marker.upper()}-RIDES", accepted=False)
     with scopes_disabled():
         Contract.objects.filter(pk=contract.pk).update(name=f"{marker} meals contract")
         contract.refresh_from_db()
+        Contract.objects.filter(pk=proposed.pk).update(name=f"{marker} rides proposal")
+        proposed.refresh_from_db()
+        # Every user has set up an authenticator app, so a second-factor reset would
+        # remove a row the digest sees.
+        for user in t.users.values():
+            TOTPDevice.objects.get_or_create(user=user, confirmed=True,
+                                             defaults={"name": f"{marker} app"})
+        garden = make_org("cbo", f"{marker} Garden")
+        invitation = tenancy_services.invite_cbo(None, Acting(hub_admin, Membership.objects.get(
+            user=hub_admin, organisation=t.hub)), garden)
+        # The plan lets its hub upload ranked lists (the upload below needs it).
+        contract_services.set_hub_may_upload(None, t.users["payer_manager"], contract, t.payer,
+                                             True)
         contract_services.add_terms_version(None, hub_admin, contract, _terms(code),
                                             note=f"{marker} first terms")
         EscalationLevel.objects.get_or_create(contract=contract, level=2, defaults={
@@ -168,7 +191,7 @@ def make_world(marker: str) -> World:
     return World(marker=marker, tenant=t, contract=contract, task=task, credential=credential,
                  service=service, site=site, referral=referral, second_referral=second,
                  member2=member2, step=step, escalation=escalation, consent=consent,
-                 ranked_list=ranked)
+                 ranked_list=ranked, proposed=proposed, invitation=invitation)
 
 
 def parquet_bytes(columns: dict[str, list[Any]]) -> bytes:
