@@ -243,6 +243,8 @@ def test_a_cbo_created_by_the_hub_is_onboarded_at_once(tenant, login_as):
 
 def test_an_unknown_member_reads_the_same_whether_it_exists_elsewhere(tenant, other_tenant,
                                                                       login_as):
+    # The plan's own list under a contract it pays a CBO under (none with the hub).
+    accepted_contract(tenant.payer, tenant.cbo, "T-MEALS")
     manager = login_as(tenant.users["payer_manager"])
 
     def errors(member_id: str) -> list:
@@ -305,3 +307,41 @@ def test_a_delivering_cbo_takes_part_only_under_a_contract_in_effect_and_in_the_
         NetworkMember.objects.filter(cbo=tenant.cbo).update(left="2026-01-31")
     assert list(selectors.contracts_in_effect(tenant.cbo)) == []
     assert list(selectors.contracts_in_effect(tenant.hub)) == [contract]
+
+
+def test_a_contract_code_must_name_the_contract_in_effect_between_them(tenant, other_tenant,
+                                                                        login_as):
+    """Typed contract codes are checked too: a referral or ranked list cannot be filed under
+    another relationship's contract, and the refusal reads the same whether it exists."""
+    accepted_contract(tenant.payer, tenant.hub, "ALPHA-MEALS", hub_may_upload_members=True,
+                      delivering=[tenant.cbo])
+    accepted_contract(other_tenant.payer, other_tenant.hub, "OMEGA-MEALS")
+    refused = {"OMEGA-MEALS": "There is no contract OMEGA-MEALS in effect",
+               "NOWHERE": "There is no contract NOWHERE in effect"}
+    manager = login_as(tenant.users["payer_manager"])
+    for code, message in refused.items():
+        response = manager.post(reverse("referrals:plan_refer"), {
+            "member_id": tenant.member.member_id, "hub": tenant.hub.pk,
+            "contract_code": code, "service_code": "HDM"}, follow=True)
+        assert any(message in str(m) for m in response.context["messages"]), code
+    coordinator = login_as(tenant.users["hub_coordinator"])
+    for code, message in refused.items():
+        response = coordinator.post(reverse("referrals:coordinator"), {
+            "member_id": tenant.member.member_id, "service_code": "HDM",
+            "contract_code": code, "organisation": tenant.cbo.pk})
+        assert response.status_code == 400
+        assert message in response.content.decode(), code
+        response = coordinator.post(UPLOAD, {
+            "kind": "ranked", "plan": tenant.payer.pk, "contract_code": code,
+            "service_code": "HDM", "hub": tenant.hub.pk, "assign": "on",
+            "file": ranked(tenant.member.member_id)})
+        assert response.status_code == 400
+        assert message in response.content.decode(), code
+    with scopes_disabled():
+        assert not Referral.objects.exists()
+        assert not RankedList.objects.exists()
+    # The contract in effect between them is accepted on every form.
+    response = manager.post(reverse("referrals:plan_refer"), {
+        "member_id": tenant.member.member_id, "hub": tenant.hub.pk,
+        "contract_code": "ALPHA-MEALS", "service_code": "HDM"}, follow=True)
+    assert any("routed to Alpha Pantry" in str(m) for m in response.context["messages"])

@@ -88,6 +88,25 @@ def check_upload(acting: Acting, plan: Organisation, hub: Organisation | None) -
             raise NotAllowed(f"{plan.name} and {hub.name} have no contract in effect.")
 
 
+def check_contract_code(plan: Organisation, hub: Organisation | None, code: str) -> None:
+    """A contract code typed on a form must name a contract in effect between the plan and
+    the hub (or, with no hub, one the plan pays under); the same answer whatever exists
+    elsewhere."""
+    if not code:
+        return
+    selectors = _contract_selectors()
+    if selectors is None:
+        return
+    if hub is not None:
+        found = selectors.contract_in_effect_between(plan, hub, code=code) is not None
+        where = f"between {plan.name} and {hub.name}"
+    else:
+        found = selectors.contracts_in_effect(plan).filter(payer=plan, code=code).exists()
+        where = f"paid by {plan.name}"
+    if not found:
+        raise NotAllowed(f"There is no contract {code} in effect {where}.")
+
+
 @dataclass
 class UploadResult:
     kind: str
@@ -155,6 +174,7 @@ def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: Uploade
         else:
             if not (contract_code and service_code):
                 raise ValueError("A ranked list needs a contract code and a service code.")
+            check_contract_code(plan, hub, contract_code)
             ranked, made = save_ranked_list(
                 plan, parse_ranked_list(name, rows), name=name, contract_code=contract_code,
                 service_code=service_code, service_type=service_type, hub=hub,

@@ -311,9 +311,16 @@ def coordinator(request: HttpRequest, acting: Acting) -> HttpResponse:
             messages.error(request, f"No member {data['member_id']} is shared with {hub.name}.")
             status = 400
         else:
-            target = _route(hub, member, data, candidates)
+            refusal = ""
+            target = None
+            try:
+                uploads.check_contract_code(member.plan, hub, data["contract_code"])
+                target = _route(hub, member, data, candidates)
+            except uploads.NotAllowed as exc:
+                refusal = str(exc)
             if target is None:
-                messages.error(request, "No organisation in the network can take this referral.")
+                messages.error(request, refusal or "No organisation in the network can take "
+                                                   "this referral.")
                 status = 400
             else:
                 try:
@@ -449,6 +456,11 @@ def plan_refer(request: HttpRequest, acting: Acting) -> HttpResponse:
     member = Member.objects.filter(plan=plan, member_id=data["member_id"]).first()
     if member is None:
         messages.error(request, f"No member {data['member_id']} on {plan.name}'s roster.")
+        return redirect("referrals:plan")
+    try:
+        uploads.check_contract_code(plan, hub, data["contract_code"])
+    except uploads.NotAllowed as exc:
+        messages.error(request, str(exc))
         return redirect("referrals:plan")
     target = _route(hub, member, {"service_type": data["service_type"]},
                     list(network_cbos(hub).order_by("name")))

@@ -86,7 +86,7 @@ def test_hub_uploads_a_parquet_ranked_list_and_assigns_it(tenant, uploads_allowe
     assert event.organisation_id == tenant.hub.pk and event.detail["assigned"] == 1
 
 
-def test_payer_uploads_a_csv_ranked_list_without_assigning(tenant, login_as):
+def test_payer_uploads_a_csv_ranked_list_without_assigning(tenant, uploads_allowed, login_as):
     client = login_as(tenant.users["payer_manager"])
     text = f"member_id,rank,selected,reasons\n{tenant.member.member_id},1,true,risk\n"
     response = client.post(URL, {"kind": "ranked", "plan": tenant.payer.pk,
@@ -115,7 +115,7 @@ def test_a_bad_file_lists_rows_and_columns_and_saves_nothing(tenant, uploads_all
         assert not AuditEvent.objects.filter(object_type="roster_upload").exists()
 
 
-def test_a_ranked_row_off_the_roster_is_named(tenant, login_as):
+def test_a_ranked_row_off_the_roster_is_named(tenant, uploads_allowed, login_as):
     client = login_as(tenant.users["payer_manager"])
     response = client.post(URL, {"kind": "ranked", "plan": tenant.payer.pk,
                                  "contract_code": "T-MEALS", "service_code": "HDM",
