@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,8 +44,15 @@ def url(name: str) -> str:
     return f"postgresql://{auth}@{s['host']}:{s['port']}/{name}"
 
 
+# The site's own folder for this test: the seeding writes audit checkpoints there, and the
+# restored copy is verified against them, as an operator keeps them beside the backup.
+SITE_VAR = Path(tempfile.mkdtemp(prefix="carehub-backup-"))
+
+
 def carehub_cli(database: str, *argv: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": SRC, "DATABASE_URL": url(database),
+           "CAREHUB_VAR": str(SITE_VAR),
+           "CAREHUB_AUDIT_CHECKPOINTS": str(SITE_VAR / "audit-checkpoints.log"),
            "DJANGO_SETTINGS_MODULE": "carehub.settings",
            # A keyed audit chain needs the same key on the restored copy.
            "CAREHUB_AUDIT_KEY": os.environ.get("CAREHUB_AUDIT_KEY", "backup-restore-test-key-" * 2)}
