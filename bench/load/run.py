@@ -118,6 +118,10 @@ def main(argv: list[str]) -> int:
             [str(BIN / "gunicorn"), "carehub.wsgi:application", "--bind",
              f"127.0.0.1:{args.port}", "--workers", str(args.gunicorn_workers),
              "--threads", str(args.threads), "--timeout", "60",
+             # Longer than locust's longest think time (3 s): with gunicorn's default of
+             # 2 s the server closes idle connections just as the client reuses them, and
+             # the client sees resets that no user behind a proxy would.
+             "--keep-alive", "5",
              "--access-logfile", str(workdir / "access.log"),
              "--error-logfile", "-"],
             env=env, cwd=ROOT, start_new_session=True,
