@@ -111,7 +111,7 @@ def make_world(marker: str) -> World:
             TOTPDevice.objects.get_or_create(user=user, confirmed=True,
                                              defaults={"name": f"{marker} app"})
         garden = make_org("cbo", f"{marker} Garden")
-        invitation = tenancy_services.invite_cbo(None, Acting(hub_admin, Membership.objects.get(
+        invitation = tenancy_services.invite_cbo(None, Acting.of(hub_admin, Membership.objects.get(
             user=hub_admin, organisation=t.hub)), garden)
         # The plan lets its hub upload ranked lists (the upload below needs it).
         contract_services.set_hub_may_upload(None, t.users["payer_manager"], contract, t.payer,

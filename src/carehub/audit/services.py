@@ -45,12 +45,21 @@ def record(
     organisation: Any = None,
     member_id: str | int | None = None,
     detail: dict[str, Any] | None = None,
+    acting: Any = None,
 ) -> AuditEvent:
     """Record one event (sealed into the chain later by `seal`).
 
-    Actor and organisation default to the request's signed-in user and active
-    organisation, so views need only say what happened.
+    Services pass `acting` (a `tenancy.access.Acting`): its user, organisation, request
+    id and address are the event's. Without it, actor and organisation default to the
+    request's signed-in user and active organisation.
     """
+    ip = _client_ip(request)
+    request_id = getattr(request, "request_id", "") if request is not None else ""
+    if acting is not None:
+        actor = acting.user if actor is None else actor
+        organisation = acting.organisation if organisation is None else organisation
+        ip = ip or acting.ip
+        request_id = request_id or acting.request_id
     if request is not None:
         if actor is None and getattr(request, "user", None) is not None and request.user.is_authenticated:
             actor = request.user
@@ -72,8 +81,8 @@ def record(
             object_type=object_type,
             object_id=str(object_id),
             member_id="" if member_id is None else str(member_id),
-            ip=_client_ip(request),
-            request_id=getattr(request, "request_id", "") if request is not None else "",
+            ip=ip,
+            request_id=request_id,
             detail=detail or {},
         )
 

@@ -6,7 +6,7 @@ Each helper takes the acting organisation explicitly, so a view cannot forget it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
@@ -20,21 +20,34 @@ SESSION_KEY = "active_membership_id"
 
 @dataclass(frozen=True)
 class Acting:
-    """Who is acting, for which organisation, in which role."""
+    """Who is acting: the user, for which organisation, in which role, in which request.
+
+    Every service that writes takes one as its `acting` keyword argument and audits with
+    it; services never see an HttpRequest. Views get one from `acting_for(request)`;
+    commands, the demo seed and scheduled work use `Acting.system(...)`.
+    """
 
     user: Any
-    membership: Membership
+    organisation: Organisation | None
+    role: str = ""
+    request_id: str = ""
+    ip: str | None = None
+    membership: Membership | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def organisation(self) -> Organisation:
-        return self.membership.organisation
+    @classmethod
+    def of(cls, user: Any, membership: Membership, *, request_id: str = "",
+           ip: str | None = None) -> Acting:
+        return cls(user=user, organisation=membership.organisation, role=membership.role,
+                   request_id=request_id, ip=ip, membership=membership)
 
-    @property
-    def role(self) -> str:
-        return self.membership.role
+    @classmethod
+    def system(cls, organisation: Organisation | None = None, *, user: Any = None,
+               role: str = "system") -> Acting:
+        """Work no request started: a command, the demo seed, a scheduled job."""
+        return cls(user=user, organisation=organisation, role=role)
 
     def has_role(self, *roles: str) -> bool:
-        return self.membership.role in roles
+        return self.role in roles
 
 
 def active_memberships(user: Any) -> QuerySet[Membership]:
@@ -61,7 +74,8 @@ def acting_for(request: HttpRequest) -> Acting | None:
         if membership is None:
             return None
         request.session[SESSION_KEY] = membership.pk
-    acting = Acting(user=user, membership=membership)
+    acting = Acting.of(user, membership, request_id=getattr(request, "request_id", ""),
+                       ip=request.META.get("REMOTE_ADDR") or None)
     request._acting = acting  # type: ignore[attr-defined]
     return acting
 
