@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -27,23 +27,12 @@ import ibis
 import ibis.expr.types as ir
 
 from carehub.analytics.extracts import Extract, Workspace
+from carehub.core.money import CENT, round_to
+from carehub.core.periods import month_starts
 
 ROSTER_COLUMNS = ["member_id", "enroll_start", "enroll_end"]
 CLAIM_COLUMNS = ["claim_id", "member_id", "setting", "service_from", "service_to", "allowed_amount"]
-CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
-
-
-def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
-    """First days of the months whose first day lies in [start, end]."""
-    first = (
-        start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    )
-    months = []
-    while first <= end:
-        months.append(first)
-        first = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return months
 
 
 def percentile(sorted_values: list[int], pct: Fraction) -> Fraction:
@@ -58,15 +47,13 @@ def percentile(sorted_values: list[int], pct: Fraction) -> Fraction:
 
 
 def _money(cents: Fraction | int) -> Decimal:
-    value = Fraction(cents) / 100
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(CENT, ROUND_HALF_UP)
+    return round_to(Fraction(cents) / 100, CENT)
 
 
 def _ratio(numerator: Fraction | int, denominator: int, unit: Decimal) -> Decimal | None:
     if denominator == 0:
         return None
-    value = Fraction(numerator) / denominator
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(unit, ROUND_HALF_UP)
+    return round_to(Fraction(numerator) / denominator, unit)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import ibis
@@ -20,6 +21,7 @@ import ibis.expr.types as ir
 
 from carehub.analytics.extracts import Extract, Workspace
 from carehub.core.eligibility import CodeRule, Criteria, Range, RankKey, Rules
+from carehub.core.money import cents_to_decimal, round_to
 
 ROSTER_COLUMNS = [
     "member_id",
@@ -366,7 +368,7 @@ def _nights(nights: int) -> str:
 
 
 def _cents(cents: int) -> str:
-    return str((Decimal(cents) / 100).quantize(Decimal("0.01")))
+    return str(cents_to_decimal(cents))
 
 
 def _range_reason(label: str, value: Any, bounds: Range) -> str:
@@ -438,7 +440,7 @@ def order_members(rows: list[dict[str, Any]], keys: Sequence[RankKey]) -> list[d
 def share(count: int, total: int) -> str | None:
     if total == 0:
         return None
-    return str((Decimal(count) / Decimal(total)).quantize(Decimal("0.0001"), ROUND_HALF_UP))
+    return str(round_to(Fraction(count, total), Decimal("0.0001")))
 
 
 def equity_summary(

@@ -16,7 +16,8 @@ import csv
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import ibis
 import ibis.expr.types as ir
 
 from carehub.analytics.extracts import Extract, ExtractError, Workspace
+from carehub.core.money import round_to
 from carehub.core.textinput import TextInputError, read_text
 
 DOMAINS = ("food", "housing", "transportation")
@@ -33,6 +35,7 @@ ROSTER_COLUMNS = ["member_id", "birth_date", "product", "enroll_start", "enroll_
 SCREENING_COLUMNS = ["member_id", "date", "instrument", "item", "answer"]
 INTERVENTION_COLUMNS = ["member_id", "date", "code"]
 MAX_GAP_DAYS = 45
+PERCENT_PLACES = Decimal("0.01")  # rates are percentages to two decimals
 INTERVENTION_DAYS = 30
 AGE_BANDS = (("0-17", 0, 17), ("18-64", 18, 64), ("65+", 65, 10_000))
 
@@ -150,8 +153,7 @@ class Rate:
     def rate(self) -> str | None:
         if self.denominator == 0:
             return None
-        value = Decimal(self.numerator * 100) / Decimal(self.denominator)
-        return str(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+        return str(round_to(Fraction(self.numerator * 100, self.denominator), PERCENT_PLACES))
 
 
 def age_band(birth: dt.date, on: dt.date) -> str:

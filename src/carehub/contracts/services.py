@@ -3,7 +3,6 @@ are written as the owner role, since a new contract is not yet visible to anyone
 
 from __future__ import annotations
 
-import calendar
 import difflib
 import json
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from carehub.contracts.models import (
     TaskKind,
     TermsVersion,
 )
+from carehub.core.periods import add_months
 from carehub.core.terms import TermsError, load_terms, parse_terms_text
 from carehub.network.changes import changed_fields
 from carehub.tenancy.models import Membership, Organisation, Role
@@ -241,12 +241,6 @@ def move_stage(request: HttpRequest | None, user: Any, contract: Contract, stage
     audit.record("update", request=request, actor=user, object_type="contract",
                  object_id=contract.code, detail={"stage": [before, stage]})
     return contract
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def renewal_prompt_date(contract: Contract) -> date | None:

@@ -44,37 +44,48 @@ def money(value: str | int | Decimal) -> Decimal:
     raise ValueError(f"{value!r} is not a money amount")
 
 
-def round_half_up(value: Decimal | Fraction | int) -> Decimal:
-    """Round to cents, half away from zero, the way a payer's analyst does by hand."""
+def round_to(value: Decimal | Fraction | int, unit: Decimal = CENT) -> Decimal:
+    """`value` rounded to a multiple of `unit` (CENT, Decimal("0.1"), Decimal("0.0001")…),
+    half away from zero, the way a payer's analyst does by hand; the one rounding rule.
+
+    A `Fraction` is rounded exactly (no intermediate decimal division)."""
     if isinstance(value, Fraction):
-        cents = round_fraction_to_cents(value)
-        return cents_to_decimal(cents)
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+        steps = value / Fraction(unit)
+        sign = -1 if steps < 0 else 1
+        whole, remainder = divmod(abs(steps.numerator), steps.denominator)
+        if remainder * 2 >= steps.denominator:
+            whole += 1
+        return (Decimal(sign * whole) * unit).quantize(unit)
+    return Decimal(value).quantize(unit, rounding=ROUND_HALF_UP)
+
+
+def round_cents(value: Decimal | Fraction | int) -> Decimal:
+    """Round to cents, half away from zero."""
+    return round_to(value, CENT)
+
+
+def round_half_up(value: Decimal | Fraction | int) -> Decimal:
+    """Round to cents, half away from zero (the older name of `round_cents`)."""
+    return round_cents(value)
 
 
 def round_fraction_to_cents(value: Fraction) -> int:
     """Whole cents of an exact amount in currency units, half-up (away from zero)."""
-    scaled = value * 100
-    sign = -1 if scaled < 0 else 1
-    magnitude = abs(scaled)
-    whole, remainder = divmod(magnitude.numerator, magnitude.denominator)
-    if remainder * 2 >= magnitude.denominator:
-        whole += 1
-    return sign * whole
+    return to_cents(round_cents(value))
 
 
 def to_cents(amount: Decimal) -> int:
-    """Integer cents of a two-decimal amount."""
-    return int(amount.quantize(CENT) * 100)
+    """Integer cents of an amount, rounded half-up to the cent first."""
+    return int(round_cents(amount) * 100)
 
 
 def cents_to_decimal(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(CENT)
+    return Decimal(cents).scaleb(-2).quantize(CENT)
 
 
 def fmt(amount: Decimal | int) -> str:
     """Two decimals, no thousands separator: the statement's money format."""
-    return f"{Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
+    return f"{round_cents(amount):.2f}"
 
 
 def fmt_cents(cents: int) -> str:
@@ -88,7 +99,7 @@ def fmt_number(value: Decimal | Fraction | int) -> str:
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return str(value.numerator)
-        return f"{Decimal(value.numerator) / Decimal(value.denominator):.4f}"
+        return f"{round_to(value, Decimal('0.0001')):.4f}"
     if isinstance(value, int):
         return str(value)
     text = f"{value:f}"

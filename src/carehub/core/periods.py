@@ -43,6 +43,34 @@ def month_span(year: int, month: int) -> Span:
     return Span(date(year, month, 1), date(year, month, days_in_month(year, month)))
 
 
+def parse_month(text: str) -> Span:
+    """The calendar month written YYYY-MM ("2026-03"); ValueError naming the text otherwise."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return month_span(year, month)
+    except ValueError:
+        raise ValueError(f"period {text!r} is not a month written YYYY-MM") from None
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later (or earlier, when negative); a day the target month lacks
+    becomes its last day: 31 January + 1 month = 28 or 29 February."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, days_in_month(year, month)))
+
+
+def month_starts(start: date, end: date) -> list[date]:
+    """First days of the months whose first day lies in [start, end]."""
+    first = start if start.day == 1 else add_months(start.replace(day=1), 1)
+    months: list[date] = []
+    while first <= end:
+        months.append(first)
+        first = add_months(first, 1)
+    return months
+
+
 def months_touching(span: Span) -> list[Span]:
     """Every whole calendar month that shares at least one day with `span`."""
     months: list[Span] = []

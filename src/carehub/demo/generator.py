@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from carehub.core.periods import add_months
 from carehub.demo import codes as C
 from carehub.demo import distributions as D
 from carehub.demo import geography as G
@@ -445,17 +446,9 @@ def _days(d: date) -> int:
     return (d - EPOCH).days
 
 
-def _add_months(d: date, months: int) -> date:
-    month_index = d.year * 12 + d.month - 1 + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    days_in_month = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, min(d.day, days_in_month))
-
-
 def claims_window(as_of: date, months: int) -> tuple[date, date]:
     """First and last day of the claims window: the `months` months ending on as_of."""
-    return _add_months(as_of, -months) + timedelta(days=1), as_of
+    return add_months(as_of, -months) + timedelta(days=1), as_of
 
 
 # ---------------------------------------------------------------------------------------

@@ -258,3 +258,8 @@ ENGLISH = "English"
 
 def county_names() -> list[str]:
     return [c.name for c in COUNTIES]
+
+
+def county_zips() -> dict[str, tuple[str, ...]]:
+    """Every county's zip codes (of all its places), in county order."""
+    return {c.name: tuple(z for place in c.places for z in place.zips) for c in COUNTIES}

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from carehub.demo.geography import county_zips
 from carehub.demo.identifiers import random_npis
 
 NETWORK_VERSION = 1
@@ -166,89 +167,16 @@ _CBOS: tuple[dict[str, Any], ...] = (
     },
 )
 
-# Zip codes each county's CBOs cover (real zips of the county).
+# Zip codes each county's CBOs cover: the zips the synthetic members live in (from
+# geography, the one list of them) plus downtown zips where members do not live but CBOs
+# have offices or serve.
+_SERVICE_ONLY_ZIPS: dict[str, tuple[str, ...]] = {
+    "Erie, NY": ("14202", "14204", "14214"),
+    "Kings, NY": ("11210",),
+}
 _COUNTY_ZIPS: dict[str, list[str]] = {
-    "Erie, NY": [
-        "14201",
-        "14202",
-        "14204",
-        "14207",
-        "14208",
-        "14211",
-        "14212",
-        "14213",
-        "14214",
-        "14215",
-        "14216",
-        "14218",
-        "14224",
-        "14225",
-        "14227",
-        "14150",
-    ],
-    "Niagara, NY": ["14301", "14303", "14304", "14305", "14094", "14120"],
-    "Monroe, NY": [
-        "14605",
-        "14606",
-        "14607",
-        "14608",
-        "14609",
-        "14611",
-        "14613",
-        "14621",
-        "14617",
-        "14467",
-    ],
-    "Onondaga, NY": [
-        "13202",
-        "13203",
-        "13204",
-        "13205",
-        "13207",
-        "13208",
-        "13210",
-        "13088",
-        "13057",
-    ],
-    "Kings, NY": [
-        "11201",
-        "11203",
-        "11206",
-        "11207",
-        "11208",
-        "11210",
-        "11211",
-        "11212",
-        "11213",
-        "11216",
-        "11220",
-        "11221",
-        "11223",
-        "11226",
-        "11233",
-        "11235",
-        "11236",
-    ],
-    "Bronx, NY": [
-        "10451",
-        "10452",
-        "10453",
-        "10454",
-        "10455",
-        "10456",
-        "10457",
-        "10458",
-        "10459",
-        "10460",
-        "10462",
-        "10463",
-        "10466",
-        "10467",
-        "10468",
-        "10469",
-        "10472",
-        "10473",
-    ],
+    name: sorted({*zips, *_SERVICE_ONLY_ZIPS.get(name, ())})
+    for name, zips in county_zips().items()
 }
 
 _SERVICE_UNITS: dict[str, str] = {

@@ -10,13 +10,13 @@ Member ids are the plan's member ids.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from typing import Any
 
 from django.db.models import Q
 from django_scopes import scopes_disabled
 
+from carehub.core.periods import parse_month
 from carehub.referrals.models import (
     EngagementVisit,
     FundSpend,
@@ -31,13 +31,13 @@ class PeriodError(ValueError):
     pass
 
 
-def month_span(period: str) -> tuple[date, date]:
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of the month `period` (YYYY-MM); PeriodError otherwise."""
     try:
-        year, month = (int(p) for p in period.split("-"))
-        start = date(year, month, 1)
-    except ValueError:
-        raise PeriodError(f"period {period!r} is not a month written YYYY-MM") from None
-    return start, date(year, month, calendar.monthrange(year, month)[1])
+        month = parse_month(period)
+    except ValueError as exc:
+        raise PeriodError(str(exc)) from None
+    return month.start, month.end
 
 
 def _contract_scope(contract_code: str) -> Q:
@@ -59,7 +59,7 @@ def _contract_scope(contract_code: str) -> Q:
 
 
 def build_activity(contract_code: str, period: str) -> dict[str, Any]:
-    start, end = month_span(period)
+    start, end = period_bounds(period)
     scope = _contract_scope(contract_code)
     with scopes_disabled():
         referrals = Referral.objects.filter(scope, contract_code=contract_code)

@@ -5,26 +5,33 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from carehub.core.money import ZERO, cents_to_decimal, fmt, fmt_number, round_fraction_to_cents
+from carehub.core.money import (
+    ZERO,
+    cents_to_decimal,
+    fmt,
+    fmt_number,
+    round_fraction_to_cents,
+    round_to,
+)
 from carehub.core.settlement.context import Context, SettlementError
 from carehub.core.settlement.lines import paid, paid_cents, unpaid
 from carehub.core.settlement.statement import Line
-from carehub.core.terms import Component, FixedPrice, Prepayment, SharedLosses, SharedSavings
+from carehub.core.terms import FixedPrice, Prepayment, SharedLosses, SharedSavings
 
 
-def _benchmark(component: SharedSavings | SharedLosses, ctx: Context) -> Decimal | None:
-    if component.benchmark is not None:
-        return component.benchmark
-    cost = ctx.activity.cost_of_care
-    return cost.benchmark if cost else None
-
-
-def _missing(component: Component, ctx: Context, label: str) -> Line | None:
+def _actual_and_benchmark(component: SharedSavings | SharedLosses, ctx: Context,
+                          label: str) -> tuple[Decimal, Decimal] | Line:
+    """The period's actual cost of care and the benchmark (the terms' own, else the
+    activity's), or the unpaid line that says which one is missing."""
     cost = ctx.activity.cost_of_care
     if cost is None or cost.actual is None:
         return unpaid(component, label, 1, ZERO,
                       f"actual cost of care not reported for {ctx.period}: nothing to settle")
-    return None
+    benchmark = component.benchmark if component.benchmark is not None else cost.benchmark
+    if benchmark is None:
+        return unpaid(component, label, 1, ZERO,
+                      "no benchmark in the terms or the activity's cost_of_care")
+    return cost.actual, benchmark
 
 
 def payments_under(component_id: str, ctx: Context) -> Decimal:
@@ -43,15 +50,10 @@ def payments_under(component_id: str, ctx: Context) -> Decimal:
 
 def settle_shared_savings(component: SharedSavings, ctx: Context) -> list[Line]:
     label = "Shared savings"
-    missing = _missing(component, ctx, label)
-    if missing:
-        return [missing]
-    benchmark = _benchmark(component, ctx)
-    if benchmark is None:
-        return [unpaid(component, label, 1, ZERO,
-                       "no benchmark in the terms or the activity's cost_of_care")]
-    assert ctx.activity.cost_of_care and ctx.activity.cost_of_care.actual is not None
-    actual = ctx.activity.cost_of_care.actual
+    figures = _actual_and_benchmark(component, ctx, label)
+    if isinstance(figures, Line):
+        return [figures]
+    actual, benchmark = figures
     netted = [(other, payments_under(other, ctx)) for other in component.net_of]
     savings = benchmark - actual - sum((amount for _, amount in netted), ZERO)
     arithmetic = f"benchmark {fmt(benchmark)} − actual {fmt(actual)}" + "".join(
@@ -92,15 +94,10 @@ def settle_shared_savings(component: SharedSavings, ctx: Context) -> list[Line]:
 
 def settle_shared_losses(component: SharedLosses, ctx: Context) -> list[Line]:
     label = "Shared losses"
-    missing = _missing(component, ctx, label)
-    if missing:
-        return [missing]
-    benchmark = _benchmark(component, ctx)
-    if benchmark is None:
-        return [unpaid(component, label, 1, ZERO,
-                       "no benchmark in the terms or the activity's cost_of_care")]
-    assert ctx.activity.cost_of_care and ctx.activity.cost_of_care.actual is not None
-    actual = ctx.activity.cost_of_care.actual
+    figures = _actual_and_benchmark(component, ctx, label)
+    if isinstance(figures, Line):
+        return [figures]
+    actual, benchmark = figures
     loss = actual - benchmark
     threshold = (component.threshold_rate or ZERO) * benchmark
     arithmetic = f"actual {fmt(actual)} − benchmark {fmt(benchmark)} = {fmt(loss)}"
@@ -118,5 +115,4 @@ def settle_shared_losses(component: SharedLosses, ctx: Context) -> list[Line]:
 
 def _percent(rate: Fraction) -> str:
     """A rate as a percentage to four places, for reading only: amounts use the exact rate."""
-    percent = Decimal(rate.numerator * 100) / Decimal(rate.denominator)
-    return f"{fmt_number(percent.quantize(Decimal('0.0001')))}%"
+    return f"{fmt_number(round_to(rate * 100, Decimal('0.0001')))}%"
