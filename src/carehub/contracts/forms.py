@@ -35,12 +35,6 @@ class ContractForm(forms.ModelForm):
         cast(forms.ModelChoiceField, self.fields["delivering_cbos"]).queryset = cbos
         self.fields["delivering_cbos"].required = False
 
-    def clean(self) -> dict[str, Any]:
-        data: dict[str, Any] = super().clean() or {}
-        if data.get("starts") and data.get("ends") and data["ends"] < data["starts"]:
-            self.add_error("ends", "The contract cannot end before it starts.")
-        return data
-
 
 class ContractDetailsForm(forms.ModelForm):
     """What may change after creation: not the parties' payer and provider, nor the code."""
@@ -56,12 +50,6 @@ class ContractDetailsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["delivering_cbos"]).queryset = cbos
         self.fields["delivering_cbos"].required = False
-
-    def clean(self) -> dict[str, Any]:
-        data: dict[str, Any] = super().clean() or {}
-        if data.get("starts") and data.get("ends") and data["ends"] < data["starts"]:
-            self.add_error("ends", "The contract cannot end before it starts.")
-        return data
 
 
 class ScopeForm(forms.ModelForm):

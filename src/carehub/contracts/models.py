@@ -9,7 +9,9 @@ which django-scopes and row-level security both filter on.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django_scopes import ScopedManager
 
 from carehub.network.visibility import DirectoryOrganisationField
@@ -17,6 +19,7 @@ from carehub.tenancy.models import Role
 
 PARTY = "parties__organisation"
 VIA_CONTRACT = "contract__parties__organisation"
+ENDS_BEFORE_STARTS = "The contract cannot end before it starts."
 
 
 class Stage(models.TextChoices):
@@ -120,9 +123,21 @@ class Contract(models.Model):
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts__isnull=True) | Q(ends__isnull=True) | Q(ends__gte=F("starts")),
+                name="contract_ends_on_or_after_start",
+                violation_error_message=ENDS_BEFORE_STARTS,
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts and self.ends and self.ends < self.starts:
+            raise ValidationError({"ends": ENDS_BEFORE_STARTS})
 
 
 class PartyRole(models.TextChoices):
