@@ -21,6 +21,7 @@ from carehub.cli import main as carehub
 from carehub.commands.generate import main as generate_main
 from carehub.demo import distributions as D
 from carehub.demo import generator as gen
+from carehub.demo.generator import writing
 from carehub.demo.geography import county_names
 from carehub.demo.identifiers import is_valid_npi
 from carehub.demo.network_data import SERVICE_TYPE_SLUGS, demo_network
@@ -173,7 +174,7 @@ def test_chunked_output_matches_chunk_by_chunk_generation(
 ) -> None:
     # Members past the first chunk come from their own stream: generating 2 chunks gives
     # the same first chunk as generating 1.
-    monkeypatch.setattr(gen, "CHUNK_MEMBERS", 150)
+    monkeypatch.setattr(writing, "CHUNK_MEMBERS", 150)
     assert run("--members", "150", "--seed", "9", "--out", str(tmp_path / "one")) == 0
     assert run("--members", "300", "--seed", "9", "--out", str(tmp_path / "two")) == 0
     one_ = pq.read_table(tmp_path / "one" / "claims.parquet")
@@ -251,8 +252,8 @@ def test_failure_midway_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.Mon
             raise OSError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(gen, "CHUNK_MEMBERS", 50)
-    monkeypatch.setattr(gen, "make_claims", failing)
+    monkeypatch.setattr(writing, "CHUNK_MEMBERS", 50)
+    monkeypatch.setattr(writing, "make_claims", failing)
     with pytest.raises(OSError, match="disk full"):
         gen.generate(gen.GenerateOptions(members=200, seed=1), tmp_path / "out")
     assert leftovers(tmp_path) == []
