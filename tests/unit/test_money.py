@@ -19,6 +19,7 @@ from carehub.core.money import (
     round_fraction_to_cents,
     round_half_up,
     round_to,
+    split_cents,
     to_cents,
 )
 
@@ -78,6 +79,20 @@ def test_cents_round_trip_and_format(cents: int) -> None:
     amount = cents_to_decimal(cents)
     assert to_cents(amount) == cents
     assert fmt(amount) == fmt_cents(cents) == str(amount)
+
+
+@given(st.integers(min_value=-10**12, max_value=10**12), st.integers(min_value=1, max_value=120))
+def test_split_cents_keeps_the_total(total: int, parts: int) -> None:
+    shares = split_cents(total, parts)
+    assert len(shares) == parts and sum(shares) == total
+    assert len(set(shares[:-1])) <= 1  # all but the last share are equal
+    assert 0 <= shares[-1] - shares[0] < parts  # the last carries the remainder only
+
+
+def test_split_cents_example() -> None:
+    assert split_cents(100_000, 3) == [33_333, 33_333, 33_334]
+    with pytest.raises(ValueError):
+        split_cents(100, 0)
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -79,6 +79,15 @@ def to_cents(amount: Decimal) -> int:
     return int(round_cents(amount) * 100)
 
 
+def split_cents(total: int, parts: int) -> list[int]:
+    """`total` cents in `parts` even shares, each rounded down to the cent, the remainder
+    added to the last share, so the shares always add up to the total."""
+    if parts <= 0:
+        raise ValueError(f"cannot split into {parts} parts")
+    each = total // parts
+    return [each] * (parts - 1) + [total - each * (parts - 1)]
+
+
 def cents_to_decimal(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2).quantize(CENT)
 

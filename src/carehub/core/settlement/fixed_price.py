@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from carehub.core.money import ZERO, cents_to_decimal, fmt, fmt_cents, to_cents
+from carehub.core.money import ZERO, cents_to_decimal, fmt, fmt_cents, split_cents, to_cents
 from carehub.core.periods import Span, months_touching, quarters_touching
 from carehub.core.settlement.context import Context
 from carehub.core.settlement.lines import paid, paid_cents, unpaid
@@ -14,11 +14,8 @@ def instalments(component: FixedPrice, term: Span) -> list[tuple[Span, int]]:
     """(span, cents) per instalment: the amount split evenly, cents rounded down, the
     remainder added to the last instalment."""
     spans = months_touching(term) if component.schedule == "monthly" else quarters_touching(term)
-    total = to_cents(component.amount)
-    each = total // len(spans)
-    result = [(span, each) for span in spans]
-    result[-1] = (spans[-1], total - each * (len(spans) - 1))
-    return result
+    shares = split_cents(to_cents(component.amount), len(spans))
+    return list(zip(spans, shares, strict=True))
 
 
 def settle_fixed_price(component: FixedPrice, ctx: Context) -> list[Line]:
