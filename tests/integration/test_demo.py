@@ -53,3 +53,49 @@ def test_every_printed_login_works(seeded, username):
     home = client.get(reverse("home"))
     assert home.status_code == 200
     assert home.context["acting"].user.username == username
+
+
+# `carehub demo` on a port someone else holds: a clear message before any seeding.
+
+@pytest.fixture
+def busy_port():  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        yield held.getsockname()[1]
+
+
+def _demo_fails(*args: str) -> str:
+    import io
+
+    from django.core.management import call_command
+
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as stopped:
+        call_command("demo", *args, stdout=io.StringIO(), stderr=err)
+    assert stopped.value.code == 2
+    return err.getvalue()
+
+
+def test_demo_on_a_busy_port_says_how_to_choose_another_and_seeds_nothing(busy_port):
+    message = _demo_fails("--members", "5", "--addr", f"127.0.0.1:{busy_port}")
+    assert f"127.0.0.1:{busy_port} is already in use" in message
+    assert "Nothing was seeded." in message
+    assert "carehub demo --addr 127.0.0.1:" in message
+    assert "CAREHUB_DEMO_ADDR=127.0.0.1:" in message and "make demo" in message
+    suggested = int(message.split("--addr 127.0.0.1:")[1].split("`")[0])
+    assert suggested != busy_port
+    assert not Organisation.objects.exists()
+
+
+def test_demo_reads_its_address_from_the_environment(busy_port, monkeypatch):
+    monkeypatch.setenv("CAREHUB_DEMO_ADDR", f"127.0.0.1:{busy_port}")
+    assert f"127.0.0.1:{busy_port} is already in use" in _demo_fails("--members", "5")
+    assert not Organisation.objects.exists()
+
+
+def test_demo_names_a_malformed_address(db):
+    assert "'nowhere' is not an address such as 127.0.0.1:8000" in _demo_fails(
+        "--addr", "nowhere")
