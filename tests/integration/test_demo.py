@@ -99,3 +99,41 @@ def test_demo_reads_its_address_from_the_environment(busy_port, monkeypatch):
 def test_demo_names_a_malformed_address(db):
     assert "'nowhere' is not an address such as 127.0.0.1:8000" in _demo_fails(
         "--addr", "nowhere")
+
+
+# `carehub demo_code` outside the project: one clear line, and no database left behind.
+
+def _demo_code_in(folder):  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import carehub
+
+    src = Path(carehub.__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CAREHUB_VAR", "CAREHUB_HOME", "DJANGO_SETTINGS_MODULE")}
+    env.update(DATABASE_URL="", PYTHONPATH=os.pathsep.join([str(src), env.get("PYTHONPATH", "")]))
+    return subprocess.run([sys.executable, "-m", "carehub.cli", "demo_code"], cwd=folder,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_demo_code_outside_the_project_fails_clearly_and_creates_no_database(tmp_path):
+    done = _demo_code_in(tmp_path)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"CommandError: there is no carehub database at {tmp_path / 'var' / 'carehub.sqlite3'}; "
+        "run it in the folder where the demo was seeded (`make demo` or `carehub demo`), or "
+        "point CAREHUB_VAR or DATABASE_URL at the demo's database"]
+    assert not (tmp_path / "var" / "carehub.sqlite3").exists()
+    assert done.stdout == ""
+
+
+def test_demo_code_on_a_database_without_carehub_tables_fails_clearly(tmp_path):
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "carehub.sqlite3").touch()  # e.g. left by an older version
+    done = _demo_code_in(tmp_path)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "is not a carehub database (no such table: otp_totp_totpdevice)" in done.stderr
