@@ -12,7 +12,6 @@ from carehub.api import api
 from carehub.tenancy import views as tenancy_views
 
 
-
 @require_safe
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever the page says: send them to the static file

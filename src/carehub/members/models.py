@@ -44,14 +44,6 @@ class Member(models.Model):
     phone = models.CharField(max_length=10, blank=True)
     phone_alt = models.CharField("other phone", max_length=10, blank=True)
     email = models.EmailField(max_length=254, blank=True)
-
-    @property
-    def phone_display(self) -> str:
-        return format_phone(self.phone)
-
-    @property
-    def phone_alt_display(self) -> str:
-        return format_phone(self.phone_alt)
     product = models.CharField(max_length=24, choices=Product.choices)
     pcp_npi = models.CharField(max_length=10, blank=True)
     risk_score = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
@@ -69,6 +61,14 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.member_id})"
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone(self.phone)
+
+    @property
+    def phone_alt_display(self) -> str:
+        return format_phone(self.phone_alt)
 
 
 class EnrolmentSpan(models.Model):

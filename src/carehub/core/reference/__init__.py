@@ -71,9 +71,8 @@ def county_problem(text: str, state: str = "") -> str | None:
     listed) and lies in `state` when one is given; else what is wrong."""
     match = _COUNTY.fullmatch(text)
     if match is None:
-        listed = counties().get(state, {})
         name = text.strip().removesuffix(" County")
-        hint = (f"'{name}, {state}'" if name in listed else "'Erie, NY'")
+        hint = f"'{name}, {state}'" if name in counties().get(state, {}) else "'Erie, NY'"
         return f"{text!r} is not a county written as 'Name, ST' (for example {hint})"
     name, code = match["name"], match["state"]
     if code not in STATES:

@@ -12,7 +12,6 @@ from django.core.management.base import BaseCommand, CommandParser
 from carehub.audit.services import seal as seal_audit_events
 from carehub.demo import seed as demo
 
-
 ADDR_ENV = "CAREHUB_DEMO_ADDR"
 DEFAULT_ADDR = "127.0.0.1:8000"
 
