@@ -105,3 +105,15 @@ def test_plain_http_is_still_sent_to_https_first(production):
         urllib.request.build_opener(NoRedirect()).open(request, timeout=30)
     assert redirected.value.code == 301
     assert redirected.value.headers["Location"].startswith("https://")
+
+
+def test_favicon_redirects_to_the_hashed_icon_served_by_whitenoise(production):
+    status, headers, _ = get(f"{production['base']}/favicon.ico")
+    assert status == 302
+    location = headers["Location"]
+    assert location.startswith("/static/carehub/favicon.") and location.endswith(".ico")
+    assert location != "/static/carehub/favicon.ico"  # the hashed name, cached for a year
+    status, headers, body = get(f"{production['base']}{location}")
+    assert status == 200
+    assert body == (SRC / "carehub" / "static" / "carehub" / "favicon.ico").read_bytes()
+    assert headers["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")

@@ -191,3 +191,24 @@ def test_the_sign_in_page_for_anonymous_visitors_is_not_marked_private(client):
     response = client.get(reverse("accounts:login"))
     assert response.status_code == 200
     assert "private" not in response.get("Cache-Control", "")
+
+
+# The favicon: browsers ask for /favicon.ico on every page.
+
+def test_favicon_is_linked_from_every_page_and_served(client, tenant, login_as):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/carehub/favicon.ico"
+    icon = finders.find("carehub/favicon.ico")
+    assert icon is not None
+    with open(icon, "rb") as handle:
+        data = handle.read()
+    assert data[:4] == b"\x00\x00\x01\x00" and data[4] >= 1  # an ICO with an image
+    assert client.head("/favicon.ico").status_code == 302
+    assert client.post("/favicon.ico").status_code == 405
+    signed_out = client.get(reverse("accounts:login")).content.decode()
+    signed_in = login_as(tenant.users["payer_manager"]).get(reverse("members:list"))
+    for html in (signed_out, signed_in.content.decode()):
+        assert '<link rel="icon" href="/static/carehub/favicon.ico"' in html

@@ -175,6 +175,7 @@ UPLOAD = "referrals/upload/"
 DOORS: dict[str, Door] = {
     # Sign-in pages need no organisation.
     "": Door("page", _none),
+    "favicon.ico": Door("public", _none, why="a redirect to the static icon"),
     "accounts/login/": Door("public", _none, why="signs a user in as themselves"),
     "accounts/login/verify/": Door("public", _none, why="second factor of the pending user"),
     "accounts/login/enrol/": Door("public", _none, why="second factor of the pending user"),

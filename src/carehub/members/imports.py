@@ -15,20 +15,28 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, overload
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from carehub.core import reference
 from carehub.core.spreadsheet import unescape_cell
 
 ROSTER_REQUIRED = ("member_id", "first_name", "last_name", "birth_date", "sex", "product",
                    "enroll_start")
 ROSTER_OPTIONAL = ("race", "ethnicity", "language", "address", "city", "county", "state",
-                   "zip", "pcp_npi", "risk_score", "enroll_end", "hospice")
+                   "zip", "phone", "phone_alt", "email", "pcp_npi", "risk_score", "enroll_end",
+                   "hospice")
 RANKED_REQUIRED = ("member_id", "rank", "selected")
 PRODUCTS = ("medicaid", "medicare_advantage", "dsnp", "commercial")
 MAX_ERRORS = 200
+# Optional columns read into RosterRow fields (or, for contact columns, checked and
+# normalised) rather than copied as text into RosterRow.details.
+NOT_DETAILS = ("risk_score", "enroll_end", "hospice", "phone", "phone_alt", "email")
 # The longest value each text column of members.models.Member holds (a test keeps the two
 # in step); a longer one is a row/column error here, not a database error at save time.
 MAX_LENGTHS = {"member_id": 64, "first_name": 100, "last_name": 100, "race": 80,
                "ethnicity": 80, "language": 40, "address": 200, "city": 100, "county": 100,
-               "zip": 10}
+               "zip": 10, "email": 254}
 
 
 class ImportProblem(ValueError):
@@ -255,15 +263,42 @@ class _Checker:
     def boolean(self, row: int, column: str, value: Any, default: bool = False) -> bool:
         if isinstance(value, bool):
             return value
-        text = _text(value).lower()
+        text = _text(value)
         if not text:
             return default
-        if text in ("true", "1", "yes", "y", "t"):
-            return True
-        if text in ("false", "0", "no", "n", "f"):
-            return False
-        self.fail(row, column, f"{text!r} is not true or false")
-        return default
+        answer = reference.boolean(text)
+        if answer is None:
+            self.fail(row, column, f"{text!r} is not true or false (the format's spelling "
+                                   "of a boolean)")
+            return default
+        return answer
+
+    def phone(self, row: int, column: str, value: Any) -> str:
+        """The 10 digits of a US phone number, or "" (and an error when one was given)."""
+        text = _text(value)
+        if not text:
+            return ""
+        digits = reference.phone_digits(text)
+        if digits is None:
+            self.fail(row, column, f"{text!r} is not a US phone number of 10 digits "
+                                   "such as 716-555-0142")
+            return ""
+        return digits
+
+    def email(self, row: int, column: str, value: Any) -> str:
+        text = _text(value)
+        if text:
+            try:
+                validate_email(text)
+            except ValidationError:
+                self.fail(row, column, f"{text!r} is not an email address")
+                return ""
+        return text
+
+    def reference(self, row: int, column: str, text: str, problem: str | None) -> None:
+        """Record `problem` (from carehub.core.reference) for a non-empty value."""
+        if text and problem:
+            self.fail(row, column, problem)
 
 
 def _check_columns(source: str, rows: Sequence[dict[str, Any]], required: tuple[str, ...]) -> None:
@@ -318,9 +353,17 @@ def parse_roster(source: str, rows: Sequence[dict[str, Any]]) -> list[RosterRow]
         npi = _text(raw.get("pcp_npi"))
         if npi and not (len(npi) == 10 and npi.isdigit()):
             check.fail(index, "pcp_npi", f"{npi!r} is not 10 digits")
+        elif npi and not reference.is_npi(npi):
+            check.fail(index, "pcp_npi", f"{npi!r} is not an NPI (its check digit is wrong)")
         state = _text(raw.get("state"))
-        if len(state) > 2:
-            check.fail(index, "state", f"{state!r} is not a two-letter state")
+        check.reference(index, "state", state, reference.state_problem(state))
+        county = _text(raw.get("county"))
+        check.reference(index, "county", county, reference.county_problem(county, state))
+        zip_code = _text(raw.get("zip"))
+        check.reference(index, "zip", zip_code, reference.zip_problem(zip_code))
+        contact = {"phone": check.phone(index, "phone", raw.get("phone")),
+                   "phone_alt": check.phone(index, "phone_alt", raw.get("phone_alt")),
+                   "email": check.email(index, "email", raw.get("email"))}
         key = (mid, start.isoformat() if start else "")
         if mid and key in seen:
             check.fail(index, "member_id",
@@ -334,8 +377,8 @@ def parse_roster(source: str, rows: Sequence[dict[str, Any]]) -> list[RosterRow]
                 last_name=_text(raw.get("last_name")), birth_date=birth, sex=sex,
                 product=product, enroll_start=start, enroll_end=end, hospice=hospice,
                 risk_score=risk,
-                details={c: shared(raw, c) for c in ROSTER_OPTIONAL
-                         if c not in ("risk_score", "enroll_end", "hospice")},
+                details={**{c: shared(raw, c) for c in ROSTER_OPTIONAL
+                            if c not in NOT_DETAILS}, **contact},
             ))
     if check.errors:
         raise ImportProblem(source, check.errors)

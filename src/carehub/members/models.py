@@ -11,6 +11,13 @@ from django.db import models
 from django_scopes import ScopedManager
 
 
+def format_phone(digits: str) -> str:
+    """10 stored digits as (716) 555-0142; anything else as it is."""
+    if len(digits) == 10 and digits.isdigit():
+        return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+    return digits
+
+
 class Product(models.TextChoices):
     MEDICAID = "medicaid", "Medicaid"
     MEDICARE_ADVANTAGE = "medicare_advantage", "Medicare Advantage"
@@ -33,6 +40,10 @@ class Member(models.Model):
     county = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=2, blank=True)
     zip = models.CharField(max_length=10, blank=True)
+    # For outreach: phones as 10 digits (members.imports strips punctuation), optional.
+    phone = models.CharField(max_length=10, blank=True)
+    phone_alt = models.CharField("other phone", max_length=10, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
     product = models.CharField(max_length=24, choices=Product.choices)
     pcp_npi = models.CharField(max_length=10, blank=True)
     risk_score = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
@@ -50,6 +61,14 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.member_id})"
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone(self.phone)
+
+    @property
+    def phone_alt_display(self) -> str:
+        return format_phone(self.phone_alt)
 
 
 class EnrolmentSpan(models.Model):

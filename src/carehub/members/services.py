@@ -26,7 +26,7 @@ class RosterImportResult:
 
 _FIELDS = ("first_name", "last_name", "birth_date", "sex", "product", "hospice", "risk_score",
            "race", "ethnicity", "language", "address", "city", "county", "state", "zip",
-           "pcp_npi")
+           "phone", "phone_alt", "email", "pcp_npi")
 
 
 def grant_plan_access(member: Member) -> None:

@@ -237,3 +237,87 @@ def test_payer_refer_is_404_on_get_and_other_plans_manager_cannot_reach_members(
     assert any("Referral not made" in str(m) for m in response.context["messages"])
     with scopes_disabled():
         assert not Referral.objects.exists()
+
+
+# Reference checks: each bad value is named by row and column, and nothing is saved.
+
+FULL_HEADER = ("member_id,first_name,last_name,birth_date,sex,product,enroll_start,"
+               "county,state,zip,hospice,pcp_npi,phone,phone_alt,email\n")
+GOOD_ROW = ("U1,Uma,Ulm,1950-02-03,F,medicaid,2025-01-01,"
+            "\"Erie, NY\",NY,14201,false,1234567893,(716) 555-0142,,uma@example.org\n")
+
+
+def bad_row(**values: str) -> str:
+    fields = dict(zip(FULL_HEADER.strip().split(","), [
+        "U2", "Vic", "Vo", "1948-07-09", "M", "dsnp", "2025-01-01", "\"Erie, NY\"", "NY",
+        "14201", "false", "1234567893", "716-555-0199", "", ""], strict=True))
+    fields.update(values)
+    return ",".join(fields.values()) + "\n"
+
+
+@pytest.mark.parametrize("column,value,message", [
+    ("county", "Erie",
+     "'Erie' is not a county written as 'Name, ST' (for example 'Erie, NY')"),
+    ("county", "\"Erie County, NY\"",
+     "'Erie County, NY' is not a county of New York; did you mean 'Erie, NY'?"),
+    ("county", "\"Erie, PA\"", "'Erie, PA' is in PA, but the row's state is NY"),
+    ("county", "\"Springfield, ZZ\"", "'Springfield, ZZ': 'ZZ' is not a US state code"),
+    ("zip", "142", "'142' is not a 5-digit zip code such as 14201"),
+    ("zip", "14201-1234", "'14201-1234' is not a 5-digit zip code such as 14201"),
+    ("state", "New York", "'New York' is not a two-letter US state code such as NY"),
+    ("state", "XX", "'XX' is not a two-letter US state code such as NY"),
+    ("hospice", "no", "'no' is not true or false (the format's spelling of a boolean)"),
+    ("hospice", "1", "'1' is not true or false (the format's spelling of a boolean)"),
+    ("pcp_npi", "1234567890", "'1234567890' is not an NPI (its check digit is wrong)"),
+    ("product", "medicare", "'medicare' is not one of medicaid, medicare_advantage, dsnp, "
+                            "commercial"),
+    ("phone", "555-0142",
+     "'555-0142' is not a US phone number of 10 digits such as 716-555-0142"),
+    ("phone_alt", "(716) 555-01422",
+     "'(716) 555-01422' is not a US phone number of 10 digits such as 716-555-0142"),
+    ("email", "vic@", "'vic@' is not an email address"),
+])
+def test_roster_values_are_checked_against_reference_lists(tenant, login_as, column, value,
+                                                          message):
+    client = login_as(tenant.users["payer_manager"])
+    response = post_roster(client, tenant.payer, FULL_HEADER + GOOD_ROW + bad_row(**{column: value}))
+    assert response.status_code == 400
+    assert response.context["problem"].errors == [(3, column, message)]
+    html = response.content.decode()
+    assert "nothing was saved" in html
+    with scopes_disabled():  # the good row 2 is not saved either
+        assert not Member.objects.filter(member_id__in=["U1", "U2"]).exists()
+        assert not AuditEvent.objects.filter(object_type="roster_upload").exists()
+
+
+def test_roster_contact_columns_are_stored_as_digits_and_shown(tenant, login_as):
+    client = login_as(tenant.users["payer_manager"])
+    text = FULL_HEADER + GOOD_ROW + bad_row(phone_alt="+1 716.555.0100", zip="14207",
+                                            hospice="TRUE")
+    response = post_roster(client, tenant.payer, text)
+    assert response.status_code == 200, response.context["problem"].errors
+    with scopes_disabled():
+        uma = Member.objects.get(plan=tenant.payer, member_id="U1")
+        vic = Member.objects.get(plan=tenant.payer, member_id="U2")
+    assert (uma.phone, uma.phone_alt, uma.email) == ("7165550142", "", "uma@example.org")
+    assert (vic.phone, vic.phone_alt, vic.email, vic.hospice) == (
+        "7165550199", "7165550100", "", True)
+    assert (uma.county, uma.state, uma.zip) == ("Erie, NY", "NY", "14201")
+    page = client.get(reverse("members:list")).content.decode()
+    assert "(716) 555-0142" in page and 'href="tel:+17165550142"' in page
+    detail = client.get(reverse("members:detail", args=[vic.pk])).content.decode()
+    assert "(716) 555-0199" in detail and "(716) 555-0100" in detail
+
+
+def test_ranked_list_selected_takes_the_formats_spelling_only(tenant, uploads_allowed,
+                                                              login_as):
+    client = login_as(tenant.users["payer_manager"])
+    text = f"member_id,rank,selected\n{tenant.member.member_id},1,yes\n"
+    response = client.post(URL, {"kind": "ranked", "plan": tenant.payer.pk,
+                                 "contract_code": "T-MEALS", "service_code": "HDM",
+                                 "file": csv_file(text, "ranked.csv")})
+    assert response.status_code == 400
+    assert response.context["problem"].errors == [
+        (2, "selected", "'yes' is not true or false (the format's spelling of a boolean)")]
+    with scopes_disabled():
+        assert not RankedList.objects.exists()

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import base64
+import errno
+import os
+import socket
 from typing import Any
 
 from django.core.management import call_command
@@ -9,19 +12,49 @@ from django.core.management.base import BaseCommand, CommandParser
 from carehub.audit.services import seal as seal_audit_events
 from carehub.demo import seed as demo
 
+ADDR_ENV = "CAREHUB_DEMO_ADDR"
+DEFAULT_ADDR = "127.0.0.1:8000"
+
+
+def split_addr(addr: str) -> tuple[str, int]:
+    """(host, port) of a runserver address: "8000", "127.0.0.1:8000", "[::1]:8000"."""
+    host, _, port = addr.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{addr!r} is not an address such as 127.0.0.1:8000")
+    return host, int(port)
+
+
+def listen_problem(host: str, port: int) -> OSError | None:
+    """Why runserver could not listen on host:port now, or None. It sets SO_REUSEADDR
+    too, so a port left in TIME_WAIT by a stopped server counts as free."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        return exc
+    return None
+
 
 class Command(BaseCommand):
-    help = "Migrate, seed the demo network and serve it at http://127.0.0.1:8000."
+    help = ("Migrate, seed the demo network and serve it at http://127.0.0.1:8000 "
+            f"(another address: --addr or {ADDR_ENV}).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="seed and exit")
         parser.add_argument("--members", type=int, default=demo.DEMO_MEMBERS)
-        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--addr", default=os.environ.get(ADDR_ENV) or DEFAULT_ADDR,
+            help=f"host:port to serve on (default {DEFAULT_ADDR}, or ${ADDR_ENV})")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["members"] <= 0:
             self.stderr.write("--members must be a positive whole number")
             raise SystemExit(2)
+        if not options["no_serve"]:
+            self._check_addr(options["addr"])  # before seeding, which takes a while
         call_command("migrate", verbosity=0, interactive=False)
         demo.seed(members=options["members"], log=lambda s: self.stdout.write(f"  {s}"))
         # Chain the seed's audit events now, so `carehub audit verify` passes straight away.
@@ -38,3 +71,25 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             self.stdout.write(f"Serving the demo at http://{options['addr']}/ (Ctrl-C stops it)")
             call_command("runserver", options["addr"], use_reloader=False, insecure_serving=True)
+
+    def _check_addr(self, addr: str) -> None:
+        try:
+            host, port = split_addr(addr)
+        except ValueError as exc:
+            self.stderr.write(f"carehub demo: --addr {exc}")
+            raise SystemExit(2) from None
+        problem = listen_problem(host, port)
+        if problem is None:
+            return
+        if problem.errno == errno.EADDRINUSE:
+            spare = next((p for p in range(port + 1, min(port + 50, 65536))
+                          if listen_problem(host, p) is None), None)
+            other = f"{host}:{spare or 'PORT'}"
+            why = "is already in use (is another server, or another demo, running there?)"
+        else:
+            other, why = f"127.0.0.1:{port}", f"cannot be listened on ({problem.strerror})"
+        self.stderr.write(
+            f"carehub demo: {host}:{port} {why}. Nothing was seeded.\n"
+            f"Choose another address with --addr: `carehub demo --addr {other}`, or set "
+            f"{ADDR_ENV}: `{ADDR_ENV}={other} make demo`.")
+        raise SystemExit(2)
