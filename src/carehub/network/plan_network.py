@@ -47,8 +47,10 @@ def plan_network_uses(payer: Organisation) -> dict[tuple[int, int | None], set[s
                 members = set(network_cbos(contract.provider).values_list("pk", flat=True))
                 organisations += [cbo.pk for cbo in contract.delivering_cbos.all()
                                   if cbo.pk in members]
-            types: list[int | None] = sorted(
-                {d.service_type_id for d in contract.service_definitions.all()}) or [None]
+            types: list[int | None] = [None]
+            defined = sorted({d.service_type_id for d in contract.service_definitions.all()})
+            if defined:
+                types = list(defined)
             for organisation in organisations:
                 for service_type in types:
                     uses.setdefault((organisation, service_type), set()).add(contract.code)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from carehub.network import selectors
@@ -12,8 +12,11 @@ from carehub.tenancy.access import Acting
 
 def plan_directory_page(request: HttpRequest, acting: Acting,
                         filters: dict[str, str]) -> HttpResponse:
+    payer = acting.organisation
+    if payer is None:
+        raise Http404("Not found")
     entries = plan_directory(
-        acting.organisation, service_type=filters["service_type"], county=filters["county"],
+        payer, service_type=filters["service_type"], county=filters["county"],
         language=filters["language"], query=filters["q"],
     )
     organisations = sorted({e.service.organisation.name for e in entries})
