@@ -42,5 +42,5 @@ DROP FUNCTION IF EXISTS carehub_plan_network(bigint);
 
 class Migration(migrations.Migration):
     dependencies = [("network", "0002_service_types_and_rls"),
-                    ("contracts", "0005_agreement_rls")]
+                    ("contracts", "0005_agreement_rls"), ("tenancy", "0004_least_privilege")]
     operations = [PostgresOnlySQL(sql=FORWARD, reverse_sql=REVERSE)]
