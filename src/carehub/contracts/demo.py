@@ -40,6 +40,15 @@ exclude:
 """
 
 
+def _without_leading_comments(text: str) -> str:
+    """The example's text without its opening comment, which explains the example to
+    developers and is no part of the demo contract's terms."""
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].lstrip().startswith("#"):
+        lines.pop(0)
+    return "".join(lines)
+
+
 def _contract(code: str, defaults: dict[str, Any], delivering: list[Any]) -> Contract:
     contract, _ = Contract.objects.update_or_create(code=code, defaults=defaults)
     contract.delivering_cbos.set(delivering)
@@ -115,7 +124,8 @@ def _meals(ctx: Any) -> Contract:
         task.done_at = task.done_at or done
         task.save()
     if not TermsVersion.objects.filter(contract=contract).exists():
-        text = (TERMS.read_text().replace("WNY-MEALS-2026", "DEMO-MEALS")
+        source = _without_leading_comments(TERMS.read_text())
+        text = (source.replace("WNY-MEALS-2026", "DEMO-MEALS")
                 .replace("independent-health", ctx.payer.slug).replace("wnyicc", ctx.hub.slug)
                 .replace("2026-01-01", f"{year}-01-01").replace("2026-12-31", f"{year}-12-31"))
         add_terms_version(None, ctx.users.get("hubadmin"), contract, text, "demo-meals.yaml",

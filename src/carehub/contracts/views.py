@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from carehub.contracts import forms as cforms
-from carehub.contracts import selectors, services
+from carehub.contracts import selectors, services, terms_display
 from carehub.contracts.models import STAGE_ORDER, Contract, Stage
 from carehub.tenancy.access import Acting, network_cbos, require_acting
 from carehub.tenancy.models import Membership, Organisation, OrganisationKind, Role
@@ -266,15 +266,26 @@ def task_done(request: HttpRequest, acting: Acting, code: str, pk: int) -> HttpR
 
 @require_acting(*READ_ROLES)
 def terms_page(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
+    """The terms in words for every party; the YAML, its diff and new versions (validated
+    and previewed in words before saving) for the hub administrators who may edit."""
     contract, can_edit = _contract(acting, code)
+    yaml_ok = can_edit and acting.has_role(Role.HUB_ADMIN)
     versions = list(contract.terms_versions.order_by("version"))
     form = cforms.TermsForm()
     errors: list[tuple[str, str]] = []
+    proposed = None
     if request.method == "POST":
-        if not can_edit:
+        if not yaml_ok:
             raise Http404("Not found")
         form = cforms.TermsForm(request.POST, request.FILES)
-        if form.is_valid():
+        if request.POST.get("preview"):
+            proposed, text = terms_display.preview_form(contract, form)
+            if request.headers.get("HX-Request"):
+                return render(request, "contracts/_terms_preview.html", {"proposed": proposed})
+            form = cforms.TermsForm(initial={"document": text,
+                                             "note": request.POST.get("note", ""),
+                                             "effective": request.POST.get("effective", "")})
+        elif form.is_valid():
             text, name = form.text_and_name()
             try:
                 version = services.add_terms_version(
@@ -290,12 +301,17 @@ def terms_page(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
     diff: list[str] = []
     a, b = request.GET.get("a"), request.GET.get("b")
     by_number = {str(v.version): v for v in versions}
-    if a in by_number and b in by_number:
+    if yaml_ok and a in by_number and b in by_number:
         diff = services.terms_diff(by_number[a], by_number[b])
+    in_force = selectors.terms_version_in_force(contract, timezone.localdate())
+    shown = by_number.get(request.GET.get("v") or "") or in_force or (versions[-1] if versions
+                                                                       else None)
     return render(request, "contracts/terms.html", {
         "contract": contract, "versions": versions, "form": form, "errors": errors,
-        "can_edit": can_edit, "diff": diff, "a": a, "b": b,
-        "in_force": selectors.terms_version_in_force(contract, timezone.localdate()),
+        "can_edit": yaml_ok, "diff": diff, "a": a if yaml_ok else None,
+        "b": b if yaml_ok else None, "in_force": in_force, "shown": shown,
+        "words": terms_display.words_of_document(shown.document) if shown else None,
+        "proposed": proposed,
     })
 
 

@@ -7,8 +7,9 @@ from django.shortcuts import redirect, render
 from carehub.network import selectors, services
 from carehub.network.forms import CapacityForm, LocationForm, ServiceForm
 from carehub.network.models import CapacityStatus, Location, Service
+from carehub.network.plan_views import plan_directory_page
 from carehub.tenancy.access import Acting, require_acting
-from carehub.tenancy.models import Role
+from carehub.tenancy.models import OrganisationKind, Role
 
 ALL_ROLES = tuple(Role.values)
 EDIT_ROLES = (Role.HUB_ADMIN, Role.HUB_COORDINATOR, Role.CBO_SUPERVISOR)
@@ -23,6 +24,8 @@ def _editable(acting: Acting, service: Service) -> bool:
 def directory(request: HttpRequest, acting: Acting) -> HttpResponse:
     filters = {key: request.GET.get(key, "").strip()[:80]
                for key in ("service_type", "county", "language", "q")}
+    if acting.organisation.kind == OrganisationKind.PAYER:
+        return plan_directory_page(request, acting, filters)
     entries = selectors.directory(
         acting.organisation, service_type=filters["service_type"], county=filters["county"],
         language=filters["language"], query=filters["q"],
