@@ -28,7 +28,7 @@ class Acting:
     """
 
     user: Any
-    organisation: Organisation | None
+    organisation: Organisation
     role: str = ""
     request_id: str = ""
     ip: str | None = None
@@ -43,8 +43,9 @@ class Acting:
     @classmethod
     def system(cls, organisation: Organisation | None = None, *, user: Any = None,
                role: str = "system") -> Acting:
-        """Work no request started: a command, the demo seed, a scheduled job."""
-        return cls(user=user, organisation=organisation, role=role)
+        """Work no request started: a command, the demo seed, a scheduled job. Without an
+        organisation (site-wide work) its audit events name none."""
+        return cls(user=user, organisation=organisation, role=role)  # type: ignore[arg-type]
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
