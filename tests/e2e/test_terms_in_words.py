@@ -24,6 +24,7 @@ def test_terms_read_in_words_and_a_change_is_previewed(page):  # type: ignore[no
     text = _without_leading_comments(TERMS.read_text()).replace("WNY-MEALS-2026", contract.code)
     with scopes_disabled():
         services.add_terms_version(None, tenant.users["hub_admin"], contract, text)
+    page.set_default_timeout(60_000)  # the preview waits on the server, not on a timer
     sign_in(page, "Words-hubadmin")
     page.wait_for_selector("h1")
     page.goto(f"{page.base_url}/contracts/{contract.code}/terms/")
