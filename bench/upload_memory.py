@@ -37,7 +37,7 @@ def write_roster(path: Path, megabytes: float, bad_last_row: bool) -> int:
             line = (f"NS{rows:09d},Firstname{rows % 997},Lastname{rows % 1009},"
                     f"19{40 + rows % 60}-0{1 + rows % 9}-1{rows % 9},{'FMU'[rows % 3]},"
                     f"medicaid,2025-01-01,White,Not Hispanic,English,"
-                    f"{rows % 9999} Main Street,Buffalo,\"Erie, NY\",NY,14201,1234567890,"
+                    f"{rows % 9999} Main Street,Buffalo,\"Erie, NY\",NY,14201,1234567893,"
                     f"1.{rows % 100:02d},,false\n")
             if size + len(line) > target:
                 break
