@@ -7,11 +7,11 @@ from django.shortcuts import redirect, render
 from carehub.network import selectors, services
 from carehub.network.forms import CapacityForm, LocationForm, ServiceForm
 from carehub.network.models import CapacityStatus, Location, Service
+from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, require_acting
-from carehub.tenancy.models import Role
 
-ALL_ROLES = tuple(Role.values)
-EDIT_ROLES = (Role.HUB_ADMIN, Role.HUB_COORDINATOR, Role.CBO_SUPERVISOR)
+ALL_ROLES = roles.EVERYONE
+EDIT_ROLES = roles.NETWORK_EDITORS
 
 
 def _editable(acting: Acting, service: Service) -> bool:
