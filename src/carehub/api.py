@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.security import SessionAuth
 
+from carehub.schemas import MeOut
 from carehub.tenancy.access import Acting, acting_for
 
 
@@ -20,7 +21,7 @@ class ActingSessionAuth(SessionAuth):
 api = NinjaAPI(title="carehub", version="1", auth=ActingSessionAuth(), urls_namespace="api")
 
 
-@api.get("/me", tags=["accounts"])
+@api.get("/me", tags=["accounts"], response=MeOut)
 def me(request: HttpRequest) -> dict:
     acting: Acting | None = request.auth  # type: ignore[attr-defined]
     if acting is None:

@@ -142,8 +142,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Login throttling: this many failures lock the username for LOCKOUT_MINUTES.
+# Login throttling (docs/security.md): LOGIN_MAX_FAILURES failed sign-ins for one username
+# within LOGIN_FAILURE_WINDOW_MINUTES of the first lock it for LOGIN_LOCKOUT_MINUTES.
 LOGIN_MAX_FAILURES = 10
+LOGIN_FAILURE_WINDOW_MINUTES = 15
 LOGIN_LOCKOUT_MINUTES = 15
 # Roles that must sign in with a second factor.
 TWO_FACTOR_ROLES = ("hub_admin",)

@@ -3,8 +3,8 @@ included), in process against the Django WSGI application, signed in.
 
 Every operation gets generated requests, valid ones and (negative mode) ones that break
 the schema: out-of-range numbers, wrong types, NUL bytes and other odd characters in
-strings. No answer may be a 5xx, and every 4xx must say what was wrong: a JSON body with
-a non-empty `detail`.
+strings. No answer may be a 5xx, every 4xx must say what was wrong (a JSON body with a
+non-empty `detail`), and every 2xx must have the shape the schema declares.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from tests.integration.conftest import make_tenant, signed_in
 from tests.security.world import World, make_world
@@ -80,7 +80,8 @@ def runner(strategy: Any, cookies: dict[str, str], count: Any) -> Any:
     def run(case: Any) -> None:
         response = case.call(cookies=cookies)
         count(response.status_code)
-        case.validate_response(response, checks=[not_a_server_error, clear_4xx])
+        case.validate_response(response, checks=[not_a_server_error, clear_4xx,
+                                                response_schema_conformance])
 
     return run
 

@@ -14,4 +14,13 @@ site.register(User, UserAdmin)
 class LoginThrottleAdmin(admin.ModelAdmin):
     """Deleting a row (or clearing `locked until`) lifts a lockout early; audited."""
 
-    list_display = ("username", "failures", "locked_until", "last_failure_at")
+    list_display = ("key", "failures", "first_failure_at", "last_failure_at", "locked_until")
+    search_fields = ("key",)
+    search_help_text = "Type the username: rows are kept under a hash of it."
+
+    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+        from carehub.accounts.services import throttle_key
+
+        if not search_term:
+            return queryset, False
+        return queryset.filter(key=throttle_key(search_term)), False

@@ -9,15 +9,16 @@ is removed by an administrator's reset (audited), after which the user enrols ag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carehub.accounts.models import LoginThrottle, User
@@ -40,6 +41,20 @@ class LoginOutcome:
 
 def _normalise(username: str) -> str:
     return username.strip().lower()[:150]
+
+
+def throttle_key(username: str) -> str:
+    """The throttle row's key for a typed username: a keyed hash (SECRET_KEY), not the name."""
+    return salted_hmac("carehub.accounts.login-throttle", _normalise(username),
+                       algorithm="sha256").hexdigest()
+
+
+def _prune_throttles(now: datetime, keep: str) -> None:
+    """Delete rows that no longer count: no failure inside the window and no lockout on."""
+    window = timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+    (LoginThrottle.objects.filter(last_failure_at__lt=now - window)
+     .filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+     .exclude(key=keep).delete())
 
 
 def _clean_token(token: str) -> str:
@@ -71,12 +86,38 @@ def needs_second_factor(user: Any) -> bool:
     return User.objects.filter(Exists(role) | Exists(device), pk=user.pk).exists()
 
 
+def _count_failure(throttle: LoginThrottle | None, key: str, now: datetime) -> bool:
+    """Count one failed sign-in; True when it locks the name.
+
+    Failures count from the first one for LOGIN_FAILURE_WINDOW_MINUTES; after that (or
+    after a lockout ends) counting starts again from nothing.
+    """
+    _prune_throttles(now, keep=key)
+    if throttle is None:
+        throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(key=key)
+    window = timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+    if throttle.first_failure_at is None or throttle.first_failure_at <= now - window:
+        throttle.failures = 0
+        throttle.first_failure_at = now
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    throttle.locked_until = None
+    locked = throttle.failures >= settings.LOGIN_MAX_FAILURES
+    if locked:
+        throttle.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        throttle.failures = 0
+        throttle.first_failure_at = None
+    throttle.save()
+    return locked
+
+
 @transaction.atomic
 def check_password_step(request: HttpRequest, username: str, password: str) -> LoginOutcome:
     key = _normalise(username)
     now = timezone.now()
-    throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(username=key)
-    if throttle.locked_until and throttle.locked_until > now:
+    throttle = (LoginThrottle.objects.select_for_update()
+                .filter(key=throttle_key(username)).first())
+    if throttle and throttle.locked_until and throttle.locked_until > now:
         minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
         audit.record(
             "login_failed", request=request, object_type="user", object_id=key,
@@ -86,13 +127,7 @@ def check_password_step(request: HttpRequest, username: str, password: str) -> L
 
     user = authenticate(request, username=username.strip(), password=password)
     if user is None:
-        throttle.failures += 1
-        throttle.last_failure_at = now
-        locked = throttle.failures >= settings.LOGIN_MAX_FAILURES
-        if locked:
-            throttle.locked_until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-            throttle.failures = 0
-        throttle.save()
+        locked = _count_failure(throttle, throttle_key(username), now)
         audit.record(
             "login_failed", request=request, object_type="user", object_id=key,
             detail={"reason": "locked_now" if locked else "bad_credentials"},
@@ -101,9 +136,8 @@ def check_password_step(request: HttpRequest, username: str, password: str) -> L
             return LoginOutcome(None, LOCKED.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
         return LoginOutcome(None, GENERIC_FAILURE)
 
-    throttle.failures = 0
-    throttle.locked_until = None
-    throttle.save()
+    if throttle is not None:
+        throttle.delete()
     assert isinstance(user, User)
     # A confirmed device is always asked for, whatever the role: once set up it is the
     # user's second factor and cannot be stepped around.

@@ -6,11 +6,11 @@ from django.shortcuts import render
 
 from carehub.audit.forms import AuditFilterForm
 from carehub.audit.selectors import events_for
+from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, require_acting
-from carehub.tenancy.models import Role
 
 
-@require_acting(Role.AUDITOR, Role.HUB_ADMIN)
+@require_acting(*roles.AUDIT_READERS)
 def audit_list(request: HttpRequest, acting: Acting) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}

@@ -18,6 +18,7 @@ from carehub.contracts.models import (
     TermsVersion,
 )
 from carehub.network.selectors import editable_organisations
+from carehub.tenancy import roles
 from carehub.tenancy.access import hubs_of_cbo
 from carehub.tenancy.models import Organisation, OrganisationKind, Role
 
@@ -112,7 +113,7 @@ def is_in_effect(contract: Contract) -> bool:
 def may_edit(contract: Contract, org: Organisation, role: str) -> bool:
     """Hub admins and payer managers edit contracts they are payer or provider of, once
     their side has accepted it (an invitee decides first)."""
-    if role not in ("hub_admin", "payer_manager"):
+    if role not in roles.CONTRACT_EDITORS:
         return False
     found = party(contract, org)
     return (found is not None and found.role in (PartyRole.PAYER, PartyRole.PROVIDER)

@@ -12,12 +12,13 @@ from django.utils import timezone
 from carehub.contracts import forms as cforms
 from carehub.contracts import selectors, services, terms_display
 from carehub.contracts.models import STAGE_ORDER, Contract, Stage
+from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, network_cbos, require_acting
 from carehub.tenancy.models import Membership, Organisation, OrganisationKind, Role
 
-READ_ROLES = tuple(Role.values)
-EDIT_ROLES = (Role.HUB_ADMIN, Role.PAYER_MANAGER)
-CREDENTIAL_ROLES = (Role.HUB_ADMIN, Role.CBO_SUPERVISOR)
+READ_ROLES = roles.EVERYONE
+EDIT_ROLES = roles.CONTRACT_EDITORS
+CREDENTIAL_ROLES = roles.CREDENTIAL_EDITORS
 EXPIRY_WARNING_DAYS = 30
 
 
@@ -118,7 +119,7 @@ def contract_detail(request: HttpRequest, acting: Acting, code: str) -> HttpResp
     })
 
 
-@require_acting(Role.HUB_ADMIN, Role.PAYER_MANAGER, Role.CBO_SUPERVISOR)
+@require_acting(*roles.CONTRACT_SIGNERS)
 def contract_decide(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
     """The invited payer or provider accepts (countersigns) or declines a proposal."""
     contract = selectors.get_contract(acting.organisation, code)

@@ -1,5 +1,5 @@
-"""Reading a payer's roster or ranked eligible list (CSV or Parquet, columns of
-docs population.md) into checked rows. Nothing is written here: every row is checked
+"""Reading a payer's roster or ranked eligible list (CSV or Parquet, columns in
+docs/data/member-files.md) into checked rows. Nothing is written here: every row is checked
 first and all problems are reported with their row and column, so an import either
 saves everything or nothing.
 """

@@ -4,11 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from carehub.members import selectors
+from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, require_acting
-from carehub.tenancy.models import Role
 
-MEMBER_ROLES = (Role.HUB_ADMIN, Role.HUB_COORDINATOR, Role.CBO_SUPERVISOR, Role.CBO_WORKER,
-                Role.PAYER_MANAGER, Role.PAYER_ANALYST)
+MEMBER_ROLES = roles.STAFF
 
 
 @require_acting(*MEMBER_ROLES)

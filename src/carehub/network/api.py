@@ -2,6 +2,7 @@
 
 Each signed-in organisation sees the directory entries it may see (its own, its network's).
 Lists are paginated as the spec's OpenAPI says: page, per_page, and the Page envelope.
+Response shapes are in `network/schemas.py`; a property with no value is left out.
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router
 
 from carehub.network import hsds, selectors
+from carehub.network.schemas import (
+    ApiMetaOut,
+    OrganizationOut,
+    OrganizationPage,
+    ServiceAtLocationPage,
+    ServiceOut,
+    ServicePage,
+)
 from carehub.tenancy.access import Acting
 
 router = Router(tags=["hsds"])
@@ -46,13 +55,13 @@ def _page(items: Sequence[Any], page: int, per_page: int,
     }
 
 
-@router.get("/", auth=None)
+@router.get("/", auth=None, response=ApiMetaOut)
 def api_meta(request: HttpRequest) -> dict[str, str]:
     return {"version": hsds.HSDS_VERSION, "profile": hsds.PROFILE_URL,
             "openapi_url": request.build_absolute_uri("/api/openapi.json")}
 
 
-@router.get("/services")
+@router.get("/services", response=ServicePage, exclude_unset=True)
 def list_services(request: HttpRequest, page: int = PAGE, per_page: int = PER_PAGE,
                   search: str = SEARCH,
                   organization_id: str = Query("", max_length=36, pattern=NO_NUL),
@@ -70,7 +79,7 @@ def list_services(request: HttpRequest, page: int = PAGE, per_page: int = PER_PA
     return _page(services, page, per_page, render)
 
 
-@router.get("/services/{service_id}")
+@router.get("/services/{service_id}", response=ServiceOut, exclude_unset=True)
 def get_service(request: HttpRequest,
                 service_id: str = Path(..., max_length=36, pattern=NO_NUL)) -> dict[str, Any]:
     org = _acting(request).organisation
@@ -78,7 +87,7 @@ def get_service(request: HttpRequest,
     return hsds.service_document(service)
 
 
-@router.get("/organizations")
+@router.get("/organizations", response=OrganizationPage, exclude_unset=True)
 def list_organizations(request: HttpRequest, page: int = PAGE, per_page: int = PER_PAGE,
                        search: str = SEARCH) -> dict[str, Any]:
     org = _acting(request).organisation
@@ -89,7 +98,8 @@ def list_organizations(request: HttpRequest, page: int = PAGE, per_page: int = P
     return _page(profiles, page, per_page, hsds.organization_list_item)
 
 
-@router.get("/organizations/{organization_id}")
+@router.get("/organizations/{organization_id}", response=OrganizationOut,
+            exclude_unset=True)
 def get_organization(request: HttpRequest,
                      organization_id: str = Path(..., max_length=36, pattern=NO_NUL)
                      ) -> dict[str, Any]:
@@ -100,7 +110,7 @@ def get_organization(request: HttpRequest,
     return hsds.organization_document(profile)
 
 
-@router.get("/service_at_locations")
+@router.get("/service_at_locations", response=ServiceAtLocationPage, exclude_unset=True)
 def list_service_at_locations(request: HttpRequest, page: int = PAGE,
                               per_page: int = PER_PAGE) -> dict[str, Any]:
     org = _acting(request).organisation

@@ -8,11 +8,12 @@ from carehub.network import selectors, services
 from carehub.network.forms import CapacityForm, LocationForm, ServiceForm
 from carehub.network.models import CapacityStatus, Location, Service
 from carehub.network.plan_views import plan_directory_page
+from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, require_acting
-from carehub.tenancy.models import OrganisationKind, Role
+from carehub.tenancy.models import OrganisationKind
 
-ALL_ROLES = tuple(Role.values)
-EDIT_ROLES = (Role.HUB_ADMIN, Role.HUB_COORDINATOR, Role.CBO_SUPERVISOR)
+ALL_ROLES = roles.EVERYONE
+EDIT_ROLES = roles.NETWORK_EDITORS
 
 
 def _editable(acting: Acting, service: Service) -> bool:

@@ -10,12 +10,13 @@ from ninja import Path, Query, Router
 
 from carehub.core.referral_states import FHIR_TASK, State
 from carehub.referrals import selectors
+from carehub.referrals.schemas import ReferralDetailOut, ReferralOut
+from carehub.tenancy.roles import STAFF
 
 router = Router(tags=["referrals"])
 MAX_LIMIT = 500
 MAX_PK = 2**63 - 1  # ids are 64-bit; a larger number is a bad request, not a database error
-READ_ROLES = ("hub_admin", "hub_coordinator", "cbo_supervisor", "cbo_worker", "payer_manager",
-              "payer_analyst")
+READ_ROLES = STAFF
 
 
 def _acting(request: HttpRequest) -> Any:
@@ -33,7 +34,7 @@ def _summary(r: Any) -> dict[str, Any]:
             "fhir_task": {"status": task.status, "businessStatus": task.business_status}}
 
 
-@router.get("/referrals")
+@router.get("/referrals", response=list[ReferralOut])
 def list_referrals(
     request: HttpRequest,
     limit: int = Query(100, ge=1, le=MAX_LIMIT, description=f"1 to {MAX_LIMIT} referrals"),
@@ -48,7 +49,7 @@ def list_referrals(
     return [_summary(r) for r in rows]
 
 
-@router.get("/referrals/{pk}")
+@router.get("/referrals/{pk}", response=ReferralDetailOut)
 def referral_detail(request: HttpRequest,
                     pk: int = Path(..., ge=1, le=MAX_PK)) -> dict[str, Any]:
     acting = _acting(request)

@@ -158,7 +158,7 @@ class UploadForm(forms.Form):
         ("roster", "Roster (members and enrolment)"), ("ranked", "Ranked eligible list")])
     plan = forms.TypedChoiceField(label="Health plan", coerce=int)
     file = forms.FileField(label="CSV or Parquet file",
-                           help_text="columns as in docs/population.md; at most 50 MB")
+                           help_text="columns as in docs/data/member-files.md; at most 50 MB")
     contract_code = forms.CharField(max_length=64, required=False,
                                     help_text="ranked list: the contract it is for")
     service_code = forms.CharField(max_length=32, required=False,

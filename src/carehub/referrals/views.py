@@ -19,13 +19,14 @@ from carehub.members.imports import ImportProblem
 from carehub.members.models import Member
 from carehub.referrals import forms, selectors, services, uploads
 from carehub.referrals.models import OPEN_STATES, Consent, Escalation, PathwayStep, Referral
+from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, network_cbos, require_acting
 from carehub.tenancy.models import Organisation, Role
 
-WORKERS = (Role.CBO_WORKER, Role.CBO_SUPERVISOR)
-HUB = (Role.HUB_COORDINATOR, Role.HUB_ADMIN)
-PLAN = (Role.PAYER_MANAGER, Role.PAYER_ANALYST)
-READERS = (*WORKERS, *HUB, *PLAN)
+WORKERS = roles.CBO
+HUB = roles.HUB
+PLAN = roles.PLAN
+READERS = roles.STAFF
 
 
 @require_acting(*WORKERS)
@@ -400,7 +401,7 @@ def plan_view(request: HttpRequest, acting: Acting) -> HttpResponse:
         "refer_form": forms.PlanReferForm(hubs=uploads.hubs_for(acting)) if manager else None})
 
 
-UPLOADERS = (Role.PAYER_MANAGER, *HUB)
+UPLOADERS = roles.REFERRAL_UPLOADERS
 
 
 @require_acting(*UPLOADERS)
@@ -504,7 +505,7 @@ def escalation_resolve(request: HttpRequest, acting: Acting, pk: int) -> HttpRes
         pk=pk, referral__in=selectors.referrals_for(acting.organisation)).first()
     if row is None or request.method != "POST":
         raise Http404("Not found")
-    if acting.role != row.role and not acting.has_role(Role.HUB_COORDINATOR, Role.HUB_ADMIN):
+    if acting.role != row.role and not acting.has_role(*HUB):
         messages.error(request, f"This escalation waits for the {row.role.replace('_', ' ')}.")
         return redirect("referrals:detail", pk=row.referral_id)
     form = forms.ResolveForm(request.POST)

@@ -8,13 +8,13 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from carehub.tenancy.models import Role
+from carehub.tenancy.roles import AUDIT_READERS, STAFF
 
-ALL_ROLES = tuple(Role.values)
 NAV = [
     ("Network & users", "tenancy:organisations", (Role.HUB_ADMIN,)),
     ("Hub networks", "tenancy:cbo_networks", (Role.CBO_SUPERVISOR,)),
-    ("Members", "members:list", tuple(r for r in ALL_ROLES if r != Role.AUDITOR)),
-    ("Audit trail", "audit:list", (Role.AUDITOR, Role.HUB_ADMIN)),
+    ("Members", "members:list", STAFF),
+    ("Audit trail", "audit:list", AUDIT_READERS),
 ]
 
 

@@ -17,13 +17,13 @@ from django_scopes import scopes_disabled
 
 
 class Command(BaseCommand):
-    help = ("Contract tools: `terms CONTRACT_ID [--as-of DATE]` prints the terms in force; "
+    help = ("Contract tools: `terms CODE [--as-of DATE]` prints the terms in force; "
             "`remind [--today DATE]` creates due renewal tasks (nightly).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         terms = sub.add_parser("terms", help="print the terms in force on a date (YAML)")
-        terms.add_argument("contract_id")
+        terms.add_argument("contract_id", metavar="CODE", help="contract code, e.g. DEMO-MEALS")
         terms.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD, default today")
         remind = sub.add_parser("remind", help="create renewal tasks now due; print them")
         remind.add_argument("--today", default=None, help="YYYY-MM-DD, default today")

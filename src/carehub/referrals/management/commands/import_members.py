@@ -3,7 +3,7 @@
 [--assign]`
 
 Imports a roster (members, enrolment spans) or a ranked eligible list (CSV or Parquet,
-columns of population.md). Idempotent; every row problem is reported with its row and
+columns in docs/data/member-files.md). Idempotent; every row problem is reported with its row and
 column, and nothing is saved when any row is wrong.
 """
 
