@@ -66,6 +66,41 @@ def test_deactivating_a_membership_is_audited(tenant, login_as):
     assert client.post(reverse("portal:membership_toggle", args=[membership.pk])).status_code == 302
     membership.refresh_from_db()
     assert membership.is_active is False
+    with scopes_disabled():
+        event = AuditEvent.objects.get(object_type="membership", object_id=str(membership.pk))
+    # The view's acting party is the event's: who, for which organisation, from where.
+    assert (event.action, event.actor, event.organisation) == ("update", tenant.users["hub_admin"], tenant.hub)
+    assert event.detail == {"is_active": False}
+    assert event.request_id and event.ip == "127.0.0.1"
+
+
+def test_portal_writers_take_the_acting_party_as_one_keyword(tenant):
+    """The house rule for writers: `acting` is keyword-only, and no request or actor."""
+    import inspect
+
+    from carehub.portal import services
+
+    writers = [services.add_cbo_to_network, services.invite_cbo, services.decide_invitation,
+               services.update_organisation, services.create_user,
+               services.set_membership_active, services.update_network]
+    for writer in writers:
+        params = inspect.signature(writer).parameters
+        assert params["acting"].kind is inspect.Parameter.KEYWORD_ONLY, writer.__name__
+        assert not {"request", "actor", "acting_org", "user"} & set(params), writer.__name__
+
+
+def test_a_refused_invitation_writes_nothing(tenant):
+    from carehub.portal import services
+    from carehub.tenancy.access import Acting
+
+    admin = tenant.users["hub_admin"]
+    acting = Acting.of(admin, admin.memberships.get())
+    with scopes_disabled():
+        before = AuditEvent.objects.count()
+    with pytest.raises(services.InvitationRefused, match="already in the network"):
+        services.invite_cbo(tenant.cbo, acting=acting)
+    with scopes_disabled():
+        assert AuditEvent.objects.count() == before
 
 
 @pytest.mark.parametrize("role", ["hub_coordinator", "cbo_supervisor", "cbo_worker", "payer_manager", "payer_analyst", "auditor"])
