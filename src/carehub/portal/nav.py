@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.urls import reverse
 
 from carehub.audit import nav as audit_nav
@@ -16,8 +18,10 @@ NAV = [
     ("Hub networks", "portal:cbo_networks", (Role.CBO_SUPERVISOR,)),
 ]
 
+Nav = Sequence[tuple[str, str, Sequence[str]]]
+
 # In header order.
-NAVS = [NAV, members_nav.NAV, audit_nav.NAV, network_nav.NAV, contracts_nav.NAV, referrals_nav.NAV]
+NAVS: list[Nav] = [NAV, members_nav.NAV, audit_nav.NAV, network_nav.NAV, contracts_nav.NAV, referrals_nav.NAV]
 
 
 def nav_items(role: str) -> list[dict[str, str]]:

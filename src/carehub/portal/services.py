@@ -47,6 +47,8 @@ def add_cbo_to_network(data: dict[str, Any], *, acting: Acting) -> Organisation:
     """Create a CBO organisation in the hub's network. The hub onboards it, so the
     membership is accepted at creation (recorded as onboarded by the hub)."""
     hub = acting.organisation
+    if hub is None or hub.kind != OrganisationKind.HUB:
+        raise InvitationRefused("Only a hub adds a CBO to its network.")
     with transaction.atomic():
         org = Organisation.objects.create(kind=OrganisationKind.CBO, slug=unique_slug(data["name"]), **data)
         network = hub_network(hub)
