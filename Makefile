@@ -26,6 +26,7 @@ demo: $(VENV)/.installed-base
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	DATABASE_URL= $(BIN)/mypy src

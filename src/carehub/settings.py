@@ -70,17 +70,18 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_scopes",
     "csp",
+    # carehub's apps, lowest layer first (docs/directory-structure.md); each imports
+    # only apps listed before it.
     "carehub.tenancy",
-    "carehub.accounts",
     "carehub.audit",
+    "carehub.accounts",
     "carehub.members",
+    "carehub.network",
+    "carehub.contracts",
+    "carehub.referrals",
+    "carehub.portal",
     "carehub.demo",
 ]
-
-# Apps added by later parts of the product register themselves here when present.
-for _optional in ("network", "contracts", "referrals", "billing", "reporting", "fhir", "exchange"):
-    if (BASE_DIR / _optional / "apps.py").exists():
-        INSTALLED_APPS.append(f"carehub.{_optional}")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -117,7 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "carehub.tenancy.context_processors.active_organisation",
+                "carehub.portal.context_processors.active_organisation",
             ]
         },
     }

@@ -13,8 +13,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
-from carehub.accounts.admin_site import CarehubAdminSite, points_at_member, site
 from carehub.accounts.models import User
+from carehub.audit.admin_site import CarehubAdminSite, points_at_member, site
 from carehub.audit.models import AuditEvent
 from carehub.network.models import ServiceType
 from tests.integration.conftest import PASSWORD, signed_in

@@ -169,16 +169,16 @@ def test_a_network_invitation_gives_nothing_until_the_cbo_accepts(tenant, other_
                                                                   login_as):
     omega_pantry = other_tenant.cbo
     admin = login_as(tenant.users["hub_admin"])
-    response = admin.post(reverse("tenancy:network_invite"), {"cbo": omega_pantry.pk})
+    response = admin.post(reverse("portal:network_invite"), {"cbo": omega_pantry.pk})
     assert response.status_code == 302
     with scopes_disabled():
         invitation = NetworkMember.objects.get(network__hub=tenant.hub, cbo=omega_pantry)
     assert invitation.status == "invited"
     assert omega_pantry not in network_cbos(tenant.hub)
     assert omega_pantry not in organisations_managed_by(tenant.hub)
-    assert admin.get(reverse("tenancy:organisation", args=[omega_pantry.pk])).status_code == 404
-    assert admin.post(reverse("tenancy:user_new", args=[omega_pantry.pk]), {}).status_code == 404
-    page = admin.get(reverse("tenancy:organisations")).content.decode()
+    assert admin.get(reverse("portal:organisation", args=[omega_pantry.pk])).status_code == 404
+    assert admin.post(reverse("portal:user_new", args=[omega_pantry.pk]), {}).status_code == 404
+    page = admin.get(reverse("portal:organisations")).content.decode()
     assert "Omega Pantry" in page and "Awaiting acceptance" in page
     # No work: the coordinator cannot route to it, and a ranked list is not assigned to it.
     coordinator = login_as(tenant.users["hub_coordinator"])
@@ -196,16 +196,16 @@ def test_a_network_invitation_gives_nothing_until_the_cbo_accepts(tenant, other_
 
     # Another CBO's supervisor cannot answer for it.
     assert login_as(tenant.users["cbo_supervisor"]).post(
-        reverse("tenancy:invitation_decide", args=[invitation.pk]), {"decision": "accept"}
+        reverse("portal:invitation_decide", args=[invitation.pk]), {"decision": "accept"}
     ).status_code == 404
     supervisor = login_as(other_tenant.users["cbo_supervisor"])
     assert "Alpha Hub invites you into its network" in supervisor.get("/").content.decode()
-    page = supervisor.get(reverse("tenancy:cbo_networks")).content.decode()
+    page = supervisor.get(reverse("portal:cbo_networks")).content.decode()
     assert "Alpha Hub" in page and "Accept" in page
-    assert supervisor.post(reverse("tenancy:invitation_decide", args=[invitation.pk]),
+    assert supervisor.post(reverse("portal:invitation_decide", args=[invitation.pk]),
                            {"decision": "accept"}).status_code == 302
     assert omega_pantry in network_cbos(tenant.hub)
-    assert admin.get(reverse("tenancy:organisation", args=[omega_pantry.pk])).status_code == 200
+    assert admin.get(reverse("portal:organisation", args=[omega_pantry.pk])).status_code == 200
     with scopes_disabled():
         event = AuditEvent.objects.filter(object_type="network_invitation",
                                           action="update").get()
@@ -214,11 +214,11 @@ def test_a_network_invitation_gives_nothing_until_the_cbo_accepts(tenant, other_
 
 def test_a_declined_invitation_leaves_the_cbo_out(tenant, other_tenant, login_as):
     admin = login_as(tenant.users["hub_admin"])
-    admin.post(reverse("tenancy:network_invite"), {"cbo": other_tenant.cbo.pk})
+    admin.post(reverse("portal:network_invite"), {"cbo": other_tenant.cbo.pk})
     with scopes_disabled():
         invitation = NetworkMember.objects.get(network__hub=tenant.hub, cbo=other_tenant.cbo)
     login_as(other_tenant.users["cbo_supervisor"]).post(
-        reverse("tenancy:invitation_decide", args=[invitation.pk]), {"decision": "decline"})
+        reverse("portal:invitation_decide", args=[invitation.pk]), {"decision": "decline"})
     invitation.refresh_from_db()
     assert invitation.status == "declined"
     assert other_tenant.cbo not in network_cbos(tenant.hub)
@@ -232,7 +232,7 @@ def test_a_declined_invitation_leaves_the_cbo_out(tenant, other_tenant, login_as
 
 def test_a_cbo_created_by_the_hub_is_onboarded_at_once(tenant, login_as):
     admin = login_as(tenant.users["hub_admin"])
-    response = admin.post(reverse("tenancy:organisation_new"),
+    response = admin.post(reverse("portal:organisation_new"),
                           {"name": "New Pantry", "legal_name": "New Pantry Inc."})
     assert response.status_code == 302
     with scopes_disabled():

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_hub_admin_sees_own_network(tenant, login_as):
     client = login_as(tenant.users["hub_admin"])
-    page = client.get(reverse("tenancy:organisations"))
+    page = client.get(reverse("portal:organisations"))
     assert page.status_code == 200
     names = [o.name for o in page.context["organisations"]]
     assert names == ["Alpha Hub", "Alpha Pantry"]
@@ -23,14 +23,14 @@ def test_hub_admin_sees_own_network(tenant, login_as):
 
 def test_hub_admin_adds_a_cbo_and_a_worker(tenant, login_as):
     client = login_as(tenant.users["hub_admin"])
-    response = client.post(reverse("tenancy:organisation_new"), {
+    response = client.post(reverse("portal:organisation_new"), {
         "name": "Eastside Meals", "legal_name": "Eastside Meals Inc.", "npi": "1234567893",
         "tin": "12-3456789", "medicaid_id": "MC123",
     })
     assert response.status_code == 302
     org = Organisation.objects.get(name="Eastside Meals")
     assert org.kind == "cbo"
-    response = client.post(reverse("tenancy:user_new", args=[org.pk]), {
+    response = client.post(reverse("portal:user_new", args=[org.pk]), {
         "username": "eastside-worker", "first_name": "Eve", "last_name": "Side", "email": "",
         "role": "cbo_worker", "password": "a-long-enough-pass-77",
     })
@@ -43,7 +43,7 @@ def test_hub_admin_adds_a_cbo_and_a_worker(tenant, login_as):
 
 def test_bad_input_is_answered_field_by_field(tenant, login_as):
     client = login_as(tenant.users["hub_admin"])
-    response = client.post(reverse("tenancy:organisation_new"), {"name": "X", "legal_name": "X", "npi": "12", "tin": "nope"})
+    response = client.post(reverse("portal:organisation_new"), {"name": "X", "legal_name": "X", "npi": "12", "tin": "nope"})
     assert response.status_code == 400
     assert "An NPI has 10 digits." in response.content.decode()
     assert "A TIN is written NN-NNNNNNN." in response.content.decode()
@@ -52,7 +52,7 @@ def test_bad_input_is_answered_field_by_field(tenant, login_as):
 
 def test_hub_admin_cannot_give_a_cbo_a_payer_role(tenant, login_as):
     client = login_as(tenant.users["hub_admin"])
-    response = client.post(reverse("tenancy:user_new", args=[tenant.cbo.pk]), {
+    response = client.post(reverse("portal:user_new", args=[tenant.cbo.pk]), {
         "username": "sneaky", "first_name": "S", "last_name": "N", "role": "payer_manager",
         "password": "a-long-enough-pass-77",
     })
@@ -63,28 +63,63 @@ def test_hub_admin_cannot_give_a_cbo_a_payer_role(tenant, login_as):
 def test_deactivating_a_membership_is_audited(tenant, login_as):
     client = login_as(tenant.users["hub_admin"])
     membership = tenant.users["cbo_worker"].memberships.get()
-    assert client.post(reverse("tenancy:membership_toggle", args=[membership.pk])).status_code == 302
+    assert client.post(reverse("portal:membership_toggle", args=[membership.pk])).status_code == 302
     membership.refresh_from_db()
     assert membership.is_active is False
+    with scopes_disabled():
+        event = AuditEvent.objects.get(object_type="membership", object_id=str(membership.pk))
+    # The view's acting party is the event's: who, for which organisation, from where.
+    assert (event.action, event.actor, event.organisation) == ("update", tenant.users["hub_admin"], tenant.hub)
+    assert event.detail == {"is_active": False}
+    assert event.request_id and event.ip == "127.0.0.1"
+
+
+def test_portal_writers_take_the_acting_party_as_one_keyword(tenant):
+    """The house rule for writers: `acting` is keyword-only, and no request or actor."""
+    import inspect
+
+    from carehub.portal import services
+
+    writers = [services.add_cbo_to_network, services.invite_cbo, services.decide_invitation,
+               services.update_organisation, services.create_user,
+               services.set_membership_active, services.update_network]
+    for writer in writers:
+        params = inspect.signature(writer).parameters
+        assert params["acting"].kind is inspect.Parameter.KEYWORD_ONLY, writer.__name__
+        assert not {"request", "actor", "acting_org", "user"} & set(params), writer.__name__
+
+
+def test_a_refused_invitation_writes_nothing(tenant):
+    from carehub.portal import services
+    from carehub.tenancy.access import Acting
+
+    admin = tenant.users["hub_admin"]
+    acting = Acting.of(admin, admin.memberships.get())
+    with scopes_disabled():
+        before = AuditEvent.objects.count()
+    with pytest.raises(services.InvitationRefused, match="already in the network"):
+        services.invite_cbo(tenant.cbo, acting=acting)
+    with scopes_disabled():
+        assert AuditEvent.objects.count() == before
 
 
 @pytest.mark.parametrize("role", ["hub_coordinator", "cbo_supervisor", "cbo_worker", "payer_manager", "payer_analyst", "auditor"])
 def test_only_hub_admins_manage_organisations(tenant, login_as, role):
     client = login_as(tenant.users[role])
-    assert client.get(reverse("tenancy:organisations")).status_code == 404
-    assert client.get(reverse("tenancy:organisation", args=[tenant.cbo.pk])).status_code == 404
+    assert client.get(reverse("portal:organisations")).status_code == 404
+    assert client.get(reverse("portal:organisation", args=[tenant.cbo.pk])).status_code == 404
 
 
 def other_org_urls(t):
     """Every page that names an object of tenant `t`."""
     membership = t.users["cbo_worker"].memberships.get()
     return [
-        ("get", reverse("tenancy:organisation", args=[t.cbo.pk])),
-        ("get", reverse("tenancy:organisation", args=[t.hub.pk])),
-        ("post", reverse("tenancy:organisation", args=[t.cbo.pk])),
-        ("get", reverse("tenancy:user_new", args=[t.cbo.pk])),
-        ("post", reverse("tenancy:user_new", args=[t.cbo.pk])),
-        ("post", reverse("tenancy:membership_toggle", args=[membership.pk])),
+        ("get", reverse("portal:organisation", args=[t.cbo.pk])),
+        ("get", reverse("portal:organisation", args=[t.hub.pk])),
+        ("post", reverse("portal:organisation", args=[t.cbo.pk])),
+        ("get", reverse("portal:user_new", args=[t.cbo.pk])),
+        ("post", reverse("portal:user_new", args=[t.cbo.pk])),
+        ("post", reverse("portal:membership_toggle", args=[membership.pk])),
         ("get", reverse("members:detail", args=[t.member.pk])),
     ]
 

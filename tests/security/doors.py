@@ -227,6 +227,7 @@ DOORS: dict[str, Door] = {
     # Contracts.
     "contracts/": Door("page", _none, query=("", "?q={other_marker}", "?stage=scoping")),
     "contracts/new/": Door("page", _none, body=_contract_body),
+    "contracts/plan-network/": Door("page", _none, query=("", "?q={other_marker}")),
     "contracts/credentials/": Door("page", _none, body=_credential_body),
     "contracts/credentials/<int:pk>/": Door("object", _credential, body=_credential_body),
     "contracts/<str:code>/": Door("object", _code, body=everything),

@@ -32,9 +32,9 @@ from carehub.contracts.models import Contract, EscalationLevel, LifecycleTask, S
 from carehub.members.models import EnrolmentSpan, Member, MemberAccess
 from carehub.network import services as network_services
 from carehub.network.models import Location, Service, ServiceType
+from carehub.portal import services as portal_services
 from carehub.referrals import services as referral_services
 from carehub.referrals.models import Consent, Escalation, PathwayStep, RankedList, Referral
-from carehub.tenancy import services as tenancy_services
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Membership, NetworkMember
 from tests.integration.conftest import Tenant, make_org, make_tenant, signed_in
@@ -111,8 +111,8 @@ def make_world(marker: str) -> World:
             TOTPDevice.objects.get_or_create(user=user, confirmed=True,
                                              defaults={"name": f"{marker} app"})
         garden = make_org("cbo", f"{marker} Garden")
-        invitation = tenancy_services.invite_cbo(None, Acting.of(hub_admin, Membership.objects.get(
-            user=hub_admin, organisation=t.hub)), garden)
+        invitation = portal_services.invite_cbo(garden, acting=Acting.of(
+            hub_admin, Membership.objects.get(user=hub_admin, organisation=t.hub)))
         # The plan lets its hub upload ranked lists (the upload below needs it).
         contract_services.set_hub_may_upload(None, t.users["payer_manager"], contract, t.payer,
                                              True)

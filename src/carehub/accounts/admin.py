@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from carehub.accounts.admin_site import site
 from carehub.accounts.models import LoginThrottle, User
+from carehub.audit.admin_site import site
 
 # Platform accounts: staff flags are set here, audited. Second-factor devices are not
 # shown (their keys would let a reader produce codes); a lost device is reset with

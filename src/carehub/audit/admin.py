@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from carehub.accounts.admin_site import ReadOnlyAdmin, site
+from carehub.audit.admin_site import ReadOnlyAdmin, site
 from carehub.audit.models import AuditEvent
 
 

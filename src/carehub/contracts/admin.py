@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from carehub.accounts.admin_site import ReadOnlyAdmin, site
+from carehub.audit.admin_site import ReadOnlyAdmin, site
 from carehub.contracts.models import ChecklistItem, Contract, TermsVersion
 
 

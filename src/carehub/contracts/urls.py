@@ -1,11 +1,12 @@
 from django.urls import path
 
-from carehub.contracts import views
+from carehub.contracts import plan_views, views
 
 app_name = "contracts"
 urlpatterns = [
     path("", views.contract_list, name="list"),
     path("new/", views.contract_new, name="new"),
+    path("plan-network/", plan_views.plan_directory_page, name="plan_directory"),
     path("credentials/", views.credentials, name="credentials"),
     path("credentials/<int:pk>/", views.credential_edit, name="credential_edit"),
     path("<str:code>/", views.contract_detail, name="detail"),

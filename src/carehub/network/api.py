@@ -26,7 +26,6 @@ from carehub.network.schemas import (
 from carehub.tenancy.access import Acting
 
 router = Router(tags=["hsds"])
-ROUTERS = [("/hsds/", router)]
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 # Query and path strings: bounded, and no NUL (PostgreSQL text cannot hold one).

@@ -3,11 +3,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from carehub.network import selectors, services
 from carehub.network.forms import CapacityForm, LocationForm, ServiceForm
 from carehub.network.models import CapacityStatus, Location, Service
-from carehub.network.plan_views import plan_directory_page
 from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, require_acting
 from carehub.tenancy.models import OrganisationKind
@@ -26,7 +26,9 @@ def directory(request: HttpRequest, acting: Acting) -> HttpResponse:
     filters = {key: request.GET.get(key, "").strip()[:80]
                for key in ("service_type", "county", "language", "q")}
     if acting.organisation.kind == OrganisationKind.PAYER:
-        return plan_directory_page(request, acting, filters)
+        # A plan's directory is its network under its contracts (the contracts app).
+        query = request.GET.urlencode()
+        return redirect(reverse("contracts:plan_directory") + (f"?{query}" if query else ""))
     entries = selectors.directory(
         acting.organisation, service_type=filters["service_type"], county=filters["county"],
         language=filters["language"], query=filters["q"],

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Q
 from django_scopes import scopes_disabled
 
+from carehub.contracts.models import Contract
 from carehub.core.periods import parse_month
 from carehub.referrals.models import (
     EngagementVisit,
@@ -41,16 +42,13 @@ def period_bounds(period: str) -> tuple[date, date]:
 
 
 def _contract_scope(contract_code: str) -> Q:
-    """Which referrals count for the contract: when the contracts app has it, only those
+    """Which referrals count for the contract: when there is a contract row, only those
     between its payer and its provider (the hub and its network, or the CBO), and only
     while it is in effect; a contract known only by its terms counts its code."""
     from carehub.referrals import contract_terms
 
-    models = contract_terms._contracts()
-    if models is None:
-        return Q()
     with scopes_disabled():
-        row = models.Contract.objects.filter(code=contract_code).first()
+        row = Contract.objects.filter(code=contract_code).first()
     if row is None:
         return Q()
     if contract_terms.contract(contract_code) is None:

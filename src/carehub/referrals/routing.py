@@ -1,26 +1,21 @@
-"""Routing a referral to a CBO: the directory's answer when the network app is present
-(coverage, service, language, capacity), else the least-loaded CBO of the hub's network.
+"""Routing a referral to a CBO: the directory's answer when it has one (coverage, service,
+language, capacity), else the least-loaded CBO of the hub's network.
 A hub coordinator can always override the choice."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.db.models import Count, Q
 
 from carehub.members.models import Member
+from carehub.network.selectors import services_for_routing
 from carehub.referrals.models import OPEN_STATES, Referral
 from carehub.tenancy.models import Organisation
 
 
 def _directory(hub: Organisation, member: Member, service_type: str) -> list[Any]:
-    try:
-        selectors = importlib.import_module("carehub.network.selectors")
-        finder = selectors.services_for_routing
-    except (ModuleNotFoundError, ImportError, AttributeError):
-        return []
-    return list(finder(hub, service_type, county=member.county or None,
+    return list(services_for_routing(hub, service_type, county=member.county or None,
                        zip=member.zip or None, language=member.language or None))
 
 

@@ -6,7 +6,6 @@ plans and hubs the acting organisation may use and runs the import in one transa
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from carehub.audit import services as audit
+from carehub.contracts import selectors as contract_selectors
 from carehub.members.imports import (
     ImportProblem,
     Table,
@@ -32,25 +32,15 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 SUFFIXES = (".csv", ".parquet")
 
 
-def _contract_selectors() -> Any | None:
-    """The contracts app's selectors (the one answer to "is there a contract in effect"),
-    when that app is installed. Without it no cross-organisation upload is allowed."""
-    try:
-        return importlib.import_module("carehub.contracts.selectors")
-    except (ModuleNotFoundError, ImportError):
-        return None
-
-
 def plans_for(acting: Acting) -> list[Organisation]:
     """Plans whose roster and ranked lists the acting organisation may write: a plan its
     own; a hub those paying it under a contract in effect that allows hub uploads."""
     org = acting.organisation
     if org.kind == OrganisationKind.PAYER:
         return [org]
-    selectors = _contract_selectors()
-    if org.kind != OrganisationKind.HUB or selectors is None:
+    if org.kind != OrganisationKind.HUB:
         return []
-    return list(selectors.payers_in_effect(org, uploads=True))
+    return list(contract_selectors.payers_in_effect(org, uploads=True))
 
 
 def hubs_for(acting: Acting) -> list[Organisation]:
@@ -59,16 +49,14 @@ def hubs_for(acting: Acting) -> list[Organisation]:
     org = acting.organisation
     if org.kind == OrganisationKind.HUB:
         return [org]
-    selectors = _contract_selectors()
-    if org.kind != OrganisationKind.PAYER or selectors is None:
+    if org.kind != OrganisationKind.PAYER:
         return []
-    return list(selectors.providers_in_effect(org, kind=OrganisationKind.HUB))
+    return list(contract_selectors.providers_in_effect(org, kind=OrganisationKind.HUB))
 
 
 def plans_working_with(hub: Organisation) -> list[Organisation]:
     """Plans paying `hub` under a contract in effect: whose members it may refer on."""
-    selectors = _contract_selectors()
-    return list(selectors.payers_in_effect(hub)) if selectors is not None else []
+    return list(contract_selectors.payers_in_effect(hub))
 
 
 class NotAllowed(ValueError):
@@ -83,8 +71,7 @@ def check_upload(acting: Acting, plan: Organisation, hub: Organisation | None) -
     if hub is not None:
         if hub.pk not in {h.pk for h in hubs_for(acting)}:
             raise NotAllowed("You may not send referrals to this hub.")
-        selectors = _contract_selectors()
-        if selectors is None or selectors.contract_in_effect_between(plan, hub) is None:
+        if contract_selectors.contract_in_effect_between(plan, hub) is None:
             raise NotAllowed(f"{plan.name} and {hub.name} have no contract in effect.")
 
 
@@ -94,14 +81,11 @@ def check_contract_code(plan: Organisation, hub: Organisation | None, code: str)
     elsewhere."""
     if not code:
         return
-    selectors = _contract_selectors()
-    if selectors is None:
-        return
     if hub is not None:
-        found = selectors.contract_in_effect_between(plan, hub, code=code) is not None
+        found = contract_selectors.contract_in_effect_between(plan, hub, code=code) is not None
         where = f"between {plan.name} and {hub.name}"
     else:
-        found = selectors.contracts_in_effect(plan).filter(payer=plan, code=code).exists()
+        found = contract_selectors.contracts_in_effect(plan).filter(payer=plan, code=code).exists()
         where = f"paid by {plan.name}"
     if not found:
         raise NotAllowed(f"There is no contract {code} in effect {where}.")

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from carehub.portal.nav import nav_items
 from carehub.tenancy.access import acting_for, active_memberships
-from carehub.tenancy.nav import nav_items
 
 
 def active_organisation(request: HttpRequest) -> dict[str, Any]:

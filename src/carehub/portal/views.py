@@ -12,7 +12,9 @@ from carehub.accounts.forms import NewUserForm
 from carehub.audit.selectors import events_for
 from carehub.members.models import Product
 from carehub.members.selectors import member_counts_by_product
-from carehub.tenancy import services
+from carehub.portal import services
+from carehub.portal.forms import InviteCBOForm, NetworkFeeForm, OrganisationForm
+from carehub.portal.home import home_panels
 from carehub.tenancy.access import (
     Acting,
     get_managed_organisation,
@@ -20,9 +22,8 @@ from carehub.tenancy.access import (
     organisations_managed_by,
     require_acting,
 )
-from carehub.tenancy.forms import InviteCBOForm, NetworkFeeForm, OrganisationForm
-from carehub.tenancy.home import home_panels
 from carehub.tenancy.models import Membership, Network, NetworkMember, NetworkStatus, Role
+from carehub.tenancy.selectors import invitations_for
 
 
 def root(request: HttpRequest) -> HttpResponse:
@@ -50,11 +51,11 @@ def home(request: HttpRequest, acting: Acting) -> HttpResponse:
             .select_related("user").order_by("role", "user__last_name")
         )
     if acting.has_role(Role.CBO_SUPERVISOR):
-        context["invitations"] = services.invitations_for(org)
+        context["invitations"] = invitations_for(org)
     if acting.has_role(Role.AUDITOR, Role.HUB_ADMIN):
         context["recent_events"] = list(events_for(org)[:8])
     context["panels"] = home_panels(request, acting)
-    return render(request, "tenancy/home.html", context)
+    return render(request, "portal/home.html", context)
 
 
 def _network_page(request: HttpRequest, acting: Acting, *, fee_form: NetworkFeeForm | None = None,
@@ -67,7 +68,7 @@ def _network_page(request: HttpRequest, acting: Acting, *, fee_form: NetworkFeeF
     pending = (NetworkMember.objects.filter(network__hub=hub)
                .exclude(status=NetworkStatus.ACCEPTED).select_related("cbo")
                .order_by("status", "cbo__name")) if network else []
-    return render(request, "tenancy/organisation_list.html", {
+    return render(request, "portal/organisation_list.html", {
         "organisations": orgs, "network": network, "fee_form": fee_form, "pending": pending,
         "invite_form": invite_form or InviteCBOForm(hub=hub)}, status=status)
 
@@ -84,13 +85,13 @@ def network_invite(request: HttpRequest, acting: Acting) -> HttpResponse:
     form = InviteCBOForm(request.POST, hub=acting.organisation)
     if form.is_valid():
         try:
-            services.invite_cbo(request, acting, form.cleaned_data["cbo"])
+            services.invite_cbo(form.cleaned_data["cbo"], acting=acting)
         except services.InvitationRefused as exc:
             form.add_error("cbo", str(exc))
         else:
             messages.success(request, f"{form.cleaned_data['cbo'].name} is invited; it joins "
                                       "the network when its supervisor accepts.")
-            return redirect("tenancy:organisations")
+            return redirect("portal:organisations")
     return _network_page(request, acting, invite_form=form, status=400)
 
 
@@ -102,8 +103,8 @@ def cbo_networks(request: HttpRequest, acting: Acting) -> HttpResponse:
     joined = (NetworkMember.objects.filter(cbo=org, status=NetworkStatus.ACCEPTED,
                                            left__isnull=True)
               .select_related("network__hub").order_by("network__hub__name"))
-    return render(request, "tenancy/cbo_networks.html", {
-        "org": org, "joined": joined, "invitations": services.invitations_for(org)})
+    return render(request, "portal/cbo_networks.html", {
+        "org": org, "joined": joined, "invitations": invitations_for(org)})
 
 
 @require_acting(Role.CBO_SUPERVISOR)
@@ -113,13 +114,13 @@ def invitation_decide(request: HttpRequest, acting: Acting, pk: int) -> HttpResp
     if decision not in ("accept", "decline"):
         raise Http404("Not found")
     try:
-        member = services.decide_invitation(request, acting, pk, decision == "accept")
+        member = services.decide_invitation(pk, decision == "accept", acting=acting)
     except services.InvitationRefused:
         raise Http404("Not found") from None
     hub = member.network.hub.name
     messages.success(request, f"You joined {hub}'s network." if decision == "accept"
                      else f"You declined {hub}'s invitation.")
-    return redirect("tenancy:cbo_networks")
+    return redirect("portal:cbo_networks")
 
 
 @require_acting(Role.HUB_ADMIN)
@@ -130,8 +131,9 @@ def network_update(request: HttpRequest, acting: Acting) -> HttpResponse:
         raise Http404("Not found")
     form = NetworkFeeForm(request.POST, instance=network)
     if form.is_valid():
-        services.update_network(request, network, {f: form.cleaned_data[f] for f in form.changed_data})
-        return redirect("tenancy:organisations")
+        services.update_network(network, {f: form.cleaned_data[f] for f in form.changed_data},
+                                acting=acting)
+        return redirect("portal:organisations")
     return _network_page(request, acting, fee_form=form, status=400)
 
 
@@ -140,9 +142,9 @@ def network_update(request: HttpRequest, acting: Acting) -> HttpResponse:
 def organisation_new(request: HttpRequest, acting: Acting) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        org = services.add_cbo_to_network(request, acting, form.cleaned_data)
-        return redirect("tenancy:organisation", pk=org.pk)
-    return render(request, "tenancy/organisation_form.html", {"form": form, "creating": True},
+        org = services.add_cbo_to_network(form.cleaned_data, acting=acting)
+        return redirect("portal:organisation", pk=org.pk)
+    return render(request, "portal/organisation_form.html", {"form": form, "creating": True},
                   status=400 if form.errors else 200)
 
 
@@ -152,10 +154,11 @@ def organisation_detail(request: HttpRequest, acting: Acting, pk: int) -> HttpRe
     org = get_managed_organisation(acting, pk)
     form = OrganisationForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
-        services.update_organisation(request, org, {f: form.cleaned_data[f] for f in form.changed_data})
-        return redirect("tenancy:organisation", pk=org.pk)
+        services.update_organisation(org, {f: form.cleaned_data[f] for f in form.changed_data},
+                                     acting=acting)
+        return redirect("portal:organisation", pk=org.pk)
     memberships = Membership.objects.filter(organisation=org).select_related("user").order_by("user__last_name")
-    return render(request, "tenancy/organisation_detail.html",
+    return render(request, "portal/organisation_detail.html",
                   {"org": org, "form": form, "memberships": memberships},
                   status=400 if form.errors else 200)
 
@@ -166,9 +169,9 @@ def user_new(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     org = get_managed_organisation(acting, pk)
     form = NewUserForm(request.POST or None, organisation=org)
     if request.method == "POST" and form.is_valid():
-        services.create_user(request, org, form.cleaned_data)
-        return redirect("tenancy:organisation", pk=org.pk)
-    return render(request, "tenancy/user_form.html", {"org": org, "form": form},
+        services.create_user(org, form.cleaned_data, acting=acting)
+        return redirect("portal:organisation", pk=org.pk)
+    return render(request, "portal/user_form.html", {"org": org, "form": form},
                   status=400 if form.errors else 200)
 
 
@@ -179,5 +182,5 @@ def membership_toggle(request: HttpRequest, acting: Acting, pk: int) -> HttpResp
     membership = Membership.objects.filter(pk=pk, organisation__in=managed).first()
     if membership is None or membership.user_id == acting.user.pk:
         raise Http404("Not found")
-    services.set_membership_active(request, membership, not membership.is_active)
-    return redirect("tenancy:organisation", pk=membership.organisation_id)
+    services.set_membership_active(membership, not membership.is_active, acting=acting)
+    return redirect("portal:organisation", pk=membership.organisation_id)

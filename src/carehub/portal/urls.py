@@ -1,8 +1,8 @@
 from django.urls import path
 
-from carehub.tenancy import views
+from carehub.portal import views
 
-app_name = "tenancy"
+app_name = "portal"
 urlpatterns = [
     path("", views.organisation_list, name="organisations"),
     path("network/", views.network_update, name="network_update"),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from carehub.accounts.admin_site import ReadOnlyAdmin, ReadOnlyInline, site
+from carehub.audit.admin_site import ReadOnlyAdmin, ReadOnlyInline, site
 from carehub.tenancy.models import Membership, Network, NetworkMember, Organisation
 
 

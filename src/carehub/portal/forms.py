@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 
+from carehub.tenancy.access import network_cbos
 from carehub.tenancy.models import Network, Organisation, OrganisationKind
 
 
@@ -27,8 +28,6 @@ class InviteCBOForm(forms.Form):
 
     def __init__(self, *args: Any, hub: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from carehub.tenancy.access import network_cbos
-
         field = self.fields["cbo"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = (Organisation.objects.filter(kind=OrganisationKind.CBO, is_active=True)

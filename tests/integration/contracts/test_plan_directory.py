@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from carehub.contracts.plan_network import plan_directory
 from carehub.network.models import Service, ServiceType
-from carehub.network.plan_network import plan_directory
 from carehub.tenancy.models import Network, NetworkMember
 from tests.integration.conftest import make_org
 from tests.integration.contracts.factories import make_contract
@@ -41,7 +41,7 @@ def network(tenant: Any) -> dict[str, Service]:
 
 
 def page(client: Any, query: str = "") -> str:
-    response = client.get(reverse("network:directory") + query)
+    response = client.get(reverse("network:directory") + query, follow=True)
     assert response.status_code == 200
     return response.content.decode()
 

@@ -1,0 +1,3 @@
+from carehub.tenancy.roles import AUDIT_READERS
+
+NAV = [("Audit trail", "audit:list", AUDIT_READERS)]

@@ -1,0 +1,3 @@
+from carehub.tenancy.roles import STAFF
+
+NAV = [("Members", "members:list", STAFF)]
