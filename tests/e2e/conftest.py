@@ -178,6 +178,9 @@ def device_for(user: Any) -> TOTPDevice:
 
 
 def enter_code(page: Any, device: TOTPDevice) -> None:
+    """On the second-factor page: type the code the user's app shows now."""
+    page.get_by_label("Six-digit code").wait_for()
+    check_accessibility(page)
     page.get_by_label("Six-digit code").fill(str(totp(device.bin_key)).zfill(6))
     page.get_by_role("button", name="Verify").click()
 
