@@ -9,6 +9,7 @@ re-render the form. A form on an htmx page carries the region:
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -23,7 +24,7 @@ def form_errors(request: HttpRequest, message: str, form: forms.Form | None = No
     problems: list[tuple[str, str]] = []
     if form is not None and form.is_bound:
         for name, errors in form.errors.items():
-            label = "" if name == forms.forms.NON_FIELD_ERRORS else str(form[name].label)
+            label = "" if name == NON_FIELD_ERRORS else str(form[name].label)
             problems.extend((label, str(error)) for error in errors)
     response = render(request, "_form_errors.html", {"message": message, "problems": problems})
     response.status_code = status
