@@ -119,6 +119,7 @@ def page(chromium_browser, live_server, viewport):  # type: ignore[no-untyped-de
     pg.set_default_timeout(15_000)
     pg.base_url = live_server.url  # type: ignore[attr-defined]
     pg.checks = checks  # type: ignore[attr-defined]
+    pg.console_errors = checks.console_errors  # type: ignore[attr-defined]  (older tests read it)
     pg.on("console", checks.on_console)
     pg.on("pageerror", lambda error: checks.page_errors.append(str(error)))
     pg.on("response", checks.on_response)
