@@ -4,30 +4,24 @@ does not scroll sideways and the browser reports no Content Security Policy viol
 from __future__ import annotations
 
 import pytest
-from django_scopes import scopes_disabled
 
-from carehub.referrals import services
-from tests.e2e.conftest import make_tenant, sign_in
+from tests.e2e.conftest import check_accessibility, sign_in_verified, visit
+from tests.integration.referrals.conftest import refer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("username", ["Card-worker", "Card-super", "Card-coord", "Card-manager"])
-def test_home_card_fits_a_phone(page, username):  # type: ignore[no-untyped-def]
-    tenant = make_tenant("Card")
-    with scopes_disabled():
-        referral = services.create_referral(
-            member=tenant.member, organisation=tenant.cbo, hub=tenant.hub, service_code="HDM",
-            contract_code="T-MEALS", actor=tenant.users["hub_coordinator"],
-            acting_org=tenant.hub, assignee=tenant.users["cbo_worker"])
-    sign_in(page, username)
-    page.goto(f"{page.base_url}/")
+@pytest.mark.parametrize("role", ["cbo_worker", "cbo_supervisor", "hub_coordinator",
+                                  "payer_manager"])
+def test_home_card_fits_a_phone(page, tenant, role):  # type: ignore[no-untyped-def]
+    referral = refer(tenant)
+    sign_in_verified(page, tenant.users[role])
+    visit(page, "/")
     page.locator(".grid > section.card").first.wait_for()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
-    if username == "Card-worker":
-        page.get_by_role("link", name="Cardmember, Ada").click()
+    if role == "cbo_worker":
+        page.get_by_role("link", name="Alphamember, Ada").click()
         page.wait_for_url(f"**/referrals/{referral.pk}/")
-    # (The browser's own /favicon.ico request may 404; that is not this page's doing.)
-    errors = page.console_errors  # type: ignore[attr-defined]
-    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e]
+        check_accessibility(page)
+    # The `page` fixture fails the test on a CSP violation or a console error.

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import base64
-import os
-from pathlib import Path
 
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.e2e.conftest import sign_in
-from tests.integration.conftest import make_tenant
+from tests.e2e.conftest import check_accessibility, fits_the_screen, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,24 +19,14 @@ def code_for(page) -> str:  # type: ignore[no-untyped-def]
     return str(totp(key)).zfill(6)
 
 
-def fits_the_screen(page) -> bool:  # type: ignore[no-untyped-def]
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
-
-
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    folder = os.environ.get("CAREHUB_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def test_enrol_then_replace_the_device_on_a_phone(page):  # type: ignore[no-untyped-def]
-    tenant = make_tenant("Alpha")
+def test_enrol_then_replace_the_device_on_a_phone(page, tenant):  # type: ignore[no-untyped-def]
     admin = tenant.users["hub_admin"]
     sign_in(page, "Alpha-hubadmin")
     page.wait_for_selector("h1")
     assert page.locator("h1").inner_text() == "Set up two-step sign-in"
     assert page.get_by_alt_text("QR code for your authenticator app").is_visible()
     assert fits_the_screen(page)
+    check_accessibility(page)
     shot(page, "enrol-390")
     page.get_by_label("Six-digit code").fill(code_for(page))
     page.get_by_role("button", name="Confirm").click()
@@ -50,6 +37,7 @@ def test_enrol_then_replace_the_device_on_a_phone(page):  # type: ignore[no-unty
     page.get_by_role("link", name="Sign-in security").click()
     assert page.locator("h1").inner_text() == "Sign-in security"
     assert fits_the_screen(page)
+    check_accessibility(page)
     shot(page, "security-390")
     # The code just used to sign in cannot be used twice; the app's next one is accepted.
     page.get_by_label("Code from your current app").fill(str(totp(first.bin_key, drift=1)).zfill(6))
@@ -65,4 +53,3 @@ def test_enrol_then_replace_the_device_on_a_phone(page):  # type: ignore[no-unty
     shot(page, "security-after-390")
     assert not TOTPDevice.objects.filter(pk=first.pk).exists()
     assert TOTPDevice.objects.filter(user=admin, confirmed=True).count() == 1
-    assert not [e for e in page.console_errors if "Content Security Policy" in e]

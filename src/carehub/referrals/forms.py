@@ -23,7 +23,18 @@ from carehub.referrals.models import (
 SPANISH_FILE = Path(__file__).parent / "data" / "ahc_hrsn_es.json"
 
 
-class VersionedForm(forms.Form):
+class PanelForm(forms.Form):
+    """A form of the referral page. Several share the page, so each names its element ids
+    after itself (`attempt_note`, `visit_note`): a label then points at its own input."""
+
+    ids = "id"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.ids}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class VersionedForm(PanelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -37,12 +48,14 @@ class TransitionForm(VersionedForm):
 
 
 class AttemptForm(VersionedForm):
+    ids = "attempt"
     channel = forms.ChoiceField(choices=Channel.choices)
     outcome = forms.ChoiceField(choices=AttemptOutcome.choices)
     note = forms.CharField(required=False, max_length=300)
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(PanelForm):
+    ids = "service"
     service_code = forms.CharField(label="Service code", max_length=32)
     date = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
     units = forms.IntegerField(min_value=1, max_value=1000, initial=1)
@@ -50,11 +63,13 @@ class ServiceForm(forms.Form):
     note = forms.CharField(required=False, max_length=300)
 
 
-class NoteForm(forms.Form):
+class NoteForm(PanelForm):
+    ids = "note"
     text = forms.CharField(label="Case note", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class EscalationForm(forms.Form):
+class EscalationForm(PanelForm):
+    ids = "escalation"
     barrier = forms.ChoiceField(choices=Barrier.choices)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -63,22 +78,31 @@ class ResolveForm(forms.Form):
     resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class FundsForm(forms.Form):
+class FundsForm(PanelForm):
+    ids = "funds"
     category = forms.CharField(max_length=40)
     amount = forms.CharField(max_length=12, help_text="dollars and cents, e.g. 25.00")
     date = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
     receipt = forms.CharField(max_length=120, help_text="receipt number or reference")
 
 
-class PathwayForm(forms.Form):
+class PathwayForm(PanelForm):
+    ids = "pathway"
     pathway = forms.CharField(max_length=40, help_text="e.g. housing, food, medical_home")
     steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="one step per line")
 
 
-class VisitForm(forms.Form):
+class VisitForm(PanelForm):
+    ids = "visit"
     date = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(choices=Channel.choices, initial=Channel.HOME_VISIT)
     note = forms.CharField(required=False, max_length=300)
+
+    def clean_date(self) -> Any:
+        day = self.cleaned_data["date"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("A visit cannot be recorded for a future date.")
+        return day
 
 
 class ConsentForm(forms.Form):

@@ -15,6 +15,7 @@ from carehub.accounts.models import User
 from carehub.audit import services as audit
 from carehub.core.referral_states import STATE_LABELS, State, allowed_targets
 from carehub.core.spreadsheet import SafeWriter
+from carehub.htmx_forms import form_errors
 from carehub.members.imports import ImportProblem
 from carehub.members.models import Member
 from carehub.referrals import forms, selectors, services, uploads
@@ -98,7 +99,10 @@ def _action(handler: Callable[..., Any],
             except services.ReferralError as exc:
                 error, status = str(exc), 400
         else:
-            error, status = "Please correct the fields marked below.", 400
+            error, status = "Not saved: please correct the fields below.", 400
+        if error and status == 400 and request.htmx:  # type: ignore[attr-defined]
+            # Shown beside the form (static/carehub/forms.js); the typed input stays.
+            return form_errors(request, error, form)
         referral = selectors.get_referral(request, acting, pk)
         bound = {form_name: form, "error": error, "error_form": form_name} if error else {
             "ok": "Saved."}
