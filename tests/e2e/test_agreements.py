@@ -14,7 +14,7 @@ from carehub.contracts.services import create_contract
 from carehub.tenancy.access import network_cbos
 from carehub.tenancy.models import Network, NetworkMember
 from tests.e2e.conftest import sign_in
-from tests.integration.conftest import make_tenant
+from tests.integration.conftest import acting_as, make_tenant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("CAREHUB_SCREENSHOTS")  # a folder, to look at the pages
@@ -30,7 +30,7 @@ def test_plan_accepts_a_hubs_proposal(page):  # type: ignore[no-untyped-def]
     with scopes_disabled():
         contract = Contract(code="ALPHA-OMEGA", name="Post-discharge meals",
                             payer=omega.payer, provider=alpha.hub)
-        create_contract(None, alpha.users["hub_admin"], contract)
+        create_contract(contract, acting=acting_as(alpha.users["hub_admin"]))
     page.set_default_timeout(60_000)  # a shared machine can be slow to serve
     sign_in(page, "Omega-manager")
     page.wait_for_selector("h1")
