@@ -123,7 +123,7 @@ def _meals(ctx: Any) -> Contract:
                 .replace("2026-01-01", f"{year}-01-01").replace("2026-12-31", f"{year}-12-31"))
         add_terms_version(contract, text, "demo-meals.yaml", note="as signed",
                           acting=Acting.system(ctx.hub, user=ctx.users.get("hubadmin")))
-    ensure_renewal_task(contract, ctx.today)
+    ensure_renewal_task(contract, ctx.today, acting=Acting.system(ctx.hub))
     return contract
 
 

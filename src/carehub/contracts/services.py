@@ -285,9 +285,10 @@ def renewal_due(contract: Contract, today: date) -> bool:
             and contract.stage in (Stage.IMPLEMENTATION, Stage.PRE_LAUNCH))
 
 
-def ensure_renewal_task(contract: Contract, today: date) -> LifecycleTask | None:
+def ensure_renewal_task(contract: Contract, today: date, *,
+                        acting: Acting) -> LifecycleTask | None:
     """The contract's current renewal task, created if due (see `prompt_renewal`)."""
-    prompt_renewal(contract, today, acting=Acting.system(contract.provider))
+    prompt_renewal(contract, today, acting=acting)
     return current_renewal_task(contract)
 
 
@@ -330,7 +331,8 @@ def prompt_renewal(contract: Contract, today: date, *, acting: Acting) -> Lifecy
 
 
 def prompt_all_renewals(today: date) -> list[LifecycleTask]:
-    """Renewal tasks created for every contract now in its notice window (nightly job)."""
+    """Renewal tasks created for every contract now in its notice window (nightly job);
+    each is created and audited as the work of the contract's provider (`Acting.system`)."""
     created = []
     for contract in Contract.objects.filter(ends__isnull=False).select_related("provider"):
         task = prompt_renewal(contract, today, acting=Acting.system(contract.provider))
