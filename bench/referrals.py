@@ -97,8 +97,10 @@ def seed(args: argparse.Namespace) -> None:
         network = Network.objects.create(hub=hub, name="n")
         # Plan and hub have a contract in effect (both accepted): assignment checks it.
         from carehub.contracts.models import Contract, ContractParty
+        from carehub.contracts.services import sync_parties
 
         agreed = Contract.objects.create(code="BENCH", name="bench", payer=plan, provider=hub)
+        sync_parties(agreed)
         ContractParty.objects.filter(contract=agreed).update(status="accepted")
         cbos = []
         workers: dict[int, list[int]] = {}

@@ -19,6 +19,7 @@ from tests.e2e.conftest import (
     sign_in_verified,
     visit,
 )
+from tests.integration.conftest import acting_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,7 @@ def test_plan_accepts_a_hubs_proposal(page):  # type: ignore[no-untyped-def]
     with scopes_disabled():
         contract = Contract(code="ALPHA-OMEGA", name="Post-discharge meals",
                             payer=omega.payer, provider=alpha.hub)
-        create_contract(None, alpha.users["hub_admin"], contract)
+        create_contract(contract, acting=acting_as(alpha.users["hub_admin"]))
     page.set_default_timeout(60_000)  # a shared machine can be slow to serve
     sign_in_verified(page, omega.users["payer_manager"])
     visit(page, "/contracts/")

@@ -15,7 +15,7 @@ from django_scopes import scopes_disabled
 
 from carehub.accounts.models import User
 from carehub.members.models import EnrolmentSpan, Member, MemberAccess
-from carehub.tenancy.access import SESSION_KEY
+from carehub.tenancy.access import SESSION_KEY, Acting
 from carehub.tenancy.models import Membership, Network, NetworkMember, Organisation
 
 PASSWORD = "correct-horse-battery-9"
@@ -67,11 +67,21 @@ def make_tenant(prefix: str) -> Tenant:
     return Tenant(payer, hub, cbo, users, member)
 
 
+def acting_as(user: User, org: Organisation | None = None, *, request_id: str = "") -> Acting:
+    """The `Acting` a request by `user` for `org` (else their first organisation) has."""
+    with scopes_disabled():
+        membership = (Membership.objects.filter(user=user, **({"organisation": org} if org else {}))
+                      .select_related("organisation").order_by("pk").first())
+    assert membership is not None, f"{user} has no membership{f' in {org}' if org else ''}"
+    return Acting.of(user, membership, request_id=request_id)
+
+
 def accepted_contract(payer: Organisation, provider: Organisation, code: str = "T-MEALS", *,
                       hub_may_upload_members: bool = False, delivering=(), **fields):  # type: ignore[no-untyped-def]
     """A contract both sides have accepted (in effect), as after proposal and
     countersignature."""
     from carehub.contracts.models import Contract, ContractParty
+    from carehub.contracts.services import sync_parties
 
     with scopes_disabled():
         contract = Contract.objects.create(code=code, name=fields.pop("name", code), payer=payer,
@@ -79,6 +89,7 @@ def accepted_contract(payer: Organisation, provider: Organisation, code: str = "
                                            hub_may_upload_members=hub_may_upload_members,
                                            **fields)
         contract.delivering_cbos.set(list(delivering))
+        sync_parties(contract)
         ContractParty.objects.filter(contract=contract).update(status="accepted")
     return contract
 

@@ -16,7 +16,7 @@ from carehub.members.models import Member, MemberAccess
 from carehub.referrals.models import RankedList, Referral
 from carehub.tenancy.access import network_cbos, organisations_managed_by
 from carehub.tenancy.models import NetworkMember
-from tests.integration.conftest import accepted_contract
+from tests.integration.conftest import accepted_contract, acting_as
 
 pytestmark = pytest.mark.django_db
 UPLOAD = reverse("referrals:upload")
@@ -281,7 +281,7 @@ def test_contract_rules_and_activity_ignore_a_contract_not_in_effect(tenant, oth
     with scopes_disabled():
         contract = Contract(code="P-ONLY", name="x", payer=other_tenant.payer,
                             provider=tenant.hub, max_outreach_attempts=9)
-        create_contract(None, tenant.users["hub_admin"], contract)
+        create_contract(contract, acting=acting_as(tenant.users["hub_admin"]))
     assert contract_terms.contract("P-ONLY") is None
     assert contract_terms.max_outreach_attempts("P-ONLY") == contract_terms.DEFAULT_MAX_ATTEMPTS
     with pytest.raises(SystemExit) as exit_info:
@@ -295,10 +295,10 @@ def test_a_delivering_cbo_takes_part_only_under_a_contract_in_effect_and_in_the_
 
     with scopes_disabled():
         contract = Contract(code="D-1", name="x", payer=tenant.payer, provider=tenant.hub)
-        create_contract(None, tenant.users["hub_admin"], contract, [tenant.cbo])
+        create_contract(contract, [tenant.cbo], acting=acting_as(tenant.users["hub_admin"]))
     assert list(selectors.contracts_in_effect(tenant.cbo)) == []
     assert list(selectors.contracts_in_effect(tenant.hub)) == []
-    decide_contract(None, tenant.users["payer_manager"], contract, tenant.payer, True)
+    decide_contract(contract, True, acting=acting_as(tenant.users["payer_manager"]))
     assert list(selectors.contracts_in_effect(tenant.cbo)) == [contract]
     assert list(selectors.contracts_in_effect(tenant.payer)) == [contract]
     assert list(selectors.contracts_in_effect(other_tenant.cbo)) == []

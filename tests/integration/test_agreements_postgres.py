@@ -17,7 +17,7 @@ from carehub.contracts.services import create_contract
 from carehub.members import services as member_services
 from carehub.members.models import Member
 from carehub.tenancy.rls import TENANT_ROLE, tenant_connection
-from tests.integration.conftest import accepted_contract
+from tests.integration.conftest import accepted_contract, acting_as
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -49,7 +49,7 @@ def test_rls_refuses_a_hub_writing_another_plans_roster(tenant, other_tenant):
     with scopes_disabled():
         proposal = Contract(code="X", name="X", payer=other_tenant.payer, provider=tenant.hub,
                             hub_may_upload_members=True)
-        create_contract(None, tenant.users["hub_admin"], proposal)
+        create_contract(proposal, acting=acting_as(tenant.users["hub_admin"]))
     assert not can_insert(tenant.hub.pk, other_tenant.payer.pk, "RLS-1")
     accepted_contract(other_tenant.payer, tenant.hub, "Y")
     assert not can_insert(tenant.hub.pk, other_tenant.payer.pk, "RLS-1")
@@ -67,7 +67,7 @@ def test_each_party_sees_the_other_partys_acceptance(tenant, other_tenant):
 
     with scopes_disabled():
         contract = Contract(code="X", name="X", payer=other_tenant.payer, provider=tenant.hub)
-        create_contract(None, tenant.users["hub_admin"], contract)
+        create_contract(contract, acting=acting_as(tenant.users["hub_admin"]))
     query = ("SELECT organisation_id, status FROM contracts_contractparty WHERE contract_id = %s"
              " ORDER BY organisation_id")
     for org in (tenant.hub, other_tenant.payer):

@@ -37,7 +37,7 @@ from carehub.referrals import services as referral_services
 from carehub.referrals.models import Consent, Escalation, PathwayStep, RankedList, Referral
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Membership, NetworkMember
-from tests.integration.conftest import Tenant, make_org, make_tenant, signed_in
+from tests.integration.conftest import Tenant, acting_as, make_org, make_tenant, signed_in
 from tests.integration.contracts.factories import make_contract
 from tests.integration.contracts.test_contracts import terms_text
 
@@ -114,28 +114,29 @@ def make_world(marker: str) -> World:
         invitation = portal_services.invite_cbo(garden, acting=Acting.of(
             hub_admin, Membership.objects.get(user=hub_admin, organisation=t.hub)))
         # The plan lets its hub upload ranked lists (the upload below needs it).
-        contract_services.set_hub_may_upload(None, t.users["payer_manager"], contract, t.payer,
-                                             True)
-        contract_services.add_terms_version(None, hub_admin, contract, _terms(code),
-                                            note=f"{marker} first terms")
+        contract_services.set_hub_may_upload(contract, True,
+                                             acting=acting_as(t.users["payer_manager"]))
+        contract_services.add_terms_version(contract, _terms(code), note=f"{marker} first terms",
+                                            acting=acting_as(hub_admin))
         EscalationLevel.objects.get_or_create(contract=contract, level=2, defaults={
             "organisation": t.payer, "role": "payer_manager", "response_hours": 48})
-        task = contract_services.add_task(None, hub_admin, contract, LifecycleTask(
+        task = contract_services.add_task(contract, LifecycleTask(
             contract=contract, stage="pre_launch", kind="general", title=f"{marker} kickoff task",
-            owner_role="hub_admin", due=date(2026, 2, 1)))
-        credential = contract_services.save_credential(None, supervisor, StaffCredential(
+            owner_role="hub_admin", due=date(2026, 2, 1)), acting=acting_as(hub_admin))
+        credential = contract_services.save_credential(StaffCredential(
             organisation=t.cbo, staff=worker, kind="training", name=f"{marker} HIPAA training",
-            identifier=f"{marker}-CRED-1", issued=date(2026, 1, 1), expires=date(2027, 1, 1)))
+            identifier=f"{marker}-CRED-1", issued=date(2026, 1, 1), expires=date(2027, 1, 1)),
+            acting=acting_as(supervisor))
 
         nutrition = ServiceType.objects.get(slug="nutrition")
-        service = network_services.save_service(None, supervisor, Service(
+        service = network_services.save_service(Service(
             organisation=t.cbo, service_type=nutrition, name=f"{marker} Meals",
             description=f"{marker} kitchen meals", coverage_counties=["Erie, NY"],
-            languages=["English"]), {})
-        site = network_services.save_location(None, supervisor, Location(
+            languages=["English"]), {}, acting=acting_as(supervisor))
+        site = network_services.save_location(Location(
             organisation=t.cbo, name=f"{marker} Kitchen", address_1="1 Main St", city="Buffalo",
-            state_province="NY", postal_code="14213"))
-        network_services.set_services_at_location(None, supervisor, site, [service])
+            state_province="NY", postal_code="14213"), acting=acting_as(supervisor))
+        network_services.set_services_at_location(site, [service], acting=acting_as(supervisor))
 
         member2 = Member.objects.create(
             plan=t.payer, member_id=f"{marker}-M2", first_name="Bo", last_name=f"{marker}second",

@@ -14,7 +14,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 from carehub.accounts import services
-from carehub.audit import services as audit
+from carehub.accounts.signin import request_acting
 
 
 class SecondFactorRequiredMiddleware:
@@ -26,8 +26,8 @@ class SecondFactorRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and not user.is_verified() and services.needs_second_factor(user):  # type: ignore[union-attr,attr-defined]
-            audit.record("login_failed", request=request, actor=user, object_type="user",
-                         object_id=str(user.pk), detail={"reason": "session_without_second_factor"})
+            services.audit_second_factor_refused(user, "session_without_second_factor",
+                                                 acting=request_acting(request, user))
             logout(request)
-            request.__dict__.pop("_acting", None)  # cached by the audit call above
+            request.__dict__.pop("_acting", None)  # cached by request_acting above
         return self.get_response(request)

@@ -1,5 +1,8 @@
 """Sign-in: password check, throttling, second factor. Every outcome is audited.
 
+Sign-in is about a request, but no HttpRequest comes here: the views pass an `Acting`
+carrying the request id and address (user and organisation unset until someone signs in).
+
 The second factor cannot be skipped: a user with a confirmed device must present a code
 from it at sign-in, and may only add or replace a device after presenting one.
 Enrolment at sign-in is open only to a user who has no confirmed device; a lost device
@@ -16,13 +19,13 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from carehub.accounts.models import LoginThrottle, User
 from carehub.audit import services as audit
+from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Membership, Organisation
 from carehub.tenancy.rls import as_owner
 
@@ -112,7 +115,7 @@ def _count_failure(throttle: LoginThrottle | None, key: str, now: datetime) -> b
 
 
 @transaction.atomic
-def check_password_step(request: HttpRequest, username: str, password: str) -> LoginOutcome:
+def check_password_step(username: str, password: str, *, acting: Acting) -> LoginOutcome:
     key = _normalise(username)
     now = timezone.now()
     throttle = (LoginThrottle.objects.select_for_update()
@@ -120,16 +123,16 @@ def check_password_step(request: HttpRequest, username: str, password: str) -> L
     if throttle and throttle.locked_until and throttle.locked_until > now:
         minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
         audit.record(
-            "login_failed", request=request, object_type="user", object_id=key,
+            "login_failed", acting=acting, object_type="user", object_id=key,
             detail={"reason": "locked"},
         )
         return LoginOutcome(None, LOCKED.format(minutes=minutes))
 
-    user = authenticate(request, username=username.strip(), password=password)
+    user = authenticate(None, username=username.strip(), password=password)
     if user is None:
         locked = _count_failure(throttle, throttle_key(username), now)
         audit.record(
-            "login_failed", request=request, object_type="user", object_id=key,
+            "login_failed", acting=acting, object_type="user", object_id=key,
             detail={"reason": "locked_now" if locked else "bad_credentials"},
         )
         if locked:
@@ -185,7 +188,8 @@ def _lock_user(user: User) -> None:
 
 
 @transaction.atomic
-def confirm_enrolment(request: HttpRequest, user: User, device_id: Any, token: str) -> TOTPDevice | None:
+def confirm_enrolment(user: User, device_id: Any, token: str, *,
+                      acting: Acting) -> TOTPDevice | None:
     """First device at sign-in. Refused (None) when the user already has a confirmed one."""
     _lock_user(user)
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
@@ -196,14 +200,15 @@ def confirm_enrolment(request: HttpRequest, user: User, device_id: Any, token: s
     with as_owner():
         device.confirmed = True
         device.save()
-    audit.record("create", request=request, actor=user, object_type="second_factor",
+    audit.record("create", acting=acting, actor=user, object_type="second_factor",
                  object_id=str(user.pk), detail={"event": "enrolled", "device": device.pk,
                                                  "via": "sign_in"})
     return device
 
 
 @transaction.atomic
-def confirm_replacement(request: HttpRequest, user: User, device_id: Any, token: str) -> TOTPDevice | None:
+def confirm_replacement(user: User, device_id: Any, token: str, *,
+                        acting: Acting) -> TOTPDevice | None:
     """Confirm a new device for a signed-in user who passed their current one.
 
     The old devices are removed only now, in the same transaction, so a user who
@@ -218,7 +223,7 @@ def confirm_replacement(request: HttpRequest, user: User, device_id: Any, token:
         TOTPDevice.objects.filter(pk__in=old).delete()
         device.confirmed = True
         device.save()
-    audit.record("update" if old else "create", request=request, actor=user,
+    audit.record("update" if old else "create", acting=acting, actor=user,
                  object_type="second_factor", object_id=str(user.pk),
                  detail={"event": "replaced" if old else "enrolled", "device": device.pk,
                          "removed_devices": old, "via": "security_page"})
@@ -248,8 +253,7 @@ def resettable_user(managing: Organisation, user_id: int, acting_user: Any) -> U
 
 
 @transaction.atomic
-def reset_second_factor(user: User, *, request: HttpRequest | None = None, actor: Any = None,
-                        via: str, reason: str = "") -> int:
+def reset_second_factor(user: User, *, acting: Acting, via: str, reason: str = "") -> int:
     """Remove every device of `user` (lost or stolen). They enrol again at next sign-in.
 
     Their signed-in sessions end too: the second-factor middleware signs out a session
@@ -263,10 +267,20 @@ def reset_second_factor(user: User, *, request: HttpRequest | None = None, actor
                               "user": user.username}
     if reason:
         detail["reason"] = reason[:200]
-    audit.record("delete", request=request, actor=actor, object_type="second_factor",
+    audit.record("delete", acting=acting, object_type="second_factor",
                  object_id=str(user.pk), detail=detail)
     return len(devices)
 
 
-def audit_login(request: HttpRequest, user: Any) -> None:
-    audit.record("login", request=request, actor=user, object_type="user", object_id=str(user.pk))
+def audit_login(user: Any, *, acting: Acting) -> None:
+    """A completed sign-in (password, and the second factor where one is needed)."""
+    audit.record("login", acting=acting, actor=user, object_type="user", object_id=str(user.pk))
+
+
+def audit_second_factor_refused(user: Any, reason: str, *, acting: Acting,
+                                during: str = "") -> None:
+    """A second factor not given: a wrong code at sign-in or before a device change, or a
+    session that needs one and has none (it is then signed out)."""
+    detail = {"reason": reason, **({"during": during} if during else {})}
+    audit.record("login_failed", acting=acting, actor=user, object_type="user",
+                 object_id=str(user.pk), detail=detail)

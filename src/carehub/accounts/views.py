@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from carehub.accounts import services
 from carehub.accounts.forms import LoginForm, TokenForm
 from carehub.accounts.models import User
-from carehub.audit import services as audit
+from carehub.accounts.signin import request_acting
 from carehub.tenancy.access import SESSION_KEY, Acting, active_memberships, require_acting
 from carehub.tenancy.models import Role
 
@@ -68,7 +68,7 @@ def _finish_login(request: HttpRequest, user: User, device: Any = None) -> HttpR
     elif user.is_staff and nxt == reverse("home"):
         # Platform staff without an organisation have no home page; the admin is theirs.
         nxt = reverse("admin:index")
-    services.audit_login(request, user)
+    services.audit_login(user, acting=request_acting(request, user))
     return redirect(nxt)
 
 
@@ -78,7 +78,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST" and form.is_valid():
         outcome = services.check_password_step(
-            request, form.cleaned_data["username"], form.cleaned_data["password"]
+            form.cleaned_data["username"], form.cleaned_data["password"],
+            acting=request_acting(request),
         )
         if outcome.error:
             error = outcome.error
@@ -124,8 +125,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         device = services.verify_totp(user, form.cleaned_data["token"])
         if device is not None:
             return _finish_login(request, user, device)
-        audit.record("login_failed", request=request, actor=user, object_type="user",
-                     object_id=str(user.pk), detail={"reason": "bad_second_factor"})
+        services.audit_second_factor_refused(user, "bad_second_factor",
+                                             acting=request_acting(request, user))
         error = BAD_CODE
     return render(request, "accounts/verify.html", {"form": form, "error": error, "next": _next_url(request)})
 
@@ -153,7 +154,8 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
-        confirmed = services.confirm_enrolment(request, user, device.pk, form.cleaned_data["token"])
+        confirmed = services.confirm_enrolment(user, device.pk, form.cleaned_data["token"],
+                                               acting=request_acting(request, user))
         if confirmed is not None:
             return _finish_login(request, user, confirmed)
         if services.confirmed_totp(user) is not None:
@@ -211,8 +213,8 @@ def security_replace_view(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             return _security_page(request, form, status=400)
         if services.verify_totp(user, form.cleaned_data["token"]) is None:
-            audit.record("login_failed", request=request, object_type="user", object_id=str(user.pk),
-                         detail={"reason": "bad_second_factor", "during": "device_change"})
+            services.audit_second_factor_refused(user, "bad_second_factor", during="device_change",
+                                                 acting=request_acting(request, user))
             return _security_page(request, form, BAD_CODE, status=400)
     request.session[NEW_DEVICE] = services.new_pending_device(user).pk
     request.session[NEW_DEVICE_AT] = int(time.time())
@@ -233,7 +235,8 @@ def security_new_view(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
-        confirmed = services.confirm_replacement(request, user, device.pk, form.cleaned_data["token"])
+        confirmed = services.confirm_replacement(user, device.pk, form.cleaned_data["token"],
+                                                 acting=request_acting(request, user))
         if confirmed is not None:
             request.session.pop(NEW_DEVICE, None)
             request.session.pop(NEW_DEVICE_AT, None)
@@ -255,7 +258,7 @@ def reset_view(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     if target is None:
         raise Http404("Not found")
     if request.method == "POST":
-        removed = services.reset_second_factor(target, request=request, via="hub_admin",
+        removed = services.reset_second_factor(target, acting=acting, via="hub_admin",
                                                reason=request.POST.get("reason", "").strip())
         if removed:
             messages.success(request, f"{target}'s two-step sign-in was reset. They set it up again at their next sign-in.")

@@ -25,8 +25,10 @@ from carehub.contracts.services import (
     add_terms_version,
     ensure_prelaunch_tasks,
     ensure_renewal_task,
+    sync_parties,
 )
 from carehub.network.models import ServiceType
+from carehub.tenancy.access import Acting
 
 TERMS = Path(__file__).resolve().parents[1] / "core" / "examples" / "terms" / "wny-meals-hybrid.yaml"
 MEALS_CRITERIA = """population: post-discharge-meals
@@ -52,6 +54,7 @@ def _without_leading_comments(text: str) -> str:
 def _contract(code: str, defaults: dict[str, Any], delivering: list[Any]) -> Contract:
     contract, _ = Contract.objects.update_or_create(code=code, defaults=defaults)
     contract.delivering_cbos.set(delivering)
+    sync_parties(contract)
     ensure_prelaunch_tasks(contract)
     # The demo's contracts were signed by both sides: accepted, so they are in effect.
     ContractParty.objects.filter(contract=contract).update(
@@ -128,9 +131,9 @@ def _meals(ctx: Any) -> Contract:
         text = (source.replace("WNY-MEALS-2026", "DEMO-MEALS")
                 .replace("independent-health", ctx.payer.slug).replace("wnyicc", ctx.hub.slug)
                 .replace("2026-01-01", f"{year}-01-01").replace("2026-12-31", f"{year}-12-31"))
-        add_terms_version(None, ctx.users.get("hubadmin"), contract, text, "demo-meals.yaml",
-                          note="as signed")
-    ensure_renewal_task(contract, ctx.today)
+        add_terms_version(contract, text, "demo-meals.yaml", note="as signed",
+                          acting=Acting.system(ctx.hub, user=ctx.users.get("hubadmin")))
+    ensure_renewal_task(contract, ctx.today, acting=Acting.system(ctx.hub))
     return contract
 
 

@@ -153,7 +153,8 @@ class Acceptance(models.TextChoices):
 
 
 class ContractParty(models.Model):
-    """Derived from payer, provider and delivering_cbos (kept in sync by signals).
+    """Derived from payer, provider and delivering_cbos (kept in step by the services:
+    `contracts.services.sync_parties`).
 
     A contract is in effect only when its payer and provider parties have both accepted
     (contracts.selectors.contracts_in_effect). A new row is a proposal: the secure default.

@@ -12,7 +12,6 @@ from typing import Any
 import yaml
 from django.db import transaction
 from django.db.models import Max, Q
-from django.http import HttpRequest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -37,6 +36,7 @@ from carehub.contracts.models import (
 from carehub.core.periods import add_months
 from carehub.core.terms import TermsError, load_terms, parse_terms_text
 from carehub.network.changes import changed_fields
+from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Membership, Organisation, Role
 from carehub.tenancy.rls import as_owner
 
@@ -75,24 +75,49 @@ class NotYours(Exception):
     """The acting organisation may not decide this proposal (not an undecided party)."""
 
 
+def sync_parties(contract: Contract) -> None:
+    """Keep `ContractParty` in step with the contract's payer, provider and delivering CBOs.
+
+    Called by every service that saves a contract's parties (creating it, changing its
+    delivering CBOs); there is no signal, so a write elsewhere must call it too.
+    """
+    wanted: dict[int, str] = {}
+    for cbo_id in contract.delivering_cbos.values_list("pk", flat=True):
+        wanted[cbo_id] = PartyRole.DELIVERING
+    wanted[contract.provider_id] = PartyRole.PROVIDER
+    wanted[contract.payer_id] = PartyRole.PAYER
+    # Parties span organisations: a trusted write, like the audit chain.
+    with scopes_disabled(), as_owner():
+        ContractParty.objects.filter(contract=contract).exclude(organisation_id__in=wanted).delete()
+        for org_id, role in wanted.items():
+            # A new payer or provider is only invited (it accepts through
+            # `decide_contract`); a delivering CBO's part is decided by the contract being
+            # in effect and its membership of the hub's network.
+            status = Acceptance.ACCEPTED if role == PartyRole.DELIVERING else Acceptance.PROPOSED
+            ContractParty.objects.update_or_create(
+                contract=contract, organisation_id=org_id, defaults={"role": role},
+                create_defaults={"role": role, "status": status},
+            )
+
+
 @transaction.atomic
-def create_contract(request: HttpRequest | None, user: Any, contract: Contract,
-                    delivering: Any = (), *, proposer: Organisation | None = None) -> Contract:
-    """Propose a contract. The proposing organisation (`proposer`, else the user's
-    organisation among payer and provider) is accepted at once; the other side is
-    invited and the contract is not in effect until it accepts."""
-    if proposer is None:
-        proposer = _proposer_of(user, contract)
+def create_contract(contract: Contract, delivering: Any = (), *, acting: Acting) -> Contract:
+    """Propose a contract. The proposing organisation (the acting one; for work without
+    one, the acting user's organisation among payer and provider) is accepted at once;
+    the other side is invited and the contract is not in effect until it accepts."""
+    user = acting.user
+    proposer = acting.organisation or _proposer_of(user, contract)
     if proposer.pk not in (contract.payer_id, contract.provider_id):
         raise ValueError("The proposing organisation must be the payer or the provider.")
     with as_owner():
         contract.save()
         contract.delivering_cbos.set(delivering)
+        sync_parties(contract)
         ensure_prelaunch_tasks(contract)
         ContractParty.objects.filter(contract=contract, organisation=proposer).update(
             status=Acceptance.ACCEPTED, decided_at=timezone.now(),
             decided_by=user if getattr(user, "pk", None) else None)
-    audit.record("create", request=request, actor=user, organisation=proposer,
+    audit.record("create", acting=acting, organisation=proposer,
                  object_type="contract", object_id=contract.code,
                  detail={"proposed_by": proposer.pk, "payer": contract.payer_id,
                          "provider": contract.provider_id})
@@ -110,13 +135,13 @@ def _proposer_of(user: Any, contract: Contract) -> Organisation:
 
 
 @transaction.atomic
-def decide_contract(request: HttpRequest | None, user: Any, contract: Contract,
-                    org: Organisation, accept: bool) -> ContractParty:
+def decide_contract(contract: Contract, accept: bool, *, acting: Acting) -> ContractParty:
     """The invited payer or provider accepts (countersigns) or declines. Audited.
 
     Only an undecided payer or provider party may decide; the row is locked so two
     clicks decide once. The write is the organisation's own party row (row-level
     security allows it without stepping out of the tenant role)."""
+    org = acting.organisation
     with scopes_disabled():
         party = (ContractParty.objects.select_for_update()
                  .filter(contract=contract, organisation=org,
@@ -125,21 +150,20 @@ def decide_contract(request: HttpRequest | None, user: Any, contract: Contract,
             raise NotYours("This contract has no proposal waiting for your organisation.")
         party.status = Acceptance.ACCEPTED if accept else Acceptance.DECLINED
         party.decided_at = timezone.now()
-        party.decided_by = user
+        party.decided_by = acting.user
         party.save(update_fields=["status", "decided_at", "decided_by"])
-    audit.record("update", request=request, actor=user, organisation=org,
+    audit.record("update", acting=acting,
                  object_type="contract_party", object_id=contract.code,
                  detail={"decision": party.status, "role": party.role})
     return party
 
 
 @transaction.atomic
-def set_hub_may_upload(request: HttpRequest | None, user: Any, contract: Contract,
-                       org: Organisation, allowed: bool) -> Contract:
+def set_hub_may_upload(contract: Contract, allowed: bool, *, acting: Acting) -> Contract:
     """The payer's permission for the provider hub to upload its roster and ranked
     lists. Only the accepted payer sets it."""
     with scopes_disabled():
-        payer = ContractParty.objects.filter(contract=contract, organisation=org,
+        payer = ContractParty.objects.filter(contract=contract, organisation=acting.organisation,
                                              role=PartyRole.PAYER,
                                              status=Acceptance.ACCEPTED).first()
     if payer is None:
@@ -147,7 +171,7 @@ def set_hub_may_upload(request: HttpRequest | None, user: Any, contract: Contrac
     before = contract.hub_may_upload_members
     contract.hub_may_upload_members = allowed
     contract.save(update_fields=["hub_may_upload_members", "updated_at"])
-    audit.record("update", request=request, actor=user, organisation=org,
+    audit.record("update", acting=acting,
                  object_type="contract", object_id=contract.code,
                  detail={"changed": "hub_may_upload_members", "from": before, "to": allowed})
     return contract
@@ -162,12 +186,12 @@ def ensure_prelaunch_tasks(contract: Contract) -> None:
 
 
 @transaction.atomic
-def save_contract(request: HttpRequest | None, user: Any, contract: Contract,
-                  what: str = "scope of work") -> Contract:
+def save_contract(contract: Contract, what: str = "scope of work", *, acting: Acting) -> Contract:
     """Save the contract's own fields; the audit names the fields that changed."""
     fields = changed_fields(contract)
     contract.save()
-    audit.record("update", request=request, actor=user, object_type="contract",
+    sync_parties(contract)
+    audit.record("update", acting=acting, object_type="contract",
                  object_id=contract.code, detail={"changed": what, "fields": fields})
     return contract
 
@@ -182,31 +206,30 @@ SCOPE_ROW_TYPES = {
 
 
 @transaction.atomic
-def save_scope(request: HttpRequest | None, user: Any, contract: Contract,
-               formsets: dict[str, Any]) -> Contract:
+def save_scope(contract: Contract, formsets: dict[str, Any], *, acting: Acting) -> Contract:
     """Save the scope of work: the contract's fields and its rows (`formsets`, valid and
     keyed as SCOPE_ROW_TYPES). Each row added, changed or removed is its own audit event."""
-    save_contract(request, user, contract)
+    save_contract(contract, acting=acting)
     for key, formset in formsets.items():
-        save_rows(request, user, contract, formset, SCOPE_ROW_TYPES[key])
+        save_rows(contract, formset, SCOPE_ROW_TYPES[key], acting=acting)
     return contract
 
 
-def save_rows(request: HttpRequest | None, user: Any, contract: Contract, formset: Any,
-              object_type: str) -> None:
+@transaction.atomic
+def save_rows(contract: Contract, formset: Any, object_type: str, *, acting: Acting) -> None:
     """Save a valid inline formset of `contract`'s rows and audit every row it touched."""
     # Deleting clears a row's pk, so note the ids first.
     deleted = [str(form.instance.pk) for form in formset.deleted_forms if form.instance.pk]
     formset.save()
     for obj in formset.new_objects:
-        audit.record("create", request=request, actor=user, object_type=object_type,
+        audit.record("create", acting=acting, object_type=object_type,
                      object_id=str(obj.pk), detail={"contract": contract.code, **_row(obj)})
     for obj, fields in formset.changed_objects:
-        audit.record("update", request=request, actor=user, object_type=object_type,
+        audit.record("update", acting=acting, object_type=object_type,
                      object_id=str(obj.pk), detail={"contract": contract.code, "fields": fields,
                                                     **_row(obj)})
     for pk in deleted:
-        audit.record("delete", request=request, actor=user, object_type=object_type,
+        audit.record("delete", acting=acting, object_type=object_type,
                      object_id=pk, detail={"contract": contract.code})
 
 
@@ -225,7 +248,7 @@ def _row(obj: Any) -> dict[str, Any]:
 
 
 @transaction.atomic
-def move_stage(request: HttpRequest | None, user: Any, contract: Contract, stage: str) -> Contract:
+def move_stage(contract: Contract, stage: str, *, acting: Acting) -> Contract:
     """Move to `stage`; implementation and later need every required provision present."""
     if stage not in STAGE_ORDER:
         raise ValueError(f"unknown stage {stage!r}")
@@ -238,7 +261,7 @@ def move_stage(request: HttpRequest | None, user: Any, contract: Contract, stage
     contract.save(update_fields=["stage", "updated_at"])
     if stage == Stage.PRE_LAUNCH:
         ensure_prelaunch_tasks(contract)
-    audit.record("update", request=request, actor=user, object_type="contract",
+    audit.record("update", acting=acting, object_type="contract",
                  object_id=contract.code, detail={"stage": [before, stage]})
     return contract
 
@@ -256,9 +279,10 @@ def renewal_due(contract: Contract, today: date) -> bool:
             and contract.stage in (Stage.IMPLEMENTATION, Stage.PRE_LAUNCH))
 
 
-def ensure_renewal_task(contract: Contract, today: date) -> LifecycleTask | None:
+def ensure_renewal_task(contract: Contract, today: date, *,
+                        acting: Acting) -> LifecycleTask | None:
     """The contract's current renewal task, created if due (see `prompt_renewal`)."""
-    prompt_renewal(None, None, contract, today)
+    prompt_renewal(contract, today, acting=acting)
     return current_renewal_task(contract)
 
 
@@ -276,8 +300,7 @@ def current_renewal_task(contract: Contract) -> LifecycleTask | None:
 
 
 @transaction.atomic
-def prompt_renewal(request: HttpRequest | None, user: Any, contract: Contract,
-                   today: date) -> LifecycleTask | None:
+def prompt_renewal(contract: Contract, today: date, *, acting: Acting) -> LifecycleTask | None:
     """Create the renewal discussion task once, when the contract enters its notice window.
 
     Returns the task if this call created it, None otherwise (not due, or already
@@ -294,8 +317,7 @@ def prompt_renewal(request: HttpRequest | None, user: Any, contract: Contract,
         title="Begin renewal discussions", owner_role=Role.HUB_ADMIN,
         due=renewal_prompt_date(contract),
     )
-    audit.record("create", request=request, actor=user,
-                 organisation=contract.provider if request is None else None,
+    audit.record("create", acting=acting,
                  object_type="contract_task", object_id=str(task.pk),
                  detail={"contract": contract.code, "kind": task.kind,
                          "reason": "renewal notice", "ends": str(contract.ends)})
@@ -303,42 +325,43 @@ def prompt_renewal(request: HttpRequest | None, user: Any, contract: Contract,
 
 
 def prompt_all_renewals(today: date) -> list[LifecycleTask]:
-    """Renewal tasks created for every contract now in its notice window (nightly job)."""
+    """Renewal tasks created for every contract now in its notice window (nightly job);
+    each is created and audited as the work of the contract's provider (`Acting.system`)."""
     created = []
     for contract in Contract.objects.filter(ends__isnull=False).select_related("provider"):
-        task = prompt_renewal(None, None, contract, today)
+        task = prompt_renewal(contract, today, acting=Acting.system(contract.provider))
         if task is not None:
             created.append(task)
     return created
 
 
 @transaction.atomic
-def add_task(request: HttpRequest | None, user: Any, contract: Contract,
-             task: LifecycleTask) -> LifecycleTask:
+def add_task(contract: Contract, task: LifecycleTask, *, acting: Acting) -> LifecycleTask:
     task.contract = contract
     task.save()
-    audit.record("create", request=request, actor=user, object_type="contract_task",
+    audit.record("create", acting=acting, object_type="contract_task",
                  object_id=str(task.pk), detail={"contract": contract.code, "kind": task.kind,
                                                  "stage": task.stage})
     return task
 
 
 @transaction.atomic
-def update_task(request: HttpRequest | None, user: Any, task: LifecycleTask) -> LifecycleTask:
+def update_task(task: LifecycleTask, *, acting: Acting) -> LifecycleTask:
     """Save an edited task (title, stage, kind, owner, due date); audit the changed fields."""
     fields = changed_fields(task, ["stage", "kind", "title", "owner_role", "due"])
     task.save()
-    audit.record("update", request=request, actor=user, object_type="contract_task",
+    audit.record("update", acting=acting, object_type="contract_task",
                  object_id=str(task.pk), detail={"contract": task.contract.code,
                                                  "fields": fields})
     return task
 
 
-def set_task_done(request: HttpRequest | None, user: Any, task: LifecycleTask, done: bool) -> None:
+@transaction.atomic
+def set_task_done(task: LifecycleTask, done: bool, *, acting: Acting) -> None:
     task.done_at = timezone.now() if done else None
-    task.done_by = user if done else None
+    task.done_by = acting.user if done else None
     task.save(update_fields=["done_at", "done_by"])
-    audit.record("update", request=request, actor=user, object_type="contract_task",
+    audit.record("update", acting=acting, object_type="contract_task",
                  object_id=str(task.pk), detail={"done": done, "contract": task.contract.code})
 
 
@@ -355,9 +378,9 @@ def validate_terms_text(text: str, filename: str) -> dict[str, Any]:
 
 
 @transaction.atomic
-def add_terms_version(request: HttpRequest | None, user: Any, contract: Contract, text: str,
-                      filename: str = "terms.yaml", effective: date | None = None,
-                      note: str = "") -> TermsVersion:
+def add_terms_version(contract: Contract, text: str, filename: str = "terms.yaml",
+                      effective: date | None = None, note: str = "", *,
+                      acting: Acting) -> TermsVersion:
     document = validate_terms_text(text, filename)
     if document.get("contract") != contract.code:
         raise TermsProblem([("contract", f"must be {contract.code}, this contract's id, "
@@ -366,9 +389,9 @@ def add_terms_version(request: HttpRequest | None, user: Any, contract: Contract
     number = (contract.terms_versions.aggregate(n=Max("version"))["n"] or 0) + 1
     version = TermsVersion.objects.create(
         contract=contract, version=number, effective=when, document=document,
-        source_text=text, source_filename=filename, note=note, created_by=user,
+        source_text=text, source_filename=filename, note=note, created_by=acting.user,
     )
-    audit.record("create", request=request, actor=user, object_type="contract_terms",
+    audit.record("create", acting=acting, object_type="contract_terms",
                  object_id=f"{contract.code} v{number}", detail={"effective": when.isoformat()})
     return version
 
@@ -386,7 +409,8 @@ def terms_diff(older: TermsVersion, newer: TermsVersion) -> list[str]:
     ))
 
 
-def save_credential(request: HttpRequest | None, user: Any, credential: Any) -> Any:
+@transaction.atomic
+def save_credential(credential: Any, *, acting: Acting) -> Any:
     """Record a credential, or save an edited one (a renewal: new dates, new number)."""
     creating = credential._state.adding
     fields = [] if creating else changed_fields(
@@ -395,14 +419,13 @@ def save_credential(request: HttpRequest | None, user: Any, credential: Any) -> 
     detail: dict[str, Any] = {"staff": credential.staff_id, "expires": str(credential.expires)}
     if not creating:
         detail["fields"] = fields
-    audit.record("create" if creating else "update", request=request, actor=user,
+    audit.record("create" if creating else "update", acting=acting,
                  object_type="staff_credential", object_id=str(credential.pk), detail=detail)
     return credential
 
 
 @transaction.atomic
-def save_contract_details(request: HttpRequest | None, user: Any, contract: Contract,
-                          delivering: Any) -> Contract:
+def save_contract_details(contract: Contract, delivering: Any, *, acting: Acting) -> Contract:
     """Save name, dates, notice and delivering CBOs; audit the fields and CBOs changed."""
     fields = changed_fields(contract, ["name", "signed_on", "starts", "ends",
                                        "renewal_notice_months", "max_outreach_attempts"])
@@ -413,7 +436,8 @@ def save_contract_details(request: HttpRequest | None, user: Any, contract: Cont
         # The delivering CBOs decide who may see the contract: a trusted write.
         with as_owner():
             contract.delivering_cbos.set(list(delivering))
-    audit.record("update", request=request, actor=user, object_type="contract",
+    sync_parties(contract)
+    audit.record("update", acting=acting, object_type="contract",
                  object_id=contract.code, detail={
                      "changed": "contract details", "fields": fields,
                      "delivering_added": sorted(wanted - before),

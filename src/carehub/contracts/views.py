@@ -80,7 +80,7 @@ def contract_new(request: HttpRequest, acting: Acting) -> HttpResponse:
         else:
             contract = form.save(commit=False)
             contract.stage = Stage.SHARED_VISION
-            services.create_contract(request, acting.user, contract, delivering, proposer=org)
+            services.create_contract(contract, delivering, acting=acting)
             other = contract.provider if org.pk == contract.payer_id else contract.payer
             messages.success(request, f"Contract {contract.code} proposed. It takes effect "
                                       f"when {other.name} accepts it.")
@@ -94,7 +94,7 @@ def contract_detail(request: HttpRequest, acting: Acting, code: str) -> HttpResp
     today = timezone.localdate()
     # Lazily, as well as nightly (`carehub contract remind`): the first visit in the
     # notice window creates the renewal task.
-    if services.prompt_renewal(request, acting.user, contract, today):
+    if services.prompt_renewal(contract, today, acting=acting):
         messages.info(request, "Renewal discussions are now due: a renewal task was added.")
     rows = services.checklist_rows(contract)
     return render(request, "contracts/detail.html", {
@@ -127,8 +127,7 @@ def contract_decide(request: HttpRequest, acting: Acting, code: str) -> HttpResp
     if request.method != "POST" or decision not in ("accept", "decline") \
             or not selectors.may_decide(contract, acting.organisation, acting.role):
         raise Http404("Not found")
-    services.decide_contract(request, acting.user, contract, acting.organisation,
-                             decision == "accept")
+    services.decide_contract(contract, decision == "accept", acting=acting)
     if decision == "accept":
         messages.success(request, f"You accepted {contract.code}."
                          + (" It is now in effect." if selectors.is_in_effect(contract) else ""))
@@ -144,7 +143,7 @@ def hub_uploads(request: HttpRequest, acting: Acting, code: str) -> HttpResponse
     if request.method != "POST" or not can_edit or contract.payer_id != acting.organisation.pk:
         raise Http404("Not found")
     allowed = request.POST.get("allowed") == "1"
-    services.set_hub_may_upload(request, acting.user, contract, acting.organisation, allowed)
+    services.set_hub_may_upload(contract, allowed, acting=acting)
     messages.success(request, f"{contract.provider.name} may {'now' if allowed else 'no longer'} "
                               "upload your roster and ranked lists under this contract.")
     return redirect("contracts:detail", code=code)
@@ -163,8 +162,9 @@ def contract_edit(request: HttpRequest, acting: Acting, code: str) -> HttpRespon
     ).order_by("name")
     form = cforms.ContractDetailsForm(request.POST or None, instance=contract, cbos=cbos)
     if request.method == "POST" and form.is_valid():
-        services.save_contract_details(request, acting.user, form.save(commit=False),
-                                       form.cleaned_data.get("delivering_cbos") or [])
+        services.save_contract_details(form.save(commit=False),
+                                       form.cleaned_data.get("delivering_cbos") or [],
+                                       acting=acting)
         messages.success(request, f"Contract {contract.code} saved.")
         return redirect("contracts:detail", code=contract.code)
     return render(request, "contracts/edit.html", {"contract": contract, "form": form})
@@ -183,7 +183,7 @@ def scope_edit(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
     }
     cforms.limit_party_choices(list(formsets.values()), cforms.party_organisations(contract))
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets.values()):
-        services.save_scope(request, acting.user, form.save(commit=False), formsets)
+        services.save_scope(form.save(commit=False), formsets, acting=acting)
         messages.success(request, "Scope of work saved.")
         return redirect("contracts:checklist", code=contract.code)
     return render(request, "contracts/scope_form.html",
@@ -218,7 +218,7 @@ def stage_move(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
         messages.error(request, f"Unknown stage {stage!r}.")
         return redirect("contracts:detail", code=code)
     try:
-        services.move_stage(request, acting.user, contract, stage)
+        services.move_stage(contract, stage, acting=acting)
     except services.StageBlocked as exc:
         messages.error(request, "Cannot move to implementation: required provisions missing: "
                        + "; ".join(r.item.text for r in exc.missing) + ".")
@@ -232,7 +232,7 @@ def task_add(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
     contract, _ = _contract(acting, code, edit=True)
     form = cforms.TaskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        task = services.add_task(request, acting.user, contract, form.save(commit=False))
+        task = services.add_task(contract, form.save(commit=False), acting=acting)
         messages.success(request, f"Task added: {task.title}.")
     elif request.method == "POST":
         messages.error(request, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
@@ -248,7 +248,7 @@ def task_edit(request: HttpRequest, acting: Acting, code: str, pk: int) -> HttpR
         raise Http404("Not found")
     form = cforms.TaskForm(request.POST or None, instance=task)
     if request.method == "POST" and form.is_valid():
-        services.update_task(request, acting.user, form.save(commit=False))
+        services.update_task(form.save(commit=False), acting=acting)
         messages.success(request, f"Task saved: {task.title}.")
         return redirect("contracts:detail", code=code)
     return render(request, "contracts/task_form.html",
@@ -261,7 +261,7 @@ def task_done(request: HttpRequest, acting: Acting, code: str, pk: int) -> HttpR
     task = contract.tasks.filter(pk=pk).first()
     if task is None or request.method != "POST":
         raise Http404("Not found")
-    services.set_task_done(request, acting.user, task, request.POST.get("done") == "1")
+    services.set_task_done(task, request.POST.get("done") == "1", acting=acting)
     return redirect("contracts:detail", code=code)
 
 
@@ -290,8 +290,8 @@ def terms_page(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
             text, name = form.text_and_name()
             try:
                 version = services.add_terms_version(
-                    request, acting.user, contract, text, name,
-                    effective=form.cleaned_data.get("effective"), note=form.cleaned_data["note"])
+                    contract, text, name, effective=form.cleaned_data.get("effective"),
+                    note=form.cleaned_data["note"], acting=acting)
             except services.TermsProblem as problem:
                 errors = problem.errors
             else:
@@ -329,7 +329,7 @@ def credential_edit(request: HttpRequest, acting: Acting, pk: int) -> HttpRespon
     form = cforms.CredentialForm(request.POST or None, instance=credential,
                                  staff=User.objects.filter(pk__in=staff).order_by("last_name"))
     if request.method == "POST" and form.is_valid():
-        services.save_credential(request, acting.user, form.save(commit=False))
+        services.save_credential(form.save(commit=False), acting=acting)
         messages.success(request, f"Saved {credential.name} for {credential.staff}.")
         return redirect("contracts:credentials")
     return render(request, "contracts/credential_form.html",
@@ -351,7 +351,7 @@ def credentials(request: HttpRequest, acting: Acting) -> HttpResponse:
         membership = Membership.objects.filter(user=credential.staff, organisation__in=orgs).first()
         assert membership is not None  # the form only offers these organisations' staff
         credential.organisation = membership.organisation
-        services.save_credential(request, acting.user, credential)
+        services.save_credential(credential, acting=acting)
         messages.success(request, f"Recorded {credential.name} for {credential.staff}.")
         return redirect("contracts:credentials")
     today = timezone.localdate()

@@ -11,6 +11,7 @@ from django_scopes import scopes_disabled
 from carehub.audit import services as audit
 from carehub.members.imports import RosterRow
 from carehub.members.models import EnrolmentSpan, Member, MemberAccess
+from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation
 from carehub.tenancy.rls import as_owner
 
@@ -38,7 +39,7 @@ def grant_plan_access(member: Member) -> None:
                                            defaults={"reason": "plan"})
 
 
-def import_roster(plan: Organisation, rows: list[RosterRow], *, actor: Any = None,
+def import_roster(plan: Organisation, rows: list[RosterRow], *, acting: Acting,
                   source: str = "") -> RosterImportResult:
     """Create or update the plan's members and enrolment spans from checked rows.
 
@@ -46,6 +47,8 @@ def import_roster(plan: Organisation, rows: list[RosterRow], *, actor: Any = Non
     `plan`'s roster; the caller decides that the acting organisation may (the plan
     itself, or a hub under a contract in effect that allows uploads: referrals.uploads).
     On PostgreSQL it runs under the caller's tenant role and row-level security.
+    The audit event is the plan's (its roster changed), by the acting user and request;
+    a hub uploading for the plan is named in the detail.
     """
     if plan.kind != "payer":
         raise ValueError(f"{plan.name} is not a health plan; a roster belongs to a plan")
@@ -85,8 +88,10 @@ def import_roster(plan: Organisation, rows: list[RosterRow], *, actor: Any = Non
                 span.end = row.enroll_end
                 span.save(update_fields=["end"])
                 spans_updated += 1
-        audit.record("create", object_type="roster_import", object_id=source, actor=actor,
-                     organisation=plan,
-                     detail={"created": created, "updated": updated, "unchanged": unchanged,
-                             "rows": len(rows)})
+        detail: dict[str, Any] = {"created": created, "updated": updated,
+                                  "unchanged": unchanged, "rows": len(rows)}
+        if acting.organisation is not None and acting.organisation.pk != plan.pk:
+            detail["uploaded_by"] = acting.organisation.pk
+        audit.record("create", object_type="roster_import", object_id=source, acting=acting,
+                     organisation=plan, detail=detail)
     return RosterImportResult(created, updated, unchanged, spans_created, spans_updated)

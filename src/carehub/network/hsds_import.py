@@ -1,7 +1,11 @@
-"""Loading HSDS 3.0 documents (compiled JSON, or the CSV tabular package) into the directory.
+"""Reading HSDS 3.0 documents (compiled JSON, or the CSV tabular package) into the directory.
 
 Organisations unknown to carehub become CBO organisations. Every property the directory
 has no column for is kept in `hsds_extra`, so exporting again gives the document back.
+
+This module reads and checks documents and maps them onto directory rows; it is entered
+only through `network.services.import_hsds`, which holds the transaction (all or nothing)
+and audits the import. `load_path` refuses to run outside a transaction.
 """
 
 from __future__ import annotations
@@ -223,13 +227,15 @@ def import_document(doc: Any, result: ImportResult, where: str) -> None:
         import_organization(doc, result, where)
 
 
-def import_path(path: Path) -> ImportResult:
+def load_path(path: Path, result: ImportResult) -> ImportResult:
     """Load a JSON file, a folder of JSON files (the export layout) or a CSV package folder.
 
-    All or nothing: one bad document and nothing is saved.
+    Called by `network.services.import_hsds` inside its transaction: one bad document
+    raises HsdsImportError and the service's transaction keeps nothing.
     """
-    result = ImportResult()
-    with scopes_disabled(), transaction.atomic():
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("load_path writes the directory: call network.services.import_hsds")
+    with scopes_disabled():
         if path.is_dir() and (path / "services.csv").exists():
             from carehub.network.hsds_tabular import read_package
 
@@ -238,7 +244,7 @@ def import_path(path: Path) -> ImportResult:
         elif path.is_dir():
             files = sorted(path.glob("organizations/*.json")) + sorted(path.glob("services/*.json"))
             if (path / "csv").is_dir() and not files:
-                return import_path(path / "csv")
+                return load_path(path / "csv", result)
             if not files:
                 raise HsdsImportError(f"{path}: no organizations/*.json, services/*.json or "
                                       "services.csv found")

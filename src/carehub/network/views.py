@@ -66,8 +66,8 @@ def service_edit(request: HttpRequest, acting: Acting, pk: str | None = None) ->
             raise Http404("Not found")
     form = ServiceForm(request.POST or None, instance=service, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        saved = services.save_service(request, acting.user, form.save(commit=False),
-                                      form.cleaned_data)
+        saved = services.save_service(form.save(commit=False), form.cleaned_data,
+                                      acting=acting)
         messages.success(request, f"Saved and verified {saved.name}.")
         return redirect("network:service", pk=saved.pk)
     return render(request, "network/service_form.html", {"form": form, "service": service})
@@ -83,7 +83,7 @@ def capacity(request: HttpRequest, acting: Acting, pk: str) -> HttpResponse:
     if request.headers.get("HX-Request"):
         return _capacity_cell(request, acting, service, form)
     if form.is_valid():
-        services.save_service(request, acting.user, form.save(commit=False), {})
+        services.save_service(form.save(commit=False), {}, acting=acting)
         messages.success(request, f"Capacity of {service.name} is now "
                                   f"{CapacityStatus(service.capacity_status).label.lower()}.")
     else:
@@ -114,8 +114,8 @@ def site_edit(request: HttpRequest, acting: Acting, pk: str | None = None) -> Ht
     form = LocationForm(request.POST or None, instance=location, organisations=organisations,
                         services=offered.order_by("organisation__name", "name"))
     if request.method == "POST" and form.is_valid():
-        saved = services.save_location(request, acting.user, form.save(commit=False),
-                                       form.cleaned_data["services_here"])
+        saved = services.save_location(form.save(commit=False),
+                                       form.cleaned_data["services_here"], acting=acting)
         messages.success(request, f"Saved site {saved.name}.")
         return redirect("network:sites")
     return render(request, "network/site_form.html", {
@@ -127,7 +127,7 @@ def _capacity_cell(request: HttpRequest, acting: Acting, service: Service,
     """The directory row's capacity cell after an in-place update (htmx)."""
     error = ""
     if form.is_valid():
-        service = services.save_service(request, acting.user, form.save(commit=False), {})
+        service = services.save_service(form.save(commit=False), {}, acting=acting)
     else:
         error = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         # The invalid form has written into the instance: show what is stored.

@@ -152,7 +152,7 @@ def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: Uploade
     # through the checked services in members.services and referrals.bulk.
     with transaction.atomic():
         if kind == "roster":
-            done = import_roster(plan, parse_roster(name, rows), actor=acting.user, source=name)
+            done = import_roster(plan, parse_roster(name, rows), acting=acting, source=name)
             result.created, result.updated, result.unchanged = (done.created, done.updated,
                                                                 done.unchanged)
         else:

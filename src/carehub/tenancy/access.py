@@ -47,6 +47,14 @@ class Acting:
         organisation (site-wide work) its audit events name none."""
         return cls(user=user, organisation=organisation, role=role)  # type: ignore[arg-type]
 
+    @classmethod
+    def unaffiliated(cls, user: Any = None, *, request_id: str = "",
+                     ip: str | None = None) -> Acting:
+        """A request by someone acting for no organisation: between password and second
+        factor, or platform staff without a membership."""
+        return cls(user=user, organisation=None, role="",  # type: ignore[arg-type]
+                   request_id=request_id, ip=ip)
+
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
 

@@ -17,6 +17,7 @@ from carehub.contracts.models import (
 )
 from carehub.contracts.services import create_contract, decide_contract
 from carehub.network.models import ServiceType
+from tests.integration.conftest import acting_as
 
 CRITERIA = """population: post-discharge-meals
 as_of: 2026-03-01
@@ -33,9 +34,9 @@ def make_contract(tenant: Any, code: str = "T-MEALS", *, complete: bool = False,
         contract = Contract(code=code, name="Post-discharge meals", payer=tenant.payer,
                             provider=tenant.hub, starts=date(2026, 1, 1), ends=date(2026, 12, 31),
                             stage="scoping")
-        create_contract(None, tenant.users["hub_admin"], contract, [tenant.cbo])
+        create_contract(contract, [tenant.cbo], acting=acting_as(tenant.users["hub_admin"]))
         if accepted:
-            decide_contract(None, tenant.users["payer_manager"], contract, tenant.payer, True)
+            decide_contract(contract, True, acting=acting_as(tenant.users["payer_manager"]))
         if complete:
             fill_scope(contract, tenant)
     return contract

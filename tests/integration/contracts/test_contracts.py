@@ -11,6 +11,7 @@ from django_scopes import scopes_disabled
 
 from carehub.contracts import selectors, services
 from carehub.contracts.models import ChecklistItem, Contract, ContractParty, TermsVersion
+from tests.integration.conftest import acting_as
 from tests.integration.contracts.factories import fill_scope, make_contract
 
 TERMS = (Path(__file__).parents[3] / "src/carehub/core/examples/terms/wny-meals-hybrid.yaml")
@@ -46,20 +47,20 @@ def test_lifecycle_gate_blocks_implementation_until_required_rows_present(tenant
     contract = make_contract(tenant)
     user = tenant.users["hub_admin"]
     with scopes_disabled():
-        services.move_stage(None, user, contract, "pre_launch")
+        services.move_stage(contract, "pre_launch", acting=acting_as(user))
         with pytest.raises(services.StageBlocked) as blocked:
-            services.move_stage(None, user, contract, "implementation")
+            services.move_stage(contract, "implementation", acting=acting_as(user))
         assert "Eligible population" in [r.item.text for r in blocked.value.missing]
         # The required list is configurable: a row made optional no longer blocks.
         fill_scope(contract, tenant)
         Contract.objects.filter(pk=contract.pk).update(revisit_terms_on=None)
         contract.refresh_from_db()
         with pytest.raises(services.StageBlocked) as blocked:
-            services.move_stage(None, user, contract, "implementation")
+            services.move_stage(contract, "implementation", acting=acting_as(user))
         assert [r.item.text for r in blocked.value.missing] == [
             "Revisit contract terms mid- contract"]
         ChecklistItem.objects.filter(rule="revisit").update(required=False)
-        services.move_stage(None, user, contract, "implementation")
+        services.move_stage(contract, "implementation", acting=acting_as(user))
         assert Contract.objects.get(pk=contract.pk).stage == "implementation"
 
 
@@ -83,7 +84,7 @@ def test_parties_follow_payer_provider_and_delivering_cbos(tenant: Any, other_te
                      .values_list("organisation__name", "role"))
         assert roles == {"Alpha Plan": "payer", "Alpha Hub": "provider",
                          "Alpha Pantry": "delivering"}
-        contract.delivering_cbos.clear()
+        services.save_contract_details(contract, [], acting=acting_as(tenant.users["hub_admin"]))
         assert not selectors.contracts_visible_to(tenant.cbo).exists()
         assert not selectors.contracts_visible_to(other_tenant.hub).exists()
         assert selectors.contracts_visible_to(tenant.payer).get() == contract
@@ -94,9 +95,9 @@ def test_terms_versions_in_force_diff_and_validation(tenant: Any, login_as: Any)
     contract = make_contract(tenant)
     user = tenant.users["hub_admin"]
     with scopes_disabled():
-        services.add_terms_version(None, user, contract, terms_text(contract.code))
-        services.add_terms_version(None, user, contract,
-                                   terms_text(contract.code, "2026-07-01", "20000.00"), note="amendment 1")
+        services.add_terms_version(contract, terms_text(contract.code), acting=acting_as(user))
+        services.add_terms_version(contract, terms_text(contract.code, "2026-07-01", "20000.00"),
+                                   note="amendment 1", acting=acting_as(user))
         assert selectors.terms_in_force(contract, date(2025, 12, 31)) is None
         assert selectors.terms_in_force(contract, date(2026, 6, 30))["components"][0]["floor"] == "18000.00"
         assert selectors.terms_in_force(contract, date(2026, 7, 1))["components"][0]["floor"] == "20000.00"
@@ -118,7 +119,8 @@ def test_terms_versions_in_force_diff_and_validation(tenant: Any, login_as: Any)
 def test_cli_prints_terms_in_force(tenant: Any, capsys: Any) -> None:
     contract = make_contract(tenant)
     with scopes_disabled():
-        services.add_terms_version(None, tenant.users["hub_admin"], contract, terms_text(contract.code))
+        services.add_terms_version(contract, terms_text(contract.code),
+                                   acting=acting_as(tenant.users["hub_admin"]))
     call_command("contract", "terms", contract.code, "--as-of", "2026-03-01")
     out = capsys.readouterr().out
     assert "v1" in out and "floor: '18000.00'" in out

@@ -13,6 +13,8 @@ from django_scopes import scopes_disabled
 from carehub.audit.models import AuditEvent
 from carehub.contracts import services
 from carehub.contracts.models import Contract, LifecycleTask
+from carehub.tenancy.access import Acting
+from tests.integration.conftest import acting_as
 from tests.integration.contracts.factories import make_contract
 
 
@@ -53,7 +55,7 @@ def test_remind_command_creates_each_due_task_once(tenant: Any, other_tenant: An
 
     # Idempotent: a second night creates nothing, even after the task is done.
     with scopes_disabled():
-        services.set_task_done(None, tenant.users["hub_admin"], renewal_tasks(due)[0], True)
+        services.set_task_done(renewal_tasks(due)[0], True, acting=acting_as(tenant.users["hub_admin"]))
     call_command("contract", "remind", "--today", "2026-09-02")
     assert "0 renewal tasks created on 2026-09-02" in capsys.readouterr().out
     assert len(renewal_tasks(due)) == 1 and len(renewal_tasks(short)) == 1
@@ -63,13 +65,13 @@ def test_remind_command_creates_each_due_task_once(tenant: Any, other_tenant: An
 def test_extended_contract_gets_a_new_prompt_for_its_new_term(tenant: Any) -> None:
     contract = in_implementation(tenant, "T-EXT", date(2026, 12, 31))
     with scopes_disabled():
-        first = services.prompt_renewal(None, None, contract, date(2026, 9, 1))
+        first = services.prompt_renewal(contract, date(2026, 9, 1), acting=Acting.system(contract.provider))
         assert first is not None
-        assert services.prompt_renewal(None, None, contract, date(2026, 9, 1)) is None
-        services.set_task_done(None, tenant.users["hub_admin"], first, True)
+        assert services.prompt_renewal(contract, date(2026, 9, 1), acting=Acting.system(contract.provider)) is None
+        services.set_task_done(first, True, acting=acting_as(tenant.users["hub_admin"]))
         Contract.objects.filter(pk=contract.pk).update(ends=date(2027, 12, 31))
         contract.refresh_from_db()
-        assert services.prompt_renewal(None, None, contract, date(2027, 9, 1)) is not None
+        assert services.prompt_renewal(contract, date(2027, 9, 1), acting=Acting.system(contract.provider)) is not None
     assert [t.due for t in renewal_tasks(contract)] == [date(2026, 8, 31), date(2027, 8, 31)]
 
 

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 
 from carehub.network import hsds
 from carehub.network.export import export_directory
-from carehub.network.hsds_import import HsdsImportError, import_path
+from carehub.network.hsds_import import HsdsImportError
 from carehub.network.models import (
     Location,
     OrganisationProfile,
@@ -25,9 +25,12 @@ from carehub.network.models import (
     ServiceAtLocation,
     ServiceType,
 )
+from carehub.network.services import import_hsds
+from carehub.tenancy.access import Acting
 
 HSDS = Path("/work/shared/fixtures/hsds-3.0")
 SCHEMAS = HSDS / "schema" / "compiled"
+SYSTEM = Acting.system()
 EXAMPLES = HSDS / "examples"
 
 
@@ -102,7 +105,7 @@ def test_own_export_imports_back_to_the_same_columns(tenant: Any, tmp_path: Path
     with scopes_disabled():
         before = json.loads((tmp_path / "services" / f"{service.pk}.json").read_text())
         Service.objects.filter(pk=service.pk).update(languages=[], capacity_status="closed")
-    import_path(tmp_path)
+    import_hsds(tmp_path, acting=SYSTEM)
     with scopes_disabled():
         again = Service.objects.get(pk=service.pk)
         assert again.languages == ["English", "Spanish"]
@@ -137,7 +140,7 @@ def _subset_report(original: Any, exported: Any, path: str = "") -> list[str]:
 @pytest.mark.parametrize("example", ["service_full.json", "organization_full.json"])
 def test_spec_examples_import_without_loss(example: str, tmp_path: Path) -> None:
     original = json.loads((EXAMPLES / example).read_text())
-    result = import_path(EXAMPLES / example)
+    result = import_hsds(EXAMPLES / example, acting=SYSTEM)
     with scopes_disabled():
         if example.startswith("service"):
             exported = hsds.service_document(Service.objects.get(pk=original["id"]))
@@ -153,7 +156,7 @@ def test_spec_examples_import_without_loss(example: str, tmp_path: Path) -> None
 
 @pytest.mark.django_db
 def test_spec_csv_package_imports(tmp_path: Path) -> None:
-    result = import_path(EXAMPLES / "csv")
+    result = import_hsds(EXAMPLES / "csv", acting=SYSTEM)
     assert result.services and result.organisations and result.locations
     with scopes_disabled():
         service = Service.objects.get(pk="ac148810-d857-441c-9679-408f346de14b")
@@ -164,7 +167,7 @@ def test_spec_csv_package_imports(tmp_path: Path) -> None:
 
 @pytest.mark.django_db
 def test_list_documents_import(tmp_path: Path) -> None:
-    import_path(EXAMPLES / "service_list.json")
+    import_hsds(EXAMPLES / "service_list.json", acting=SYSTEM)
     with scopes_disabled():
         assert Service.objects.filter(pk="ac148810-d857-441c-9679-408f346de14b").exists()
 
@@ -176,7 +179,7 @@ def test_bad_document_names_the_path_and_saves_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc))
     with pytest.raises(HsdsImportError, match=r"service_at_locations\[0\]\.location\.id"):
-        import_path(bad)
+        import_hsds(bad, acting=SYSTEM)
     with scopes_disabled():
         assert not Service.objects.exists()
 
@@ -199,7 +202,7 @@ def test_own_csv_package_imports_back_to_the_same_documents(tenant: Any, tmp_pat
     export_directory(tmp_path / "first")
     with scopes_disabled():
         Service.objects.filter(pk=service.pk).update(languages=["Klingon"], hours="never")
-    import_path(tmp_path / "first" / "csv")
+    import_hsds(tmp_path / "first" / "csv", acting=SYSTEM)
     export_directory(tmp_path / "second")
     for folder in ("services", "organizations"):
         for first in (tmp_path / "first" / folder).glob("*.json"):

@@ -9,7 +9,9 @@ import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
+from carehub.contracts.services import save_contract_details
 from carehub.network.models import Location, Service, ServiceAtLocation, ServiceType
+from tests.integration.conftest import acting_as
 from tests.integration.contracts.factories import make_contract
 
 ROLES = ["hub_admin", "hub_coordinator", "cbo_supervisor", "cbo_worker", "payer_manager",
@@ -82,7 +84,7 @@ def test_delivering_cbo_reads_contract_but_cannot_edit(tenant: Any, login_as: An
     assert page.status_code == 200 and b"read-only" in page.content
     assert b"Edit scope of work" not in page.content
     with scopes_disabled():
-        contract.delivering_cbos.clear()
+        save_contract_details(contract, [], acting=acting_as(tenant.users["hub_admin"]))
     assert client.get(reverse("contracts:detail", args=[contract.code])).status_code == 404
 
 

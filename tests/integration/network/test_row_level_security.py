@@ -12,6 +12,7 @@ from django_scopes import scopes_disabled
 from carehub.contracts.models import StaffCredential
 from carehub.contracts.services import add_terms_version
 from carehub.tenancy.rls import tenant_connection
+from tests.integration.conftest import acting_as
 from tests.integration.contracts.factories import fill_scope, make_contract
 from tests.integration.contracts.test_contracts import terms_text
 from tests.integration.network.test_permissions import cbo_service
@@ -41,7 +42,7 @@ def setup(tenant: Any, other: Any) -> None:
         contract = make_contract(t, code=f"{t.hub.name[:5].upper()}-MEALS")
         fill_scope(contract, t)
         with scopes_disabled():
-            add_terms_version(None, t.users["hub_admin"], contract, terms_text(contract.code))
+            add_terms_version(contract, terms_text(contract.code), acting=acting_as(t.users["hub_admin"]))
             StaffCredential.objects.create(organisation=t.cbo, staff=t.users["cbo_worker"],
                                            kind="training", name="HIPAA")
 

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from carehub.accounts import services
 from carehub.accounts.models import User
+from carehub.tenancy.access import Acting
 
 
 class Command(BaseCommand):
@@ -29,7 +30,8 @@ class Command(BaseCommand):
         except (KeyError, OSError):
             operator = ""
         reason = " ".join(filter(None, [options["reason"].strip(), f"operator={operator}" if operator else ""]))
-        removed = services.reset_second_factor(user, via="command", reason=reason)
+        removed = services.reset_second_factor(user, acting=Acting.system(), via="command",
+                                               reason=reason)
         if removed:
             self.stdout.write(f"Removed {removed} device(s) of {user.username}; they set up a new one at their next sign-in.")
         else:

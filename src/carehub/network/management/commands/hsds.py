@@ -21,7 +21,9 @@ class Command(BaseCommand):
         importer.add_argument("path")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from carehub.network.hsds_import import HsdsImportError, import_path
+        from carehub.network.hsds_import import HsdsImportError
+        from carehub.network.services import import_hsds
+        from carehub.tenancy.access import Acting
 
         if options["action"] == "export":
             self._export(Path(options["dir"]))
@@ -30,7 +32,7 @@ class Command(BaseCommand):
         if not path.exists():
             _fail("import", f"{path}: no such file or folder")
         try:
-            result = import_path(path)
+            result = import_hsds(path, acting=Acting.system())
         except HsdsImportError as exc:
             _fail("import", str(exc))
         self.stdout.write(f"imported {result.summary()} from {path}")

@@ -20,7 +20,7 @@ from carehub.contracts.selectors import contract_in_effect_between
 from carehub.members.imports import ImportProblem, parse_ranked_list, parse_roster, read_table
 from carehub.members.services import import_roster
 from carehub.referrals.bulk import assign_ranked_list, save_ranked_list
-from carehub.tenancy.access import network_cbos
+from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation
 from carehub.tenancy.rls import tenant_connection
 
@@ -63,7 +63,8 @@ class Command(BaseCommand):
         try:
             rows = read_table(path)
             if opts["kind"] == "roster":
-                done = import_roster(plan, parse_roster(str(path), rows), source=str(path))
+                done = import_roster(plan, parse_roster(str(path), rows), source=str(path),
+                                     acting=Acting.system(plan))
                 self.stdout.write(f"{path}: {done.created} created, {done.updated} "
                                   f"updated, {done.unchanged} unchanged")
                 return
