@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from carehub.referrals import contract_terms, services
 from tests.e2e.conftest import make_tenant, sign_in
+from tests.integration.referrals.conftest import acting_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TERMS = {"services": [{"code": "HDM", "rate": "7.50"}], "components": []}
@@ -25,7 +26,7 @@ def test_worker_takes_a_member_from_assigned_to_completed(page, monkeypatch):  #
     with scopes_disabled():
         services.create_referral(member=tenant.member, organisation=tenant.cbo, hub=tenant.hub,
                                  service_code="HDM", contract_code="T-MEALS",
-                                 actor=tenant.users["hub_coordinator"], acting_org=tenant.hub,
+                                 acting=acting_as(tenant.users["hub_coordinator"], tenant.hub),
                                  assignee=tenant.users["cbo_worker"])
     missing: list[str] = []
     page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)

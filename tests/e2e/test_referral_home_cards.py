@@ -8,6 +8,7 @@ from django_scopes import scopes_disabled
 
 from carehub.referrals import services
 from tests.e2e.conftest import make_tenant, sign_in
+from tests.integration.referrals.conftest import acting_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,8 +19,7 @@ def test_home_card_fits_a_phone(page, username):  # type: ignore[no-untyped-def]
     with scopes_disabled():
         referral = services.create_referral(
             member=tenant.member, organisation=tenant.cbo, hub=tenant.hub, service_code="HDM",
-            contract_code="T-MEALS", actor=tenant.users["hub_coordinator"],
-            acting_org=tenant.hub, assignee=tenant.users["cbo_worker"])
+            contract_code="T-MEALS", acting=acting_as(tenant.users["hub_coordinator"], tenant.hub), assignee=tenant.users["cbo_worker"])
     sign_in(page, username)
     page.goto(f"{page.base_url}/")
     page.locator(".grid > section.card").first.wait_for()

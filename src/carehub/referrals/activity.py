@@ -17,6 +17,8 @@ from typing import Any
 from django.db.models import Q
 from django_scopes import scopes_disabled
 
+from carehub.contracts.models import Contract
+from carehub.referrals import contract_terms
 from carehub.referrals.models import (
     EngagementVisit,
     FundSpend,
@@ -41,16 +43,11 @@ def month_span(period: str) -> tuple[date, date]:
 
 
 def _contract_scope(contract_code: str) -> Q:
-    """Which referrals count for the contract: when the contracts app has it, only those
+    """Which referrals count for the contract: when a contract row has the code, only those
     between its payer and its provider (the hub and its network, or the CBO), and only
     while it is in effect; a contract known only by its terms counts its code."""
-    from carehub.referrals import contract_terms
-
-    models = contract_terms._contracts()
-    if models is None:
-        return Q()
     with scopes_disabled():
-        row = models.Contract.objects.filter(code=contract_code).first()
+        row = Contract.objects.filter(code=contract_code).first()
     if row is None:
         return Q()
     if contract_terms.contract(contract_code) is None:

@@ -2,18 +2,23 @@
 expectations, the escalation pathway and the flexible-funds allocation.
 
 The contracts app owns contracts; this module reads them through its documented names
-(`Contract`, `ServiceDefinition`, `EscalationLevel`, `selectors.terms_in_force`) and
-falls back to the defaults below when the app or the contract is absent, so referral
-work never stops for want of a contract row. The fallbacks are stated here, once.
+(`ServiceDefinition`, `EscalationLevel`, `selectors.in_effect`, `selectors.terms_in_force`).
+A referral whose contract code names no contract in effect (none given, a proposal not
+yet accepted, a declined one) follows the defaults below, so referral work never stops
+for want of a contract row. The defaults are stated here, once.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from django_scopes import scopes_disabled
+
+from carehub.contracts import selectors
+from carehub.contracts.models import Contract, EscalationLevel, ServiceDefinition
 
 DEFAULT_MAX_ATTEMPTS = 3
 # Used when a contract defines no escalation pathway: supervisor, hub, then the plan.
@@ -37,20 +42,11 @@ class FundsRule:
     categories: tuple[str, ...]
 
 
-def _contracts() -> Any | None:
-    try:
-        return importlib.import_module("carehub.contracts.models")
-    except (ModuleNotFoundError, ImportError):
-        return None
-
-
-def contract(code: str) -> Any | None:
+def contract(code: str) -> Contract | None:
     """The contract named `code` if it is in effect (both parties accepted); a proposal
     not yet accepted, or declined, sets no rules: the defaults apply."""
-    models = _contracts()
-    if models is None or not code:
+    if not code:
         return None
-    selectors = importlib.import_module("carehub.contracts.selectors")
     return selectors.in_effect().filter(code=code).first()
 
 
@@ -62,13 +58,10 @@ def max_outreach_attempts(code: str) -> int:
 
 def timing(code: str, service_code: str) -> Timing | None:
     found = contract(code)
-    models = _contracts()
-    if found is None or models is None:
+    if found is None:
         return None
-    from django_scopes import scopes_disabled
-
     with scopes_disabled():
-        definition = models.ServiceDefinition.objects.filter(
+        definition = ServiceDefinition.objects.filter(
             contract=found, code=service_code).first()
     if definition is None or definition.timing_hours is None:
         return None
@@ -78,12 +71,9 @@ def timing(code: str, service_code: str) -> Timing | None:
 def escalation_levels(code: str) -> tuple[tuple[int, str, int], ...]:
     """(level, role, response hours) in level order."""
     found = contract(code)
-    models = _contracts()
-    if found is not None and models is not None:
-        from django_scopes import scopes_disabled
-
+    if found is not None:
         with scopes_disabled():
-            rows = list(models.EscalationLevel.objects.filter(contract=found).order_by("level"))
+            rows = list(EscalationLevel.objects.filter(contract=found).order_by("level"))
         if rows:
             return tuple((r.level, str(r.role), int(r.response_hours)) for r in rows)
     return DEFAULT_ESCALATION
@@ -92,10 +82,6 @@ def escalation_levels(code: str) -> tuple[tuple[int, str, int], ...]:
 def terms(code: str, as_of: date) -> dict[str, Any] | None:
     found = contract(code)
     if found is None:
-        return None
-    try:
-        selectors = importlib.import_module("carehub.contracts.selectors")
-    except (ModuleNotFoundError, ImportError):
         return None
     result = selectors.terms_in_force(found, as_of)
     return dict(result) if result else None

@@ -1,12 +1,11 @@
 """Uploading a roster or a ranked eligible list from the browser, and a plan's
 "refer to the hub". The checks and writes are those of `carehub import_members`
-(members.imports, members.services, referrals.bulk); this module only decides which
+(members.imports, members.services, referrals.services.bulk); this module only decides which
 plans and hubs the acting organisation may use and runs the import in one transaction.
 """
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from carehub.audit import services as audit
+from carehub.contracts import selectors as contract_selectors
 from carehub.members.imports import (
     ImportProblem,
     Table,
@@ -24,21 +24,12 @@ from carehub.members.imports import (
     read_table,
 )
 from carehub.members.services import import_roster
-from carehub.referrals.bulk import assign_ranked_list, save_ranked_list
+from carehub.referrals.services import assign_ranked_list, save_ranked_list
 from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation, OrganisationKind
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 SUFFIXES = (".csv", ".parquet")
-
-
-def _contract_selectors() -> Any | None:
-    """The contracts app's selectors (the one answer to "is there a contract in effect"),
-    when that app is installed. Without it no cross-organisation upload is allowed."""
-    try:
-        return importlib.import_module("carehub.contracts.selectors")
-    except (ModuleNotFoundError, ImportError):
-        return None
 
 
 def plans_for(acting: Acting) -> list[Organisation]:
@@ -47,10 +38,9 @@ def plans_for(acting: Acting) -> list[Organisation]:
     org = acting.organisation
     if org.kind == OrganisationKind.PAYER:
         return [org]
-    selectors = _contract_selectors()
-    if org.kind != OrganisationKind.HUB or selectors is None:
+    if org.kind != OrganisationKind.HUB:
         return []
-    return list(selectors.payers_in_effect(org, uploads=True))
+    return list(contract_selectors.payers_in_effect(org, uploads=True))
 
 
 def hubs_for(acting: Acting) -> list[Organisation]:
@@ -59,16 +49,14 @@ def hubs_for(acting: Acting) -> list[Organisation]:
     org = acting.organisation
     if org.kind == OrganisationKind.HUB:
         return [org]
-    selectors = _contract_selectors()
-    if org.kind != OrganisationKind.PAYER or selectors is None:
+    if org.kind != OrganisationKind.PAYER:
         return []
-    return list(selectors.providers_in_effect(org, kind=OrganisationKind.HUB))
+    return list(contract_selectors.providers_in_effect(org, kind=OrganisationKind.HUB))
 
 
 def plans_working_with(hub: Organisation) -> list[Organisation]:
     """Plans paying `hub` under a contract in effect: whose members it may refer on."""
-    selectors = _contract_selectors()
-    return list(selectors.payers_in_effect(hub)) if selectors is not None else []
+    return list(contract_selectors.payers_in_effect(hub))
 
 
 class NotAllowed(ValueError):
@@ -83,8 +71,7 @@ def check_upload(acting: Acting, plan: Organisation, hub: Organisation | None) -
     if hub is not None:
         if hub.pk not in {h.pk for h in hubs_for(acting)}:
             raise NotAllowed("You may not send referrals to this hub.")
-        selectors = _contract_selectors()
-        if selectors is None or selectors.contract_in_effect_between(plan, hub) is None:
+        if contract_selectors.contract_in_effect_between(plan, hub) is None:
             raise NotAllowed(f"{plan.name} and {hub.name} have no contract in effect.")
 
 
@@ -94,14 +81,11 @@ def check_contract_code(plan: Organisation, hub: Organisation | None, code: str)
     elsewhere."""
     if not code:
         return
-    selectors = _contract_selectors()
-    if selectors is None:
-        return
     if hub is not None:
-        found = selectors.contract_in_effect_between(plan, hub, code=code) is not None
+        found = contract_selectors.contract_in_effect_between(plan, hub, code=code) is not None
         where = f"between {plan.name} and {hub.name}"
     else:
-        found = selectors.contracts_in_effect(plan).filter(payer=plan, code=code).exists()
+        found = contract_selectors.contracts_in_effect(plan).filter(payer=plan, code=code).exists()
         where = f"paid by {plan.name}"
     if not found:
         raise NotAllowed(f"There is no contract {code} in effect {where}.")
@@ -152,8 +136,7 @@ def _read_upload(upload: UploadedFile) -> tuple[Table, bytes]:
 
 def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: UploadedFile,
                contract_code: str = "", service_code: str = "", service_type: str = "",
-               hub: Organisation | None = None, assign: bool = False,
-               request: Any = None) -> UploadResult:
+               hub: Organisation | None = None, assign: bool = False) -> UploadResult:
     """Import the file for `plan`; raises ImportProblem (rows and columns) or ValueError,
     in which case nothing is saved."""
     if acting.organisation.kind == OrganisationKind.HUB:
@@ -165,7 +148,7 @@ def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: Uploade
     result = UploadResult(kind=kind, name=name, plan=plan, rows=len(rows))
     # Runs as the request does: on PostgreSQL under the tenant role with row-level
     # security in force. The only writes for another organisation (access grants) go
-    # through the checked services in members.services and referrals.bulk.
+    # through the checked services in members.services and referrals.services.bulk.
     with transaction.atomic():
         if kind == "roster":
             done = import_roster(plan, parse_roster(name, rows), actor=acting.user, source=name)
@@ -178,7 +161,7 @@ def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: Uploade
             ranked, made = save_ranked_list(
                 plan, parse_ranked_list(name, rows), name=name, contract_code=contract_code,
                 service_code=service_code, service_type=service_type, hub=hub,
-                source_bytes=data, actor=acting.user)
+                source_bytes=data, acting=acting)
             result.ranked_list_id, result.ranked_list_new = ranked.pk, made
             if assign:
                 if hub is None:
@@ -191,15 +174,13 @@ def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: Uploade
                     ranked.save(update_fields=["hub"])
                 elif ranked.hub_id != hub.pk:
                     raise ValueError("This list was already stored for another hub.")
-                assigned = assign_ranked_list(ranked, cbos, actor=acting.user,
-                                              acting_org=acting.organisation)
+                assigned = assign_ranked_list(ranked, cbos, acting=acting)
                 result.assigned = assigned.created
                 result.skipped = [
                     ("already referred for this service", assigned.already_owned),
                     ("not selected on the list", assigned.not_selected),
                     ("asked not to be contacted", assigned.do_not_contact)]
         audit.record("create" if result.created or result.ranked_list_new or result.assigned
-                     else "update", request=request, actor=acting.user,
-                     organisation=acting.organisation, object_type=f"{kind}_upload",
+                     else "update", acting=acting, object_type=f"{kind}_upload",
                      object_id=name, detail={"plan": plan.pk, **result.counts()})
     return result
