@@ -77,10 +77,12 @@ def start_pathway(referral: Referral, *, pathway: str, steps: Iterable[str], act
 def complete_step(step: PathwayStep, *, acting: Acting, on: date | None = None) -> Pathway:
     """Mark a step done; the pathway completes when its last step is done."""
     day = on or timezone.localdate()
-    pathway = step.pathway
-    if pathway.completed_on is not None:
-        raise ReferralError("This pathway is already complete.")
     with transaction.atomic():
+        # Read again under a lock: the step in hand may predate another completion.
+        pathway = Pathway.objects.select_for_update().select_related("referral").get(
+            pk=step.pathway_id)
+        if pathway.completed_on is not None:
+            raise ReferralError("This pathway is already complete.")
         step.done_on = day
         step.save(update_fields=["done_on"])
         if not pathway.steps.filter(done_on__isnull=True).exists():
