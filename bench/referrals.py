@@ -15,7 +15,7 @@ members from their inboxes:
   middleware stack runs, so each request drops to the `carehub_tenant` role with
   row-level security in force, and the templates are rendered;
 
-and `bulk.assign_ranked_list` for a ranked list of `--ranked` selected members.
+and `services.assign_ranked_list` for a ranked list of `--ranked` selected members.
 `--seed-only` stops after seeding; `--reuse` measures an already seeded database (the
 ranked-list step runs only once per database, as it adds referrals).
 """
@@ -212,7 +212,7 @@ def measure_selectors(args: argparse.Namespace) -> None:
     inbox_ms, member_ms = [], []
     with scopes_disabled():
         for ms, member_pk in sample_workers(args):
-            acting = Acting(user=ms.user, membership=ms)
+            acting = Acting.of(ms.user, ms)
             t = time.perf_counter()
             selectors.inbox(None, acting)
             inbox_ms.append((time.perf_counter() - t) * 1000)
@@ -258,9 +258,9 @@ def measure_ranked(args: argparse.Namespace) -> None:
 
     from carehub.members.imports import RankedRow
     from carehub.members.models import Member
-    from carehub.referrals import bulk
+    from carehub.referrals import services
     from carehub.referrals.models import RankedList
-    from carehub.tenancy.access import network_cbos
+    from carehub.tenancy.access import Acting, network_cbos
     from carehub.tenancy.models import Organisation
 
     with scopes_disabled():
@@ -274,11 +274,13 @@ def measure_ranked(args: argparse.Namespace) -> None:
                    .values_list("member_id", flat=True)[: args.ranked])
         rows = [RankedRow(i + 2, mid, i + 1, True, "bench", {}) for i, mid in enumerate(ids)]
         t = time.perf_counter()
-        ranked, _ = bulk.save_ranked_list(plan, rows, name="bench", contract_code="BENCH",
-                                          service_code="HDM", hub=hub, source_bytes=b"bench")
+        ranked, _ = services.save_ranked_list(plan, rows, name="bench", contract_code="BENCH",
+                                              service_code="HDM", hub=hub, source_bytes=b"bench",
+                                              acting=Acting.system(plan))
         stored = time.perf_counter() - t
         t = time.perf_counter()
-        result = bulk.assign_ranked_list(ranked, list(network_cbos(hub)))
+        result = services.assign_ranked_list(ranked, list(network_cbos(hub)),
+                                             acting=Acting.system(hub))
         assigned = time.perf_counter() - t
         print(f"ranked list of {len(rows):,}: stored in {stored:.1f} s, "
               f"{result.created:,} referrals assigned in {assigned:.1f} s")

@@ -43,6 +43,7 @@ def main(argv: list[str]) -> int:
     from carehub.demo.seed import DEMO_PASSWORD
     from carehub.members.models import Member
     from carehub.referrals import services
+    from carehub.tenancy.access import Acting
     from carehub.tenancy.models import Membership, Organisation
 
     user_model = get_user_model()
@@ -71,14 +72,13 @@ def main(argv: list[str]) -> int:
                 try:
                     services.create_referral(
                         member=member, organisation=cbo, service_code=f"LOAD{index:02d}",
-                        service_type="nutrition", actor=coordinator, acting_org=hub, hub=hub,
+                        service_type="nutrition", acting=Acting.system(hub, user=coordinator), hub=hub,
                         assignee=user, anchor_date=today - timedelta(days=1))
                 except services.ReferralError:
                     continue  # e.g. a member who asked not to be contacted
                 services.record_consent(member, kind="data_sharing",
                                         scope="case notes and outreach with the hub",
-                                        given_on=today, expires_on=None, actor=user,
-                                        acting_org=cbo)
+                                        given_on=today, expires_on=None, acting=Acting.system(cbo, user=user))
                 created += 1
     print(f"load workers: {args.workers}; referrals created: {created}")
     return 0

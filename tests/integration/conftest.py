@@ -67,8 +67,12 @@ def make_tenant(prefix: str) -> Tenant:
     return Tenant(payer, hub, cbo, users, member)
 
 
-def acting_as(user: User, org: Organisation | None = None, *, request_id: str = "") -> Acting:
-    """The `Acting` a request by `user` for `org` (else their first organisation) has."""
+def acting_as(user: User | None, org: Organisation | None = None, *,
+              request_id: str = "") -> Acting:
+    """The `Acting` a request by `user` for `org` (else their first organisation) has;
+    without a user, the system acting for `org`."""
+    if user is None:
+        return Acting.system(org)
     with scopes_disabled():
         membership = (Membership.objects.filter(user=user, **({"organisation": org} if org else {}))
                       .select_related("organisation").order_by("pk").first())

@@ -41,15 +41,16 @@ django.setup()
 from django_scopes import scopes_disabled
 from carehub.referrals import services
 from tests.integration.conftest import make_tenant, make_user
+from tests.integration.referrals.conftest import acting_as
 t = make_tenant("Load")
 with scopes_disabled():
     workers = [t.users["cbo_worker"]] + [make_user(f"load-worker{{i}}", t.cbo, "cbo_worker")
                                          for i in range(1, {SESSIONS})]
     referral = services.create_referral(
         member=t.member, organisation=t.cbo, hub=t.hub, service_code="HDM",
-        actor=t.users["hub_coordinator"], acting_org=t.hub, assignee=workers[0])
+        acting=acting_as(t.users["hub_coordinator"], t.hub), assignee=workers[0])
     services.record_attempt(referral, referral.version, channel="phone", outcome="reached",
-                            actor=workers[0], acting_org=t.cbo)
+                            acting=acting_as(workers[0], t.cbo))
 print(referral.pk, t.member.pk, *[w.username for w in workers])
 """
 

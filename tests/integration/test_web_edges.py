@@ -18,6 +18,7 @@ from carehub.audit.models import AuditEvent
 from carehub.members.imports import MAX_LENGTHS, read_table
 from carehub.members.models import Member
 from carehub.referrals.models import Referral
+from tests.integration.referrals.conftest import acting_as
 
 pytestmark = pytest.mark.django_db
 UPLOAD = reverse("referrals:upload")
@@ -145,7 +146,7 @@ def test_a_hand_made_reroute_is_a_400(tenant, login_as):
 
         referral = services.create_referral(
             member=tenant.member, organisation=tenant.cbo, hub=tenant.hub, service_code="HDM",
-            actor=tenant.users["hub_coordinator"], acting_org=tenant.hub)
+            acting=acting_as(tenant.users["hub_coordinator"], tenant.hub))
     client = login_as(tenant.users["hub_coordinator"])
     url = reverse("referrals:reroute", args=[referral.pk])
     for body in ({"organisation": "x", "version": "1"}, {"organisation": tenant.cbo.pk,

@@ -146,31 +146,28 @@ def make_world(marker: str) -> World:
 
         referral = referral_services.create_referral(
             member=t.member, organisation=t.cbo, hub=t.hub, service_code="HDM",
-            contract_code=code, actor=coord, acting_org=t.hub, assignee=worker)
+            contract_code=code, acting=acting_as(coord, t.hub), assignee=worker)
         referral_services.record_attempt(referral, referral.version, channel="phone",
-                                         outcome="reached", actor=worker, acting_org=t.cbo,
+                                         outcome="reached", acting=acting_as(worker, t.cbo),
                                          note=f"{marker} attempt note")
         referral = Referral.objects.get(pk=referral.pk)
         referral_services.record_screening(referral, {"88122-7": "LA28397-0"}, language="en",
-                                           actor=worker, acting_org=t.cbo)
-        referral_services.add_note(referral, text=f"{marker} case note", actor=worker,
-                                   acting_org=t.cbo)
+                                           acting=acting_as(worker, t.cbo))
+        referral_services.add_note(referral, text=f"{marker} case note", acting=acting_as(worker, t.cbo))
         consent = referral_services.record_consent(
             t.member, kind="data_sharing", scope=f"{marker} consent scope", given_on=date(2026, 1, 2),
-            expires_on=None, actor=worker, acting_org=t.cbo)
+            expires_on=None, acting=acting_as(worker, t.cbo))
         escalation = referral_services.raise_escalation(
-            referral, barrier="transportation", description=f"{marker} escalation", actor=worker,
-            acting_org=t.cbo)
+            referral, barrier="transportation", description=f"{marker} escalation", acting=acting_as(worker, t.cbo))
         referral_services.spend_funds(referral, category="groceries", amount="20.00",
-                                      on=date(2026, 3, 1), receipt=f"{marker}-R1", actor=worker,
-                                      acting_org=t.cbo)
+                                      on=date(2026, 3, 1), receipt=f"{marker}-R1", acting=acting_as(worker, t.cbo))
         pathway = referral_services.start_pathway(
             referral, pathway="food", steps=[f"{marker} step one", f"{marker} step two"],
-            actor=worker, acting_org=t.cbo)
+            acting=acting_as(worker, t.cbo))
         step = pathway.steps.order_by("position").first()
         assert step is not None
         referral_services.record_visit(referral, on=date(2026, 3, 2), kind="home_visit",
-                                       actor=worker, acting_org=t.cbo,
+                                       acting=acting_as(worker, t.cbo),
                                        note=f"{marker} visit note")
         referral = Referral.objects.get(pk=referral.pk)
 

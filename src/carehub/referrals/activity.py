@@ -18,6 +18,7 @@ from django_scopes import scopes_disabled
 
 from carehub.contracts.models import Contract
 from carehub.core.periods import parse_month
+from carehub.referrals import contract_terms
 from carehub.referrals.models import (
     EngagementVisit,
     FundSpend,
@@ -42,11 +43,9 @@ def period_bounds(period: str) -> tuple[date, date]:
 
 
 def _contract_scope(contract_code: str) -> Q:
-    """Which referrals count for the contract: when there is a contract row, only those
+    """Which referrals count for the contract: when a contract row has the code, only those
     between its payer and its provider (the hub and its network, or the CBO), and only
     while it is in effect; a contract known only by its terms counts its code."""
-    from carehub.referrals import contract_terms
-
     with scopes_disabled():
         row = Contract.objects.filter(code=contract_code).first()
     if row is None:

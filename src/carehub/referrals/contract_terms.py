@@ -2,9 +2,10 @@
 expectations, the escalation pathway and the flexible-funds allocation.
 
 The contracts app owns contracts; this module reads them through its documented names
-(`ServiceDefinition`, `EscalationLevel`, `selectors.in_effect`, `selectors.terms_in_force`)
-and falls back to the defaults below when a referral names no contract in effect, so
-referral work never stops for want of a contract row. The fallbacks are stated here, once.
+(`ServiceDefinition`, `EscalationLevel`, `selectors.in_effect`, `selectors.terms_in_force`).
+A referral whose contract code names no contract in effect (none given, a proposal not
+yet accepted, a declined one) follows the defaults below, so referral work never stops
+for want of a contract row. The defaults are stated here, once.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
-"""Routing a referral to a CBO: the directory's answer when it has one (coverage, service,
-language, capacity), else the least-loaded CBO of the hub's network.
-A hub coordinator can always override the choice."""
+"""Routing a referral to a CBO: the directory's answer (coverage, service, language,
+capacity), else the least-loaded CBO of the hub's network. A hub coordinator can always
+override the choice."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.db.models import Count, Q
 
@@ -14,19 +12,16 @@ from carehub.referrals.models import OPEN_STATES, Referral
 from carehub.tenancy.models import Organisation
 
 
-def _directory(hub: Organisation, member: Member, service_type: str) -> list[Any]:
-    return list(services_for_routing(hub, service_type, county=member.county or None,
-                       zip=member.zip or None, language=member.language or None))
-
-
 def route(hub: Organisation, member: Member, service_type: str,
           candidates: list[Organisation]) -> Organisation | None:
     allowed = {c.pk: c for c in candidates}
     if service_type:
-        for service in _directory(hub, member, service_type):
-            org = getattr(service, "organisation", None)
-            if org is not None and org.pk in allowed and \
-                    getattr(service, "capacity_status", "accepting") != "closed":
+        directory = services_for_routing(hub, service_type, county=member.county or None,
+                                         zip=member.zip or None,
+                                         language=member.language or None)
+        for service in directory:
+            org = service.organisation
+            if org.pk in allowed and service.capacity_status != "closed":
                 return allowed[org.pk]
     if not candidates:
         return None

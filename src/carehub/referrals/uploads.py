@@ -1,6 +1,6 @@
 """Uploading a roster or a ranked eligible list from the browser, and a plan's
 "refer to the hub". The checks and writes are those of `carehub import_members`
-(members.imports, members.services, referrals.bulk); this module only decides which
+(members.imports, members.services, referrals.services.bulk); this module only decides which
 plans and hubs the acting organisation may use and runs the import in one transaction.
 """
 
@@ -24,7 +24,7 @@ from carehub.members.imports import (
     read_table,
 )
 from carehub.members.services import import_roster
-from carehub.referrals.bulk import assign_ranked_list, save_ranked_list
+from carehub.referrals.services import assign_ranked_list, save_ranked_list
 from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation, OrganisationKind
 
@@ -136,8 +136,7 @@ def _read_upload(upload: UploadedFile) -> tuple[Table, bytes]:
 
 def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: UploadedFile,
                contract_code: str = "", service_code: str = "", service_type: str = "",
-               hub: Organisation | None = None, assign: bool = False,
-               request: Any = None) -> UploadResult:
+               hub: Organisation | None = None, assign: bool = False) -> UploadResult:
     """Import the file for `plan`; raises ImportProblem (rows and columns) or ValueError,
     in which case nothing is saved."""
     if acting.organisation.kind == OrganisationKind.HUB:
@@ -149,7 +148,7 @@ def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: Uploade
     result = UploadResult(kind=kind, name=name, plan=plan, rows=len(rows))
     # Runs as the request does: on PostgreSQL under the tenant role with row-level
     # security in force. The only writes for another organisation (access grants) go
-    # through the checked services in members.services and referrals.bulk.
+    # through the checked services in members.services and referrals.services.bulk.
     with transaction.atomic():
         if kind == "roster":
             done = import_roster(plan, parse_roster(name, rows), acting=acting, source=name)
@@ -162,7 +161,7 @@ def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: Uploade
             ranked, made = save_ranked_list(
                 plan, parse_ranked_list(name, rows), name=name, contract_code=contract_code,
                 service_code=service_code, service_type=service_type, hub=hub,
-                source_bytes=data, actor=acting.user)
+                source_bytes=data, acting=acting)
             result.ranked_list_id, result.ranked_list_new = ranked.pk, made
             if assign:
                 if hub is None:
@@ -175,15 +174,13 @@ def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: Uploade
                     ranked.save(update_fields=["hub"])
                 elif ranked.hub_id != hub.pk:
                     raise ValueError("This list was already stored for another hub.")
-                assigned = assign_ranked_list(ranked, cbos, actor=acting.user,
-                                              acting_org=acting.organisation)
+                assigned = assign_ranked_list(ranked, cbos, acting=acting)
                 result.assigned = assigned.created
                 result.skipped = [
                     ("already referred for this service", assigned.already_owned),
                     ("not selected on the list", assigned.not_selected),
                     ("asked not to be contacted", assigned.do_not_contact)]
         audit.record("create" if result.created or result.ranked_list_new or result.assigned
-                     else "update", request=request, actor=acting.user,
-                     organisation=acting.organisation, object_type=f"{kind}_upload",
+                     else "update", acting=acting, object_type=f"{kind}_upload",
                      object_id=name, detail={"plan": plan.pk, **result.counts()})
     return result

@@ -122,50 +122,48 @@ def _action(handler: Callable[..., Any],
 
 def _do_transition(request: HttpRequest, acting: Acting, referral: Referral, *, version: int,
                    target: str, close_reason: str, decline_reason: str, note: str) -> None:
-    services.transition(referral, version, target, actor=acting.user,
-                        acting_org=acting.organisation, close_reason=close_reason,
+    services.transition(referral, version, target, acting=acting, close_reason=close_reason,
                         decline_reason=decline_reason, note=note)
 
 
 def _do_attempt(request: HttpRequest, acting: Acting, referral: Referral, *, version: int,
                 channel: str, outcome: str, note: str) -> None:
     services.record_attempt(referral, version, channel=channel, outcome=outcome,
-                            actor=acting.user, acting_org=acting.organisation, note=note)
+                            acting=acting, note=note)
 
 
 def _do_service(request: HttpRequest, acting: Acting, referral: Referral, *, service_code: str,
                 date: Any, units: int, setting: str, note: str) -> None:
     services.log_service(referral, service_code=service_code, on=date, units=units,
-                         setting=setting, actor=acting.user, acting_org=acting.organisation,
+                         setting=setting, acting=acting,
                          note=note)
 
 
 def _do_note(request: HttpRequest, acting: Acting, referral: Referral, *, text: str) -> None:
-    services.add_note(referral, text=text, actor=acting.user, acting_org=acting.organisation)
+    services.add_note(referral, text=text, acting=acting)
 
 
 def _do_escalation(request: HttpRequest, acting: Acting, referral: Referral, *, barrier: str,
                    description: str) -> None:
     services.raise_escalation(referral, barrier=barrier, description=description,
-                              actor=acting.user, acting_org=acting.organisation)
+                              acting=acting)
 
 
 def _do_funds(request: HttpRequest, acting: Acting, referral: Referral, *, category: str,
               amount: str, date: Any, receipt: str) -> None:
     services.spend_funds(referral, category=category, amount=amount, on=date, receipt=receipt,
-                         actor=acting.user, acting_org=acting.organisation)
+                         acting=acting)
 
 
 def _do_pathway(request: HttpRequest, acting: Acting, referral: Referral, *, pathway: str,
                 steps: str) -> None:
     services.start_pathway(referral, pathway=pathway, steps=steps.splitlines(),
-                           actor=acting.user, acting_org=acting.organisation)
+                           acting=acting)
 
 
 def _do_visit(request: HttpRequest, acting: Acting, referral: Referral, *, date: Any, kind: str,
               note: str) -> None:
-    services.record_visit(referral, on=date, kind=kind, note=note, actor=acting.user,
-                          acting_org=acting.organisation)
+    services.record_visit(referral, on=date, kind=kind, note=note, acting=acting)
 
 
 class _ScreeningForm(forms.forms.Form):
@@ -176,8 +174,7 @@ def _do_screening(request: HttpRequest, acting: Acting, referral: Referral, *, l
     answers = forms.screening_answers(request.POST)
     if not answers:
         raise services.ReferralError("Answer at least one question.")
-    services.record_screening(referral, answers, language=lang, actor=acting.user,
-                              acting_org=acting.organisation)
+    services.record_screening(referral, answers, language=lang, acting=acting)
 
 
 class _AssignForm(forms.VersionedForm):
@@ -189,8 +186,7 @@ def _do_assign(request: HttpRequest, acting: Acting, referral: Referral, *, vers
     if not acting.has_role(Role.CBO_SUPERVISOR):
         raise services.ReferralError("Only a supervisor assigns work to others.")
     user = User.objects.filter(pk=worker).first() if worker else None
-    services.assign_worker(referral, version, user, actor=acting.user,
-                           acting_org=acting.organisation)
+    services.assign_worker(referral, version, user, acting=acting)
 
 
 transition = _action(_do_transition, "transition_form", forms.TransitionForm)
@@ -214,7 +210,7 @@ def step_done(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     if step is None:
         raise Http404("Not found")
     try:
-        services.complete_step(step, actor=acting.user, acting_org=acting.organisation)
+        services.complete_step(step, acting=acting)
     except services.ReferralError as exc:
         messages.error(request, str(exc))
     return redirect("referrals:detail", pk=step.pathway.referral_id)
@@ -251,7 +247,7 @@ def consent_add(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     form = forms.ConsentForm(request.POST)
     if form.is_valid():
         try:
-            services.record_consent(member, actor=acting.user, acting_org=acting.organisation,
+            services.record_consent(member, acting=acting,
                                     **form.cleaned_data)
             messages.success(request, "Consent recorded.")
         except services.ReferralError as exc:
@@ -269,7 +265,7 @@ def consent_revoke(request: HttpRequest, acting: Acting, pk: int) -> HttpRespons
         raise Http404("Not found")
     selectors.get_member(request, acting, consent.member_id)  # 404 unless we work with them
     try:
-        services.revoke_consent(consent, actor=acting.user, acting_org=acting.organisation)
+        services.revoke_consent(consent, acting=acting)
         messages.success(request, "Consent revoked: sharing with other organisations stopped.")
     except services.ReferralError as exc:
         messages.error(request, str(exc))
@@ -283,8 +279,7 @@ def contact_update(request: HttpRequest, acting: Acting, pk: int) -> HttpRespons
         raise Http404("Not found")
     form = forms.ContactForm(request.POST)
     if form.is_valid():
-        services.set_contact_preference(member, actor=acting.user,
-                                        acting_org=acting.organisation, **form.cleaned_data)
+        services.set_contact_preference(member, acting=acting, **form.cleaned_data)
         messages.success(request, "Contact preferences saved.")
     return redirect("referrals:member", pk=pk)
 
@@ -333,7 +328,7 @@ def coordinator(request: HttpRequest, acting: Acting) -> HttpResponse:
                         member=member, organisation=target, hub=hub,
                         service_code=data["service_code"], contract_code=data["contract_code"],
                         service_type=data["service_type"], anchor_date=data["anchor_date"],
-                        actor=acting.user, acting_org=hub)
+                        acting=acting)
                     messages.success(request, f"Referred to {target.name} (referral {referral.pk}).")
                     return redirect("referrals:coordinator")
                 except services.AlreadyOwned as exc:
@@ -383,7 +378,7 @@ def reroute(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     else:
         try:
             services.reroute(referral, int(version), target,
-                             actor=acting.user, acting_org=acting.organisation)
+                             acting=acting)
             messages.success(request, f"Referral {pk} moved to {target.name}.")
         except services.ReferralError as exc:
             messages.error(request, str(exc))
@@ -428,8 +423,7 @@ def upload(request: HttpRequest, acting: Acting) -> HttpResponse:
                 result = uploads.run_upload(
                     acting, kind=data["kind"], plan=plan, upload=data["file"],
                     contract_code=data["contract_code"], service_code=data["service_code"],
-                    service_type=data["service_type"], hub=hub, assign=data["assign"],
-                    request=request)
+                    service_type=data["service_type"], hub=hub, assign=data["assign"])
             except ImportProblem as exc:
                 problem, status = exc, 400
             except ValueError as exc:
@@ -477,7 +471,7 @@ def plan_refer(request: HttpRequest, acting: Acting) -> HttpResponse:
         referral = services.create_referral(
             member=member, organisation=target, hub=hub, service_code=data["service_code"],
             contract_code=data["contract_code"], service_type=data["service_type"],
-            source="plan", actor=acting.user, acting_org=plan)
+            source="plan", acting=acting)
     except services.ReferralError as exc:
         messages.error(request, str(exc))
         return redirect("referrals:plan")
@@ -516,7 +510,7 @@ def escalation_resolve(request: HttpRequest, acting: Acting, pk: int) -> HttpRes
     if form.is_valid():
         try:
             services.resolve_escalation(row, resolution=form.cleaned_data["resolution"],
-                                        actor=acting.user, acting_org=acting.organisation)
+                                        acting=acting)
             messages.success(request, "Escalation resolved.")
         except services.ReferralError as exc:
             messages.error(request, str(exc))

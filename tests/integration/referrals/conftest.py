@@ -1,28 +1,73 @@
 from __future__ import annotations
 
+import json
 from datetime import date
-from decimal import Decimal
+from typing import Any
 
 import pytest
+import yaml
 from django_scopes import scopes_disabled
 
-from carehub.referrals import contract_terms, services
+from carehub.contracts.models import Contract, ServiceDefinition, TermsVersion
+from carehub.core.terms import parse_terms_text
+from carehub.network.models import ServiceType
+from carehub.referrals import services
 from carehub.referrals.models import Referral
-from tests.integration.conftest import Tenant, make_user
+from tests.integration.conftest import Tenant, accepted_contract, acting_as, make_user  # noqa: F401  (acting_as is used here and by the referral tests)
 
-FUNDS = contract_terms.FundsRule(per_member=Decimal("100.00"), per="term",
-                                 categories=("utilities", "gas", "groceries"))
-TERMS = {"contract": "T-MEALS", "services": [{"code": "HDM", "rate": "7.50"}],
-         "components": [{"id": "funds", "type": "flexible_funds", "per_member": "100.00",
-                         "per": "term", "categories": ["utilities", "gas", "groceries"]}]}
+# The terms of the referral tests' contract, in the format of core/terms.py: meals paid
+# per unit, and a flexible-funds allocation of 100.00 a member for the term.
+TERMS_YAML = """\
+contract: {code}
+payer: {payer}
+provider: {provider}
+effective: 2025-01-01
+ends: 2030-12-31
+billing: invoice
+services:
+  - code: HDM
+    name: Home-delivered meal
+    unit: meal
+    rate: "7.50"
+components:
+  - id: meals
+    type: fee_for_service
+    label: Post-discharge meals
+    mlr: medical
+    services: [HDM]
+  - id: funds
+    type: flexible_funds
+    label: Flexible funds
+    mlr: medical
+    per_member: "100.00"
+    per: term
+    categories: [utilities, gas, groceries]
+"""
+
+
+def contract_with_terms(t: Tenant, code: str = "T-MEALS", *, timing_hours: int | None = 24,
+                        **fields: Any) -> Contract:
+    """A contract in effect between the tenant's plan and hub, with a service definition
+    for HDM (first contact due `timing_hours` after the referral) and its terms stored as
+    the contracts app stores them: the rows the referral code reads in production."""
+    text = TERMS_YAML.format(code=code, payer=t.payer.slug, provider=t.hub.slug)
+    parse_terms_text(text, "terms.yaml")  # the real reader accepts them
+    document = json.loads(json.dumps(yaml.safe_load(text), default=str))
+    found = accepted_contract(t.payer, t.hub, code, delivering=[t.cbo], **fields)
+    with scopes_disabled():
+        ServiceDefinition.objects.create(
+            contract=found, code="HDM", name="Home-delivered meal",
+            service_type=ServiceType.objects.get(slug="nutrition"), setting="home",
+            timing_hours=timing_hours, timing_anchor="referral")
+        TermsVersion.objects.create(contract=found, version=1, effective=date(2025, 1, 1),
+                                    document=document, source_text=text)
+    return found
 
 
 @pytest.fixture
-def contract(monkeypatch: pytest.MonkeyPatch) -> str:
-    """A contract known only through its terms (the contracts app's tables not needed)."""
-    monkeypatch.setattr(contract_terms, "terms", lambda code, on: TERMS if code == "T-MEALS" else None)
-    monkeypatch.setattr(contract_terms, "timing",
-                        lambda code, svc: contract_terms.Timing(24, "referral"))
+def contract(tenant: Tenant) -> str:
+    """The T-MEALS contract in effect between the tenant's plan and hub, with its terms."""
+    contract_with_terms(tenant)
     return "T-MEALS"
 
 
@@ -30,7 +75,7 @@ def refer(t: Tenant, code: str = "T-MEALS", assignee: str = "cbo_worker") -> Ref
     with scopes_disabled():
         return services.create_referral(
             member=t.member, organisation=t.cbo, hub=t.hub, service_code="HDM",
-            contract_code=code, actor=t.users["hub_coordinator"], acting_org=t.hub,
+            contract_code=code, acting=acting_as(t.users["hub_coordinator"], t.hub),
             assignee=t.users[assignee])
 
 
@@ -44,18 +89,16 @@ def walk_to(referral: Referral, t: Tenant, target: str) -> Referral:
             referral = Referral.objects.get(pk=referral.pk)
             if state == "outreach":
                 services.record_attempt(referral, referral.version, channel="phone",
-                                        outcome="reached", actor=worker, acting_org=cbo)
+                                        outcome="reached", acting=acting_as(worker, cbo))
             elif state == "screened":
                 services.record_screening(referral, {"88122-7": "LA28397-0"}, language="en",
-                                          actor=worker, acting_org=cbo)
-                services.transition(referral, referral.version, "screened", actor=worker,
-                                    acting_org=cbo)
+                                          acting=acting_as(worker, cbo))
+                services.transition(referral, referral.version, "screened", acting=acting_as(worker, cbo))
             elif state == "in_service":
                 services.log_service(referral, service_code="HDM", on=date.today(), units=2,
-                                     setting="home", actor=worker, acting_org=cbo)
+                                     setting="home", acting=acting_as(worker, cbo))
             else:
-                services.transition(referral, referral.version, state, actor=worker,
-                                    acting_org=cbo)
+                services.transition(referral, referral.version, state, acting=acting_as(worker, cbo))
         return Referral.objects.get(pk=referral.pk)
 
 

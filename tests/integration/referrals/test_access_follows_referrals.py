@@ -13,7 +13,7 @@ from carehub.referrals import services
 from carehub.referrals.models import Referral
 from carehub.tenancy.models import Organisation
 from tests.integration.conftest import Tenant, make_org, make_user
-from tests.integration.referrals.conftest import refer, walk_to
+from tests.integration.referrals.conftest import acting_as, refer, walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def reroute(referral: Referral, t: Tenant, to: Organisation) -> Referral:
     with scopes_disabled():
         current = Referral.objects.select_related("member", "organisation").get(pk=referral.pk)
         return services.reroute(current, current.version, to,
-                                actor=t.users["hub_coordinator"], acting_org=t.hub,
+                                acting=acting_as(t.users["hub_coordinator"], t.hub),
                                 note="closer to the member")
 
 
@@ -80,7 +80,7 @@ def test_a_cbo_holding_another_open_referral_keeps_access(tenant, contract, seco
     with scopes_disabled():
         services.create_referral(member=tenant.member, organisation=tenant.cbo, hub=tenant.hub,
                                  service_code="NUTR", contract_code="T-MEALS",
-                                 actor=tenant.users["hub_coordinator"], acting_org=tenant.hub)
+                                 acting=acting_as(tenant.users["hub_coordinator"], tenant.hub))
     reroute(meals, tenant, second_cbo)
     worker = login_as(tenant.users["cbo_worker"])
     assert sees_member(worker, tenant) == {"members": 200, "referrals": 200}
@@ -102,8 +102,7 @@ def test_the_cbo_that_did_the_work_keeps_read_access_when_it_ends(tenant, contra
     referral = walk_to(refer(tenant), tenant, "in_service")
     with scopes_disabled():
         referral = Referral.objects.get(pk=referral.pk)
-        services.transition(referral, referral.version, end, actor=tenant.users["cbo_worker"],
-                            acting_org=tenant.cbo,
+        services.transition(referral, referral.version, end, acting=acting_as(tenant.users["cbo_worker"], tenant.cbo),
                             close_reason="moved" if end == "closed" else "")
     worker = login_as(tenant.users["cbo_worker"])
     assert sees_member(worker, tenant) == {"members": 200, "referrals": 200}

@@ -18,8 +18,7 @@ from carehub.members.imports import ImportProblem, parse_roster
 from carehub.members.models import EnrolmentSpan, Member
 from carehub.referrals.activity import build_activity
 from carehub.referrals.models import RankedList, Referral
-from tests.integration.conftest import accepted_contract
-from tests.integration.referrals.conftest import refer, walk_to
+from tests.integration.referrals.conftest import acting_as, refer, walk_to
 
 pytestmark = pytest.mark.django_db
 TERMS = Path(__file__).parents[3] / "src/carehub/core/examples/terms/wny-meals-hybrid.yaml"
@@ -82,7 +81,6 @@ def test_a_missing_column_is_named():
 
 
 def test_ranked_list_assigns_only_selected_rows_and_skips_owned(tenant, contract, tmp_path):
-    accepted_contract(tenant.payer, tenant.hub, "T-MEALS")
     roster = tmp_path / "roster.csv"
     roster.write_text(HEADER + "".join(
         f"R{i},N{i},L{i},1950-01-01,F,medicaid,2025-01-01,,\n" for i in range(1, 5)))
@@ -96,7 +94,7 @@ def test_ranked_list_assigns_only_selected_rows_and_skips_owned(tenant, contract
 
         r3 = Member.objects.get(member_id="R3")
         services.create_referral(member=r3, organisation=tenant.cbo, service_code="HDM",
-                                 actor=None, acting_org=tenant.hub)
+                                 acting=acting_as(None, tenant.hub))
     args = ["import_members", "ranked", str(ranked), "--plan", tenant.payer.slug,
             "--contract", "T-MEALS", "--service", "HDM", "--hub", tenant.hub.slug, "--assign"]
     call_command(*args)

@@ -17,7 +17,7 @@ from django_scopes import scopes_disabled
 from carehub.referrals import services
 from carehub.referrals.models import Consent, PathwayStep, Referral
 from tests.integration.conftest import Tenant
-from tests.integration.referrals.conftest import refer, walk_to
+from tests.integration.referrals.conftest import acting_as, refer, walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def _fresh(referral: Referral) -> Referral:
 def recorded(tenant: Tenant, contract: str) -> Recorded:
     t = tenant
     worker, cbo = t.users["cbo_worker"], t.cbo
-    kw = {"actor": worker, "acting_org": cbo}
+    kw = {"acting": acting_as(worker, cbo)}
     meals = walk_to(refer(t), t, "in_service")
     with scopes_disabled():
         services.log_service(meals, service_code="HDM", on=date.today(), units=1,
@@ -71,16 +71,16 @@ def recorded(tenant: Tenant, contract: str) -> Recorded:
                                                description=FIELDS["escalation description"][0],
                                                **kw)
         services.resolve_escalation(escalation, resolution=FIELDS["escalation resolution"][0],
-                                    actor=t.users["payer_manager"], acting_org=t.payer)
+                                    acting=acting_as(t.users["payer_manager"], t.payer))
         meals = _fresh(meals)
         services.transition(meals, meals.version, "completed",
                             note=FIELDS["transition note"][0], **kw)
 
         housing = services.create_referral(member=t.member, organisation=t.hub, hub=t.hub,
                                            service_code="NUTR", contract_code="T-MEALS",
-                                           actor=t.users["hub_coordinator"], acting_org=t.hub)
+                                           acting=acting_as(t.users["hub_coordinator"], t.hub))
         housing = services.reroute(_fresh(housing), housing.version, cbo,
-                                   actor=t.users["hub_coordinator"], acting_org=t.hub,
+                                   acting=acting_as(t.users["hub_coordinator"], t.hub),
                                    note=FIELDS["routing note"][0])
         housing = _fresh(housing)
         services.record_attempt(housing, housing.version, channel="phone", outcome="reached",
@@ -145,7 +145,7 @@ def give_consent(t: Tenant, **dates) -> Consent:  # type: ignore[no-untyped-def]
         return services.record_consent(
             t.member, kind="data_sharing", scope="plan, hub and CBOs: everything",
             given_on=dates.get("given_on", date.today() - timedelta(days=1)),
-            expires_on=dates.get("expires_on"), actor=t.users["cbo_worker"], acting_org=t.cbo)
+            expires_on=dates.get("expires_on"), acting=acting_as(t.users["cbo_worker"], t.cbo))
 
 
 @pytest.mark.parametrize("viewer", list(VIEWERS))
@@ -178,7 +178,7 @@ def test_a_revoked_consent_hides_the_text_again(tenant, recorded, viewer, login_
     consent = give_consent(tenant)
     assert missing(surfaces(tenant, recorded, viewer, login_as), set(FIELDS)) == []
     with scopes_disabled():
-        services.revoke_consent(consent, actor=tenant.users["cbo_worker"], acting_org=tenant.cbo)
+        services.revoke_consent(consent, acting=acting_as(tenant.users["cbo_worker"], tenant.cbo))
     pages = surfaces(tenant, recorded, viewer, login_as)
     assert leaks(pages, own(viewer)) == []
     assert missing(pages, own(viewer)) == []
@@ -214,7 +214,7 @@ def test_pathway_steps_on_the_referral_page_follow_the_rule(tenant, contract, lo
     referral = walk_to(refer(tenant), tenant, "enrolled")
     with scopes_disabled():
         services.start_pathway(referral, pathway="housing", steps=["call the shelter hotline"],
-                               actor=tenant.users["cbo_worker"], acting_org=tenant.cbo)
+                               acting=acting_as(tenant.users["cbo_worker"], tenant.cbo))
         assert PathwayStep.objects.count() == 1
     url = f"/referrals/{referral.pk}/"
     assert "call the shelter hotline" in login_as(tenant.users["cbo_worker"]).get(url).content.decode()

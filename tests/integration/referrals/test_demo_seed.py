@@ -9,11 +9,14 @@ import pytest
 from django.db.models import Count
 from django_scopes import scopes_disabled
 
+from carehub.core.referral_states import State, TransitionContext, check_transition
 from carehub.demo import seed as demo
+from carehub.referrals import contract_terms
 from carehub.referrals import demo as referrals_demo
 from carehub.referrals.models import (
     OPEN_STATES,
     Escalation,
+    OutreachAttempt,
     Referral,
     ReferralEvent,
     ServiceDelivery,
@@ -62,3 +65,33 @@ def test_history_fills_every_month_once_members_suffice() -> None:
                                        anchor_date=date.today()).count()
     assert len(months) >= referrals_demo.MONTHS - 1
     assert live == len(referrals_demo.LIVE_DUE_HOURS)
+
+
+def test_every_seeded_referral_moved_only_as_the_state_machine_allows() -> None:
+    """The seed writes states in bulk, not through `services.transition`; replaying each
+    referral's stored timeline through the state machine shows every move was legal and
+    the stored state is where the timeline ends."""
+    demo.seed(members=30, log=lambda s: None)
+    with scopes_disabled():
+        referrals = list(Referral.objects.filter(contract_code=referrals_demo.CONTRACT))
+        attempts = list(OutreachAttempt.objects.values_list("referral_id", "at"))
+        timelines: dict[int, list[ReferralEvent]] = {}
+        for row in ReferralEvent.objects.order_by("at", "pk"):
+            timelines.setdefault(row.referral_id, []).append(row)
+    assert {r.state for r in referrals} >= {"assigned", "contacted", "in_service", "completed",
+                                            "closed"}
+    for referral in referrals:
+        events = timelines[referral.pk]
+        assert events[0].kind == "assigned" and events[0].to_state == State.ASSIGNED.value
+        state = State.ASSIGNED.value
+        for row in events[1:]:
+            if row.kind != "transition":
+                continue
+            assert row.from_state == state, (referral.pk, row.from_state, state)
+            context = TransitionContext(
+                outreach_attempts=sum(1 for r, at in attempts if r == referral.pk and at <= row.at),
+                max_outreach_attempts=contract_terms.max_outreach_attempts(referral.contract_code),
+                close_reason=referral.close_reason if row.to_state == "closed" else "",
+                decline_reason=referral.decline_reason if row.to_state == "declined" else "")
+            state = check_transition(state, row.to_state, context).value
+        assert referral.state == state, referral.pk

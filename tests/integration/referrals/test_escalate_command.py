@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 from carehub.audit.models import AuditEvent
 from carehub.referrals import services
 from carehub.referrals.models import Escalation
-from tests.integration.referrals.conftest import refer
+from tests.integration.referrals.conftest import acting_as, refer
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def raise_one(tenant, hours_ago: int) -> Escalation:  # type: ignore[no-untyped-
     with scopes_disabled():
         return services.raise_escalation(
             referral, barrier="transportation", description="No ride to the pantry",
-            actor=tenant.users["cbo_worker"], acting_org=tenant.cbo,
+            acting=acting_as(tenant.users["cbo_worker"], tenant.cbo),
             now=timezone.now() - timedelta(hours=hours_ago))
 
 
@@ -56,7 +56,7 @@ def test_not_yet_due_and_resolved_escalations_stay(tenant, contract):
     fresh = raise_one(tenant, hours_ago=1)
     with scopes_disabled():
         services.resolve_escalation(fresh, resolution="Ride booked",
-                                    actor=tenant.users["cbo_supervisor"], acting_org=tenant.cbo)
+                                    acting=acting_as(tenant.users["cbo_supervisor"], tenant.cbo))
         Escalation.objects.filter(pk=fresh.pk).update(due_at=timezone.now() - timedelta(hours=1))
     assert run().strip() == "0 moved up, 0 overdue at the last level"
     with scopes_disabled():

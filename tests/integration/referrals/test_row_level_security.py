@@ -11,7 +11,7 @@ from django_scopes import scopes_disabled
 
 from carehub.referrals import services
 from carehub.tenancy.rls import tenant_connection
-from tests.integration.referrals.conftest import refer, walk_to
+from tests.integration.referrals.conftest import acting_as, refer, walk_to
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 TABLES = ["referrals_referral", "referrals_referralevent", "referrals_outreachattempt",
@@ -29,7 +29,7 @@ def count(table: str) -> int:
 
 def test_each_table_is_visible_only_to_parties(tenant, other_tenant, contract):
     referral = walk_to(refer(tenant), tenant, "in_service")
-    kw = {"actor": tenant.users["cbo_worker"], "acting_org": tenant.cbo}
+    kw = {"acting": acting_as(tenant.users["cbo_worker"], tenant.cbo)}
     with scopes_disabled():
         services.add_note(referral, text="n", **kw)
         services.raise_escalation(referral, barrier="other", description="d", **kw)

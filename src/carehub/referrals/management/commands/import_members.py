@@ -19,7 +19,7 @@ from django_scopes import scopes_disabled
 from carehub.contracts.selectors import contract_in_effect_between
 from carehub.members.imports import ImportProblem, parse_ranked_list, parse_roster, read_table
 from carehub.members.services import import_roster
-from carehub.referrals.bulk import assign_ranked_list, save_ranked_list
+from carehub.referrals.services import assign_ranked_list, save_ranked_list
 from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation
 from carehub.tenancy.rls import tenant_connection
@@ -73,7 +73,8 @@ class Command(BaseCommand):
             ranked, made = save_ranked_list(
                 plan, parse_ranked_list(str(path), rows), name=path.name,
                 contract_code=opts["contract"], service_code=opts["service"],
-                service_type=opts["service_type"], hub=hub, source_bytes=path.read_bytes())
+                service_type=opts["service_type"], hub=hub, source_bytes=path.read_bytes(),
+                acting=Acting.system(plan))
         except ImportProblem as exc:
             for line in exc.describe().splitlines():
                 print(f"carehub import_members: {line}", file=sys.stderr)
@@ -84,7 +85,8 @@ class Command(BaseCommand):
             if hub is None:
                 self._fail("--assign needs --hub")
                 return
-            result = assign_ranked_list(ranked, list(network_cbos(hub).order_by("name")))
+            result = assign_ranked_list(ranked, list(network_cbos(hub).order_by("name")),
+                                        acting=Acting.system(plan))
             self.stdout.write(f"{result.created} referrals created, {result.already_owned} "
                               f"already owned, {result.not_selected} not selected, "
                               f"{result.do_not_contact} do not contact")

@@ -9,13 +9,14 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from carehub.referrals.services import move_up_overdue
+from carehub.tenancy.access import Acting
 
 
 class Command(BaseCommand):
     help = "Move escalations unanswered past their due time up to the next level."
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        run = move_up_overdue()
+        run = move_up_overdue(acting=Acting.system())
         for m in run.moved:
             self.stdout.write(
                 f"escalation {m.escalation_id} (referral {m.referral_id}): level "

@@ -1,18 +1,18 @@
 """Ranked lists: store a plan's ranked eligible list, then turn its selected rows into
 referrals in bulk (one transaction, a few statements per thousand members), routed to
-the hub's network CBOs by load unless a CBO is named."""
+the hub's network CBOs in turn."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
+from carehub.contracts.selectors import contract_in_effect_between
 from carehub.core.referral_states import State
 from carehub.members.imports import ImportProblem, RankedRow
 from carehub.members.models import Member, MemberAccess
@@ -24,7 +24,8 @@ from carehub.referrals.models import (
     Referral,
     ReferralEvent,
 )
-from carehub.referrals.services import due_at_for
+from carehub.referrals.services.creation import due_at_for
+from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation
 from carehub.tenancy.rls import as_owner
 
@@ -40,9 +41,11 @@ class AssignResult:
 
 
 def save_ranked_list(plan: Organisation, rows: list[RankedRow], *, name: str, contract_code: str,
-                     service_code: str, service_type: str = "", hub: Organisation | None = None,
-                     source_bytes: bytes = b"", actor: Any = None) -> tuple[RankedList, bool]:
-    """Store the list; the same file for the same plan and contract is stored once."""
+                     service_code: str, acting: Acting, service_type: str = "",
+                     hub: Organisation | None = None,
+                     source_bytes: bytes = b"") -> tuple[RankedList, bool]:
+    """Store the list; the same file for the same plan and contract is stored once. The
+    audit event is the plan's (whose list it is), by the acting user."""
     digest = hashlib.sha256(source_bytes or repr(rows).encode()).hexdigest()
     with transaction.atomic(), scopes_disabled():
         existing = RankedList.objects.filter(plan=plan, contract_code=contract_code,
@@ -62,8 +65,8 @@ def save_ranked_list(plan: Organisation, rows: list[RankedRow], *, name: str, co
             [RankedListEntry(ranked_list=ranked, member_id=members[r.member_id], rank=r.rank,
                              selected=r.selected, reasons=r.reasons, measures=r.measures)
              for r in rows], batch_size=BATCH)
-        audit.record("create", object_type="ranked_list", object_id=str(ranked.pk), actor=actor,
-                     organisation=plan, detail={"rows": len(rows), "name": name})
+        audit.record("create", object_type="ranked_list", object_id=str(ranked.pk),
+                     acting=acting, organisation=plan, detail={"rows": len(rows), "name": name})
     return ranked, True
 
 
@@ -71,14 +74,13 @@ def grant_assignment_access(ranked: RankedList, grants: set[tuple[int, int]]) ->
     """Grant the hub and the CBOs a ranked list's members were referred to access to
     them: the one write of an assignment that crosses organisations, made only after
     checking the relationship (the plan's contract in effect with the hub, each CBO an
-    accepted member of the hub's network, each member the plan's)."""
+    accepted member of the hub's network, each member the plan's).
+
+    A step of `assign_ranked_list`, inside its transaction and audited by it."""
     if not grants:
         return
     allowed: set[int] = set()
     if ranked.hub_id is not None:
-        from carehub.contracts.selectors import contract_in_effect_between
-        from carehub.tenancy.access import network_cbos
-
         hub = ranked.hub
         assert hub is not None
         if contract_in_effect_between(ranked.plan, hub) is not None:
@@ -96,13 +98,14 @@ def grant_assignment_access(ranked: RankedList, grants: set[tuple[int, int]]) ->
              for m, o in sorted(grants - have)], batch_size=BATCH)
 
 
-def assign_ranked_list(ranked: RankedList, cbos: list[Organisation], *, actor: Any = None,
-                       acting_org: Organisation | None = None) -> AssignResult:
+def assign_ranked_list(ranked: RankedList, cbos: list[Organisation], *,
+                       acting: Acting) -> AssignResult:
     """Create referrals for the selected rows (rank order), skipping members someone
     already works with for this service and members who asked not to be contacted."""
     if not cbos:
         raise ValueError("no CBO to assign to: the hub's network is empty")
     now = timezone.now()
+    actor = acting.user
     due = due_at_for(ranked.contract_code, ranked.service_code, created=now, anchor_date=None)
     with transaction.atomic(), scopes_disabled():
         entries = list(RankedListEntry.objects.filter(ranked_list=ranked).order_by("rank")
@@ -140,7 +143,7 @@ def assign_ranked_list(ranked: RankedList, cbos: list[Organisation], *, actor: A
         ranked.assigned_at = now
         ranked.save(update_fields=["assigned_at"])
         audit.record("create", object_type="ranked_list_assignment", object_id=str(ranked.pk),
-                     actor=actor, organisation=acting_org,
+                     acting=acting,
                      detail={"referrals": len(rows), "already_owned": len(owned),
                              "do_not_contact": len(blocked)})
     return AssignResult(created=len(rows), already_owned=len(owned),

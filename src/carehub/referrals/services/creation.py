@@ -1,0 +1,160 @@
+"""Creating and routing referrals: who owns outreach, access that follows the referrals,
+a hub coordinator's reroute and a supervisor's choice of worker."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from carehub.audit import services as audit
+from carehub.core.referral_states import State
+from carehub.members.models import Member, MemberAccess
+from carehub.referrals import contract_terms
+from carehub.referrals.models import OPEN_STATES, ContactPreference, Referral
+from carehub.referrals.services.base import (
+    AlreadyOwned,
+    ReferralError,
+    audit_referral,
+    bump,
+    event,
+    user_name,
+)
+from carehub.tenancy.access import Acting
+from carehub.tenancy.models import Organisation
+from carehub.tenancy.rls import as_owner
+
+
+def due_at_for(contract_code: str, service_code: str, *, created: datetime,
+               anchor_date: date | None, enrolled_on: date | None = None) -> datetime | None:
+    """When first contact (or service start) is due under the contract's timing."""
+    rule = contract_terms.timing(contract_code, service_code)
+    if rule is None:
+        return None
+    if rule.anchor == "discharge" and anchor_date is not None:
+        start = timezone.make_aware(datetime.combine(anchor_date, time(0, 0)))
+    elif rule.anchor == "enrolment":
+        if enrolled_on is None:
+            return None
+        start = timezone.make_aware(datetime.combine(enrolled_on, time(0, 0)))
+    else:
+        start = created
+    return start + timedelta(hours=rule.hours)
+
+
+def open_referral_for(member: Member, service_code: str) -> Referral | None:
+    # Across organisations on purpose: a second organisation must see who owns outreach.
+    with scopes_disabled(), as_owner():
+        return (Referral.objects.select_related("organisation")
+                .filter(member=member, service_code=service_code, state__in=OPEN_STATES)
+                .first())
+
+
+def grant_access(member: Member, organisation: Organisation, reason: str) -> None:
+    """One step of `create_referral` and `reroute`, inside their transaction and audit."""
+    with scopes_disabled(), as_owner():
+        MemberAccess.objects.get_or_create(member=member, organisation=organisation,
+                                           defaults={"reason": reason})
+
+
+def withdraw_access(member: Member, organisation: Organisation, *, acting: Acting,
+                    why: str) -> bool:
+    """Take back a referral's grant once `organisation` holds no referral for the member.
+
+    Access follows the referrals: an organisation keeps seeing a member while it owns or
+    hubs one of the member's referrals, open or finished (the organisation that did the
+    work keeps its record of it for billing and audits). Grants made for another reason
+    (the plan's own members, a hub's programme) are never withdrawn here. Returns whether
+    a grant was withdrawn; the withdrawal is audited.
+    """
+    with transaction.atomic():
+        with scopes_disabled(), as_owner():
+            if Referral.objects.filter(member=member).filter(
+                    Q(organisation=organisation) | Q(hub=organisation)).exists():
+                return False
+            withdrawn, _ = MemberAccess.objects.filter(
+                member=member, organisation=organisation, reason="referral").delete()
+        if withdrawn:
+            audit.record("delete", object_type="member_access",
+                         object_id=f"{member.pk}:{organisation.pk}", acting=acting,
+                         member_id=member.pk,
+                         detail={"organisation": organisation.pk, "why": why})
+    return bool(withdrawn)
+
+
+def create_referral(*, member: Member, organisation: Organisation, service_code: str,
+                    acting: Acting, contract_code: str = "", service_type: str = "",
+                    hub: Organisation | None = None, anchor_date: date | None = None,
+                    source: str = "manual", ranked_entry: Any = None, assignee: Any = None,
+                    now: datetime | None = None) -> Referral:
+    """Refer a member to `organisation` for a service; refused when another owns it."""
+    created = now or timezone.now()
+    existing = open_referral_for(member, service_code)
+    if existing is not None:
+        raise AlreadyOwned(existing.organisation.name, existing.get_state_display().lower(),
+                           existing.created_at)
+    if ContactPreference.objects.filter(member=member, do_not_contact=True).exists():
+        raise ReferralError("This member asked not to be contacted; no outreach referral can be made.")
+    try:
+        with transaction.atomic():
+            grant_access(member, organisation, "referral")
+            if hub is not None:
+                grant_access(member, hub, "referral")
+            with as_owner():
+                referral = Referral.objects.create(
+                    member=member, plan_id=member.plan_id, hub=hub, organisation=organisation,
+                    contract_code=contract_code, service_code=service_code,
+                    service_type=service_type, anchor_date=anchor_date, source=source,
+                    ranked_entry=ranked_entry, assignee=assignee, created_by=acting.user,
+                    updated_by=acting.user,
+                    due_at=due_at_for(contract_code, service_code, created=created,
+                                      anchor_date=anchor_date))
+                event(referral, "assigned", acting, to_state=State.ASSIGNED.value,
+                      note=f"referred to {organisation.name}", at=created)
+            audit_referral("create", referral, acting,
+                           detail={"organisation": organisation.pk, "service": service_code})
+    except IntegrityError:
+        # Lost a race with another organisation starting outreach at the same moment.
+        existing = open_referral_for(member, service_code)
+        if existing is None:
+            raise
+        raise AlreadyOwned(existing.organisation.name, existing.get_state_display().lower(),
+                           existing.created_at) from None
+    return referral
+
+
+def reroute(referral: Referral, version: int, organisation: Organisation, *, acting: Acting,
+            note: str = "") -> Referral:
+    """A hub coordinator's override: hand the referral to another organisation."""
+    if not referral.is_open:
+        raise ReferralError("A finished referral cannot be rerouted.")
+    with transaction.atomic():
+        grant_access(referral.member, organisation, "referral")
+        previous = referral.organisation
+        with as_owner():
+            bump(referral, version, acting, organisation=organisation, assignee=None)
+            event(referral, "routed", acting,
+                  note=f"from {previous.name} to {organisation.name}. {note}".strip())
+        audit_referral("update", referral, acting,
+                       detail={"rerouted_from": previous.pk, "to": organisation.pk})
+        withdraw_access(referral.member, previous, acting=acting,
+                        why=f"referral {referral.pk} rerouted to {organisation.name}")
+    return referral
+
+
+def assign_worker(referral: Referral, version: int, worker: Any, *,
+                  acting: Acting) -> Referral:
+    """Give the referral to one of its organisation's workers (None: to nobody)."""
+    if worker is not None and not worker.memberships.filter(
+            organisation=referral.organisation, is_active=True).exists():
+        raise ReferralError(f"{user_name(worker)} does not work for {referral.organisation.name}.")
+    with transaction.atomic():
+        bump(referral, version, acting, assignee=worker)
+        event(referral, "assigned", acting, note=f"worker: {user_name(worker)}")
+        audit_referral("update", referral, acting,
+                       detail={"assignee": getattr(worker, "pk", None)})
+    return referral

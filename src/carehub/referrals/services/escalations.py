@@ -1,0 +1,116 @@
+"""Escalations: raised on the contract's first level, moved up when unanswered past their
+due time (a scheduled job), resolved by whoever they wait for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from carehub.audit import services as audit
+from carehub.referrals import contract_terms
+from carehub.referrals.models import Escalation, Referral
+from carehub.referrals.services.base import (
+    ReferralError,
+    audit_referral,
+    organisation_of,
+    refuse_finished,
+)
+from carehub.tenancy.access import Acting
+
+
+def raise_escalation(referral: Referral, *, barrier: str, description: str, acting: Acting,
+                     now: datetime | None = None) -> Escalation:
+    if not description.strip():
+        raise ReferralError("Describe the problem to escalate.")
+    level, role, hours = contract_terms.escalation_levels(referral.contract_code)[0]
+    raised = now or timezone.now()
+    with transaction.atomic():
+        refuse_finished(referral, "an escalation")
+        row = Escalation.objects.create(
+            referral=referral, member_id=referral.member_id, organisation=organisation_of(acting),
+            contract_code=referral.contract_code, level=level, role=role, barrier=barrier,
+            description=description.strip(), raised_by=acting.user, raised_at=raised,
+            due_at=raised + timedelta(hours=hours))
+        audit_referral("create", referral, acting, object_type="escalation",
+                       object_id=row.pk, detail={"barrier": barrier, "level": level})
+    return row
+
+
+@dataclass(frozen=True)
+class MovedUp:
+    escalation_id: int
+    referral_id: int
+    from_level: int
+    to_level: int
+    role: str
+    due_at: datetime
+
+
+@dataclass
+class EscalationRun:
+    moved: list[MovedUp] = field(default_factory=list)
+    # Overdue at the contract's last level: nobody higher to move to.
+    at_top: list[Escalation] = field(default_factory=list)
+
+
+def move_up_overdue(*, acting: Acting, now: datetime | None = None) -> EscalationRun:
+    """Move every unanswered escalation past its due time up one level (a system job:
+    `acting` is `Acting.system()`).
+
+    Idempotent: a moved escalation gets the new level's due time, so running again at
+    once moves nothing. Each row is re-read under a row lock, so two overlapping runs
+    never move the same escalation twice.
+    """
+    moment = now or timezone.now()
+    run = EscalationRun()
+    with scopes_disabled():
+        due = list(Escalation.objects.filter(resolved_at__isnull=True, due_at__lt=moment)
+                   .order_by("due_at", "pk").values_list("pk", flat=True))
+        for pk in due:
+            with transaction.atomic():
+                row = (Escalation.objects.select_for_update()
+                       .filter(pk=pk, resolved_at__isnull=True, due_at__lt=moment).first())
+                if row is None:
+                    continue  # resolved or moved meanwhile
+                levels = contract_terms.escalation_levels(row.contract_code)
+                higher = [lv for lv in levels if lv[0] > row.level]
+                if not higher:
+                    run.at_top.append(row)
+                    continue
+                level, role, hours = higher[0]
+                previous = row.level
+                row.level, row.role = level, role
+                row.due_at = moment + timedelta(hours=hours)
+                row.save(update_fields=["level", "role", "due_at"])
+                audit.record("update", object_type="escalation", object_id=str(row.pk),
+                             acting=acting, member_id=row.member_id,
+                             detail={"moved_up_to": level, "role": role})
+            run.moved.append(MovedUp(row.pk, row.referral_id, previous, level, role,
+                                     row.due_at))
+    return run
+
+
+def escalate_overdue(*, acting: Acting, now: datetime | None = None) -> int:
+    """How many escalations `move_up_overdue` moved up."""
+    return len(move_up_overdue(acting=acting, now=now).moved)
+
+
+def resolve_escalation(row: Escalation, *, resolution: str, acting: Acting) -> Escalation:
+    if row.resolved_at is not None:
+        raise ReferralError("This escalation is already resolved.")
+    if not resolution.strip():
+        raise ReferralError("Say how the escalation was resolved.")
+    with transaction.atomic():
+        row.resolved_at = timezone.now()
+        row.resolved_by = acting.user
+        row.resolved_organisation = acting.organisation
+        row.resolution = resolution.strip()
+        row.save(update_fields=["resolved_at", "resolved_by", "resolved_organisation",
+                                "resolution"])
+        audit.record("update", object_type="escalation", object_id=str(row.pk),
+                     acting=acting, member_id=row.member_id, detail={"resolved": True})
+    return row
