@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from carehub.contracts import services
 from carehub.contracts.demo import TERMS, _without_leading_comments
 from tests.e2e.conftest import sign_in
-from tests.integration.conftest import make_tenant
+from tests.integration.conftest import acting_as, make_tenant
 from tests.integration.contracts.factories import make_contract
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +25,8 @@ def test_terms_read_in_words_and_a_change_is_previewed(page):  # type: ignore[no
     contract = make_contract(tenant)
     text = _without_leading_comments(TERMS.read_text()).replace("WNY-MEALS-2026", contract.code)
     with scopes_disabled():
-        services.add_terms_version(None, tenant.users["hub_admin"], contract, text)
+        services.add_terms_version(contract, text,
+                                   acting=acting_as(tenant.users["hub_admin"], tenant.hub))
     device = TOTPDevice.objects.create(user=tenant.users["hub_admin"], name="app", confirmed=True)
     page.set_default_timeout(60_000)  # a shared machine can be slow to serve
     sign_in(page, "Words-hubadmin")

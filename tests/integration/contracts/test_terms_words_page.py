@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 from carehub.contracts import services
 from carehub.contracts.demo import TERMS, _without_leading_comments
 from carehub.contracts.models import TermsVersion
+from tests.integration.conftest import acting_as
 from tests.integration.contracts.factories import make_contract
 
 EXAMPLE = Path(__file__).parents[3] / "src/carehub/core/examples/terms/wny-meals-hybrid.yaml"
@@ -26,8 +27,8 @@ def terms_text(code: str, floor: str = "18000.00") -> str:
 def with_terms(tenant: Any) -> Any:
     contract = make_contract(tenant)
     with scopes_disabled():
-        services.add_terms_version(None, tenant.users["hub_admin"], contract,
-                                   terms_text(contract.code), note="as signed")
+        services.add_terms_version(contract, terms_text(contract.code), note="as signed",
+                                   acting=acting_as(tenant.users["hub_admin"], tenant.hub))
     return contract
 
 
@@ -108,9 +109,9 @@ def test_preview_errors_name_the_field_as_the_validator_does(tenant: Any,
 def test_each_version_reads_in_words(tenant: Any, login_as: Any) -> None:
     contract = with_terms(tenant)
     with scopes_disabled():
-        services.add_terms_version(None, tenant.users["hub_admin"], contract,
-                                   terms_text(contract.code, "20000.00"),
-                                   effective=date(2099, 1, 1))
+        services.add_terms_version(contract, terms_text(contract.code, "20000.00"),
+                                   effective=date(2099, 1, 1),
+                                   acting=acting_as(tenant.users["hub_admin"], tenant.hub))
     client = login_as(tenant.users["payer_manager"])
     url = reverse("contracts:terms", args=[contract.code])
     assert "Floor $18,000.00 a month" in client.get(url).content.decode()  # in force
