@@ -46,6 +46,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             _missing("java is not installed")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> object:
+    """Argon2 at low work factors for test users (tests/hashers.py); the production
+    hasher and its format are unchanged."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=[
+            "tests.hashers.FastArgon2PasswordHasher",
+            "django.contrib.auth.hashers.Argon2PasswordHasher",
+            "django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request: pytest.FixtureRequest) -> None:
     """Put back the reference rows that data migrations create.
