@@ -120,12 +120,13 @@ def seed(args: argparse.Namespace) -> None:
     with raw.cursor() as cur:
         with cur.copy("COPY members_member (id, plan_id, member_id, first_name, last_name, "
                       "birth_date, sex, race, ethnicity, language, address, city, county, "
-                      "state, zip, product, pcp_npi, hospice, created_at, updated_at) "
+                      "state, zip, product, pcp_npi, hospice, phone, phone_alt, email, "
+                      "created_at, updated_at) "
                       "FROM STDIN") as copy:
             for m in range(1, members + 1):
                 copy.write_row((m, plan.pk, f"B{m:08d}", "Ann", f"Last{m % 5000}",
                                 date(1950, 1, 1), "F", "", "", "English", "", "", "Erie, NY",
-                                "NY", "14201", "medicaid", "", False, now, now))
+                                "NY", "14201", "medicaid", "", False, "", "", "", now, now))
         # Plan, hub and the owning CBO see each referred member.
         owner = {}
         with cur.copy("COPY members_memberaccess (member_id, organisation_id, reason, "

@@ -27,8 +27,9 @@ def insert_member(plan_id: int, member_id: str) -> None:
         cursor.execute(
             "INSERT INTO members_member (plan_id, member_id, first_name, last_name, birth_date,"
             " sex, race, ethnicity, language, address, city, county, state, zip, product,"
-            " pcp_npi, hospice, created_at, updated_at) VALUES (%s, %s, 'A', 'B', '1950-01-01',"
-            " 'F', '', '', '', '', '', '', '', '', 'medicaid', '', false, now(), now())",
+            " pcp_npi, hospice, phone, phone_alt, email, created_at, updated_at) VALUES (%s, %s,"
+            " 'A', 'B', '1950-01-01', 'F', '', '', '', '', '', '', '', '', 'medicaid', '', false,"
+            " '', '', '', now(), now())",
             [plan_id, member_id])
 
 
