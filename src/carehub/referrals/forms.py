@@ -241,3 +241,44 @@ class PlanReferForm(forms.Form):
         _choice(self, "hub").choices = [(h.pk, h.name) for h in hubs]
         if len(hubs) == 1:
             self.fields["hub"].initial = hubs[0].pk
+
+
+class PickedReferrals(forms.Field):
+    """The referrals ticked on a list, each as "id:version" (the version the page showed)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Choose at least one referral.",
+        "invalid": "A chosen referral is not one of the list's.",
+    }
+
+    def to_python(self, value: Any) -> list[tuple[int, int]]:
+        picked = []
+        for item in value or []:
+            pk, _, version = str(item).partition(":")
+            if not (pk.isdecimal() and version.isdecimal() and len(pk) < 10
+                    and len(version) < 10):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            picked.append((int(pk), int(version)))
+        return picked
+
+
+def worker_name(user: Any) -> str:
+    full = f"{user.first_name} {user.last_name}".strip()
+    return full or user.username
+
+
+class WorkerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return worker_name(obj)
+
+
+class BulkAssignForm(forms.Form):
+    """The supervisor's assignment of the referrals ticked on the team view."""
+
+    referral = PickedReferrals(label="Referrals")
+    worker = WorkerChoiceField(label="Assign to", queryset=None, empty_label="Choose a worker")
+
+    def __init__(self, *args: Any, workers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = workers  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from carehub.accounts.models import User
 from carehub.audit import services as audit
 from carehub.core.referral_states import NEXT_ACTION, State
 from carehub.members.models import Member
@@ -102,12 +103,25 @@ def sharing(member_id: int, viewer: Organisation, on: date | None = None) -> Sha
     return Sharing(viewer.pk, shared_with(member_id, viewer, on))
 
 
+# How a referral came to be, in words (the `source` column).
+SOURCE_LABELS = {"manual": "Hub referral", "ranked_list": "Ranked list",
+                 "plan": "Plan referral"}
+
+
+def source_label(source: str) -> str:
+    return SOURCE_LABELS.get(source, source.replace("_", " ").capitalize())
+
+
 @dataclass
 class InboxRow:
     referral: Referral
     next_action: str
     overdue: bool
     due_soon: bool
+
+    @property
+    def source(self) -> str:
+        return source_label(self.referral.source)
 
 
 def inbox(request: HttpRequest | None, acting: Acting, *, everyone: bool = False,
@@ -126,6 +140,49 @@ def inbox(request: HttpRequest | None, acting: Acting, *, everyone: bool = False
     rows = list(qs.order_by(DUE_NULLS_LAST, "pk")[:limit])
     audit.record("view", request=request, actor=acting.user, organisation=acting.organisation,
                  object_type="referral_inbox", object_id="all" if everyone else "mine",
+                 detail={"member_ids": [r.member_id for r in rows]})
+    return [InboxRow(r, NEXT_ACTION[State(r.state)],
+                     overdue=bool(r.due_at and r.due_at < moment),
+                     due_soon=bool(r.due_at and moment <= r.due_at < moment + DUE_SOON))
+            for r in rows]
+
+
+def open_referrals(acting: Acting, *, everyone: bool = True) -> QuerySet[Referral]:
+    """The acting CBO's open referrals (a worker's own unless `everyone`): what the inbox
+    and the team view filter, sort and page."""
+    qs = Referral.objects.filter(organisation=acting.organisation, state__in=OPEN_STATES)
+    if not everyone:
+        qs = qs.filter(assignee=acting.user)
+    # Members are fetched for the page of rows only (see `inbox`).
+    return qs.select_related("assignee").prefetch_related("member")
+
+
+def hub_open_referrals(hub: Organisation) -> QuerySet[Referral]:
+    """The open referrals the hub routed, wherever they are held."""
+    return (Referral.objects.filter(hub=hub, state__in=OPEN_STATES)
+            .select_related("organisation").prefetch_related("member"))
+
+
+def plan_referrals(plan: Organisation) -> QuerySet[Referral]:
+    """Every referral of the plan's members, open or finished."""
+    return (Referral.objects.filter(plan=plan).select_related("organisation")
+            .prefetch_related("member"))
+
+
+def team_workers(organisation: Organisation) -> QuerySet[User]:
+    """The people who may be given the organisation's referrals: its active members."""
+    return (User.objects.filter(memberships__organisation=organisation,
+                                memberships__is_active=True)
+            .distinct().order_by("last_name", "first_name", "pk"))
+
+
+def listed(request: HttpRequest | None, acting: Acting, rows: list[Referral], *,
+           object_type: str, object_id: str, now: datetime | None = None) -> list[InboxRow]:
+    """A page of a referral list: audited with its members, with the next action and the
+    due flags of each row."""
+    moment = now or timezone.now()
+    audit.record("view", request=request, actor=acting.user, organisation=acting.organisation,
+                 object_type=object_type, object_id=object_id,
                  detail={"member_ids": [r.member_id for r in rows]})
     return [InboxRow(r, NEXT_ACTION[State(r.state)],
                      overdue=bool(r.due_at and r.due_at < moment),

@@ -6,6 +6,7 @@ app_name = "referrals"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("team/", views.supervisor, name="supervisor"),
+    path("team/assign/", views.bulk_assign, name="bulk_assign"),
     path("hub/", views.coordinator, name="coordinator"),
     path("plan/", views.plan_view, name="plan"),
     path("plan/progress.csv", views.plan_export, name="plan_export"),

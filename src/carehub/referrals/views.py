@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from carehub.accounts.models import User
@@ -16,10 +17,18 @@ from carehub.audit import services as audit
 from carehub.core.referral_states import STATE_LABELS, State, allowed_targets
 from carehub.core.spreadsheet import SafeWriter
 from carehub.htmx_forms import form_errors
+from carehub.listing import Column, listing
 from carehub.members.imports import ImportProblem
 from carehub.members.models import Member
-from carehub.referrals import forms, selectors, services, uploads
-from carehub.referrals.models import OPEN_STATES, Consent, Escalation, PathwayStep, Referral
+from carehub.referrals import filters, forms, selectors, services, uploads
+from carehub.referrals.models import (
+    OPEN_STATES,
+    Barrier,
+    Consent,
+    Escalation,
+    PathwayStep,
+    Referral,
+)
 from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, network_cbos, require_acting
 from carehub.tenancy.models import Organisation, Role
@@ -30,11 +39,22 @@ PLAN = roles.PLAN
 READERS = roles.STAFF
 
 
+INBOX_COLUMNS = [Column("Member", "member"), Column("State", "state"),
+                 Column("Next action"), Column("Due", "due"),
+                 Column("Service", "service", "hide-sm")]
+
+
 @require_acting(*WORKERS)
 def inbox(request: HttpRequest, acting: Acting) -> HttpResponse:
     everyone = acting.has_role(Role.CBO_SUPERVISOR) or request.GET.get("all") == "1"
-    rows = selectors.inbox(request, acting, everyone=everyone)
-    return render(request, "referrals/inbox.html", {"rows": rows, "everyone": everyone})
+    found = listing(request, filters.InboxFilterSet,
+                    selectors.open_referrals(acting, everyone=everyone), INBOX_COLUMNS,
+                    states=OPEN_STATES)
+    rows = selectors.listed(request, acting, found.rows, object_type="referral_inbox",
+                            object_id="all" if everyone else "mine")
+    return render(request, "referrals/inbox.html",
+                  {"rows": rows, "everyone": everyone, "listing": found,
+                   "listing_keep": [("all", "1")] if request.GET.get("all") == "1" else []})
 
 
 def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
@@ -284,13 +304,76 @@ def contact_update(request: HttpRequest, acting: Acting, pk: int) -> HttpRespons
     return redirect("referrals:member", pk=pk)
 
 
+TEAM_COLUMNS = [Column("Member", "member"), Column("State", "state"),
+                Column("Worker", "worker"), Column("Due", "due"),
+                Column("Service", "service", "hide-sm")]
+
+
+def _picked_ids(request: HttpRequest) -> set[int]:
+    """The referral ids ticked in a refused bulk form, to tick them again."""
+    values = (v.partition(":")[0] for v in request.POST.getlist("referral"))
+    return {int(v) for v in values if v.isdecimal() and len(v) < 10}
+
+
+def _team_page(request: HttpRequest, acting: Acting, *,
+               form: forms.BulkAssignForm | None = None, error: str = "",
+               status: int = 200) -> HttpResponse:
+    workers = selectors.team_workers(acting.organisation)
+    found = listing(request, filters.TeamFilterSet, selectors.open_referrals(acting),
+                    TEAM_COLUMNS, states=OPEN_STATES, workers=workers)
+    rows = selectors.listed(request, acting, found.rows, object_type="referral_team",
+                            object_id="team")
+    response = render(request, "referrals/supervisor.html", {
+        "load": selectors.team_load(acting), "rows": rows, "listing": found,
+        "assign_form": form or forms.BulkAssignForm(workers=workers), "error": error,
+        "picked": _picked_ids(request), "query": request.GET.urlencode()})
+    response.status_code = status
+    return response
+
+
 @require_acting(Role.CBO_SUPERVISOR)
 def supervisor(request: HttpRequest, acting: Acting) -> HttpResponse:
-    load = selectors.team_load(acting)
-    rows = selectors.inbox(request, acting, everyone=True, limit=200)
-    return render(request, "referrals/supervisor.html", {
-        "load": load, "overdue": [r for r in rows if r.overdue],
-        "unassigned": [r for r in rows if r.referral.assignee_id is None][:50]})
+    return _team_page(request, acting)
+
+
+@require_acting(Role.CBO_SUPERVISOR)
+def bulk_assign(request: HttpRequest, acting: Acting) -> HttpResponse:
+    """Assign the referrals ticked on the team view to one worker; all or nothing."""
+    if request.method != "POST":
+        raise Http404("Not found")
+    form = forms.BulkAssignForm(request.POST,
+                                workers=selectors.team_workers(acting.organisation))
+    if not form.is_valid():
+        return _team_page(request, acting, form=form, status=400,
+                          error="Nothing was assigned: please correct the choices below.")
+    picked: list[tuple[int, int]] = form.cleaned_data["referral"]
+    held = {r.pk: r for r in Referral.objects.filter(
+        organisation=acting.organisation, pk__in=[pk for pk, _ in picked]).select_related(
+        "member", "organisation")}
+    if len(held) != len({pk for pk, _ in picked}):
+        raise Http404("Not found")  # a referral this CBO does not hold: as if it did not exist
+    worker = form.cleaned_data["worker"]
+    try:
+        done = services.assign_workers([(held[pk], version) for pk, version in picked], worker,
+                                       acting=acting)
+    except services.ConflictError as exc:
+        return _team_page(request, acting, form=form, error=str(exc), status=409)
+    except services.ReferralError as exc:
+        return _team_page(request, acting, form=form, error=str(exc), status=400)
+    messages.success(request, f"{len(done)} referral{'s' if len(done) != 1 else ''} assigned "
+                              f"to {forms.worker_name(worker)}.")
+    query = request.GET.urlencode()
+    return redirect(reverse("referrals:supervisor") + (f"?{query}" if query else ""))
+
+
+HUB_COLUMNS = [Column("Member", "member"), Column("Organisation", "organisation"),
+               Column("State", "state"), Column("Due", "due"),
+               Column("Route to", css="hide-sm")]
+
+
+def state_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Counts by state, labelled, in the order of the state machine."""
+    return [(STATE_LABELS[s], counts[s.value]) for s in State if counts.get(s.value)]
 
 
 @require_acting(*HUB)
@@ -337,14 +420,13 @@ def coordinator(request: HttpRequest, acting: Acting) -> HttpResponse:
                 except services.ReferralError as exc:
                     messages.error(request, str(exc))
                     status = 400
-    open_qs = (Referral.objects.filter(hub=hub, state__in=OPEN_STATES)
-               .select_related("member", "organisation").order_by(selectors.DUE_NULLS_LAST, "pk"))
-    rows = list(open_qs[:200])
-    audit.record("view", request=request, object_type="referral_list", object_id="hub-open",
-                 detail={"member_ids": [r.member_id for r in rows]})
+    found = listing(request, filters.HubFilterSet, selectors.hub_open_referrals(hub),
+                    HUB_COLUMNS, states=OPEN_STATES)
+    rows = selectors.listed(request, acting, found.rows, object_type="referral_list",
+                            object_id="hub-open")
     response = render(request, "referrals/coordinator.html", {
-        "form": form, "rows": rows, "capacity": selectors.capacity(hub),
-        "counts": selectors.state_counts(Referral.objects.filter(hub=hub)),
+        "form": form, "rows": rows, "listing": found, "capacity": selectors.capacity(hub),
+        "counts": state_labels(selectors.state_counts(Referral.objects.filter(hub=hub))),
         "cbos": candidates, "now": timezone.now()})
     response.status_code = status
     return response
@@ -385,17 +467,24 @@ def reroute(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     return redirect("referrals:coordinator")
 
 
+PLAN_COLUMNS = [Column("Member", "member"), Column("Service", "service"),
+                Column("Organisation", "organisation"), Column("State", "state"),
+                Column("How referred", css="hide-sm"), Column("Updated", "updated", "hide-sm")]
+
+
 @require_acting(*PLAN)
 def plan_view(request: HttpRequest, acting: Acting) -> HttpResponse:
     plan = acting.organisation
-    rows = list(Referral.objects.filter(plan=plan).select_related("member", "organisation")
-                .order_by("-updated_at")[:200])
-    audit.record("view", request=request, object_type="referral_list", object_id="plan",
-                 detail={"member_ids": [r.member_id for r in rows]})
+    found = listing(request, filters.PlanFilterSet, selectors.plan_referrals(plan), PLAN_COLUMNS)
+    rows = selectors.listed(request, acting, found.rows, object_type="referral_list",
+                            object_id="plan")
     manager = acting.has_role(Role.PAYER_MANAGER)
     return render(request, "referrals/plan.html", {
-        "rows": rows, "counts": selectors.state_counts(Referral.objects.filter(plan=plan)),
-        "barriers": selectors.barrier_tally(plan), "labels": dict(STATE_LABELS),
+        "rows": rows, "listing": found,
+        "counts": state_labels(selectors.state_counts(Referral.objects.filter(plan=plan))),
+        "barriers": [{**b, "label": Barrier(b["barrier"]).label if b["barrier"] in Barrier.values
+                      else b["barrier"]} for b in selectors.barrier_tally(plan)],
+        "labels": dict(STATE_LABELS),
         "can_upload": manager,
         "refer_form": forms.PlanReferForm(hubs=uploads.hubs_for(acting)) if manager else None})
 
