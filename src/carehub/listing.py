@@ -52,6 +52,13 @@ class SortFilter(django_filters.OrderingFilter):
 class ListFilterSet(django_filters.FilterSet):
     """A filter set whose `sort` filter (a `SortFilter`) names the sortable columns."""
 
+    @property
+    def form(self) -> Any:
+        form = super().form
+        # Its own ids: a list page often has another form with fields of the same names.
+        form.auto_id = "filter-%s"
+        return form
+
     def sorted_by(self) -> str:
         """The sort in effect: the chosen one when valid, else the default."""
         sort = self.filters.get(SORT)

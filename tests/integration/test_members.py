@@ -43,7 +43,7 @@ def test_member_pages_show_contact_details_and_stay_audited(tenant, login_as):
         member.save()
     client = login_as(tenant.users["hub_coordinator"])
     listed = client.get(reverse("members:list")).content.decode()
-    assert "<th>Phone</th>" in listed
+    assert '<th scope="col">Phone</th>' in listed
     assert '<a href="tel:+17165550142">(716) 555-0142</a>' in listed
     detail = client.get(reverse("members:detail", args=[member.pk])).content.decode()
     assert "(716) 555-0142" in detail and "(585) 555-0100" in detail

@@ -32,6 +32,16 @@ def list_members(request: HttpRequest, organisation: Organisation, *, query: str
     return members
 
 
+def listed(request: HttpRequest, organisation: Organisation, members: list[Member], *,
+           query: str = "") -> list[Member]:
+    """A page of the member list, audited with the members shown."""
+    audit.record(
+        "view", request=request, organisation=organisation, object_type="member_list",
+        object_id=query or "*", detail={"member_ids": [m.pk for m in members]},
+    )
+    return members
+
+
 def get_member(request: HttpRequest, organisation: Organisation, pk: int) -> Member:
     from django.http import Http404
 

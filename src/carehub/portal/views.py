@@ -10,9 +10,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carehub.accounts.forms import NewUserForm
 from carehub.audit.selectors import events_for
+from carehub.listing import Column, listing
 from carehub.members.models import Product
 from carehub.members.selectors import member_counts_by_product
 from carehub.portal import services
+from carehub.portal.filters import OrganisationFilterSet
 from carehub.portal.forms import InviteCBOForm, NetworkFeeForm, OrganisationForm
 from carehub.portal.home import home_panels
 from carehub.tenancy.access import (
@@ -58,6 +60,11 @@ def home(request: HttpRequest, acting: Acting) -> HttpResponse:
     return render(request, "portal/home.html", context)
 
 
+ORGANISATION_COLUMNS = [Column("Organisation", "name"), Column("Kind", "kind"),
+                        Column("NPI", css="hide-sm"), Column("TIN", css="hide-sm"),
+                        Column("Staff", "staff")]
+
+
 def _network_page(request: HttpRequest, acting: Acting, *, fee_form: NetworkFeeForm | None = None,
                   invite_form: InviteCBOForm | None = None, status: int = 200) -> HttpResponse:
     hub = acting.organisation
@@ -68,8 +75,10 @@ def _network_page(request: HttpRequest, acting: Acting, *, fee_form: NetworkFeeF
     pending = (NetworkMember.objects.filter(network__hub=hub)
                .exclude(status=NetworkStatus.ACCEPTED).select_related("cbo")
                .order_by("status", "cbo__name")) if network else []
+    found = listing(request, OrganisationFilterSet, orgs, ORGANISATION_COLUMNS)
     return render(request, "portal/organisation_list.html", {
-        "organisations": orgs, "network": network, "fee_form": fee_form, "pending": pending,
+        "organisations": found.rows, "listing": found, "network": network,
+        "fee_form": fee_form, "pending": pending,
         "invite_form": invite_form or InviteCBOForm(hub=hub)}, status=status)
 
 

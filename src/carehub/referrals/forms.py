@@ -280,5 +280,6 @@ class BulkAssignForm(forms.Form):
     worker = WorkerChoiceField(label="Assign to", queryset=None, empty_label="Choose a worker")
 
     def __init__(self, *args: Any, workers: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "assign-%s")  # the filter form above has a worker too
         super().__init__(*args, **kwargs)
         self.fields["worker"].queryset = workers  # type: ignore[attr-defined]
