@@ -142,6 +142,12 @@ def _refer_body(o: World, own: World) -> dict[str, Any]:
             "service_type": "nutrition"}
 
 
+def _bulk_assign_body(o: World, own: World) -> dict[str, Any]:
+    """The other set's referral, ticked, given to the other set's worker."""
+    return {"referral": f"{o.referral.pk}:{o.referral.version}",
+            "worker": o.users["cbo_worker"].pk}
+
+
 def _contract_body(o: World, own: World) -> dict[str, Any]:
     return {"code": "WALKED-1", "name": "walked", "payer": o.tenant.payer.pk,
             "provider": o.tenant.hub.pk, "delivering_cbos": [o.tenant.cbo.pk],
@@ -192,7 +198,7 @@ DOORS: dict[str, Door] = {
         "signed-in user; no request names another"),
     "accounts/people/<int:pk>/second-factor/": Door("object", _users, body=everything),
     # Organisations and users.
-    "organisations/": Door("page", _none),
+    "organisations/": Door("page", _none, query=("", "?q={other_marker}")),
     "organisations/network/": Door("page", _none, why="changes only the acting hub's network"),
     "organisations/new/": Door("page", _none, why="adds to the acting hub's network only"),
     # Inviting names an existing CBO, the other set's too, by design (BY_DESIGN in
@@ -242,10 +248,12 @@ DOORS: dict[str, Door] = {
     "contracts/<str:code>/tasks/<int:pk>/edit/": Door("object", _task, body=everything),
     "contracts/<str:code>/terms/": Door("object", _code, body=everything),
     # Referrals: the acting organisation's lists and forms.
-    "referrals/": Door("page", _none, query=("", "?all=1")),
-    "referrals/team/": Door("page", _none),
-    "referrals/hub/": Door("page", _none, body=_refer_body),
-    "referrals/plan/": Door("page", _none),
+    "referrals/": Door("page", _none, query=("", "?all=1", "?q={other_member_id}")),
+    "referrals/team/": Door("page", _none, query=("", "?q={other_member_id}")),
+    "referrals/team/assign/": Door("page", _none, body=_bulk_assign_body),
+    "referrals/hub/": Door("page", _none, body=_refer_body,
+                           query=("", "?q={other_member_id}")),
+    "referrals/plan/": Door("page", _none, query=("", "?q={other_member_id}")),
     "referrals/plan/progress.csv": Door("page", _none),
     "referrals/plan/refer/": Door("page", _none, body=_refer_body),
     UPLOAD: Door("page", _none, why="POSTed with files by test_uploads_naming_the_other_set"),
