@@ -73,6 +73,10 @@ def _referral(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.referral.pk}, {"pk": o.second_referral.pk}]
 
 
+def _ranked_list(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.ranked_list.pk}]
+
+
 def _member(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.tenant.member.pk}, {"pk": o.member2.pk}]
 
@@ -256,6 +260,8 @@ DOORS: dict[str, Door] = {
     "referrals/plan/": Door("page", _none, query=("", "?q={other_member_id}")),
     "referrals/plan/progress.csv": Door("page", _none),
     "referrals/plan/refer/": Door("page", _none, body=_refer_body),
+    "referrals/ranked/": Door("page", _none, query=("", "?q={other_marker}")),
+    "referrals/ranked/<int:pk>/": Door("object", _ranked_list),
     UPLOAD: Door("page", _none, why="POSTed with files by test_uploads_naming_the_other_set"),
     # Referrals: one of the other set's rows.
     "referrals/<int:pk>/": Door("object", _referral, body=everything),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from carehub.accounts.models import User
 from carehub.core.referral_states import STATE_LABELS, State
 from carehub.listing import ListFilterSet, SortFilter, search_members
-from carehub.referrals.models import Referral
+from carehub.referrals.models import RankedList, RankedListEntry, Referral
 from carehub.referrals.services.base import user_name
 from carehub.tenancy.models import Organisation
 
@@ -161,3 +161,64 @@ class PlanFilterSet(ReferralFilterSet):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.filters["organisation"].queryset = holders(self.queryset)
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class RankedListFilterSet(ListFilterSet):
+    """The ranked lists a plan sent or a hub received."""
+
+    q = django_filters.CharFilter(label="Name contains", field_name="name",
+                                  lookup_expr="icontains")
+    service = django_filters.ChoiceFilter(label="Service", field_name="service_code",
+                                          empty_label="Any service")
+    assigned = django_filters.ChoiceFilter(label="Assigned", choices=YES_NO,
+                                           empty_label="Assigned or not", method="by_assigned")
+    sort = SortFilter(fields=(("imported_at", "imported"), ("name", "name"),
+                              ("service_code", "service"), ("members", "members")),
+                      field_labels={"imported_at": "Received", "name": "Name",
+                                    "service_code": "Service", "members": "Members"},
+                      default="-imported")
+
+    class Meta:
+        model = RankedList
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        codes = set(self.queryset.order_by().values_list("service_code", flat=True).distinct())
+        self.filters["service"].extra["choices"] = [(c, c) for c in sorted(codes) if c]
+
+    def by_assigned(self, queryset: QuerySet[RankedList], name: str,
+                    value: str) -> QuerySet[RankedList]:
+        if value == "yes":
+            return queryset.filter(assigned_at__isnull=False)
+        if value == "no":
+            return queryset.filter(assigned_at__isnull=True)
+        return queryset
+
+
+class RankedEntryFilterSet(ListFilterSet):
+    """The members of one ranked list."""
+
+    q = django_filters.CharFilter(label="Member name or id", method="search")
+    selected = django_filters.ChoiceFilter(label="Selected", choices=YES_NO,
+                                           empty_label="Selected or not", method="by_selected")
+    sort = SortFilter(fields=(("rank", "rank"), ("member__last_name", "member")),
+                      field_labels={"rank": "Rank", "member__last_name": "Member"},
+                      default="rank")
+
+    class Meta:
+        model = RankedListEntry
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[RankedListEntry], name: str,
+               value: str) -> QuerySet[RankedListEntry]:
+        return search_members(queryset, value, prefix="member__")
+
+    def by_selected(self, queryset: QuerySet[RankedListEntry], name: str,
+                    value: str) -> QuerySet[RankedListEntry]:
+        if value in ("yes", "no"):
+            return queryset.filter(selected=value == "yes")
+        return queryset

@@ -5,5 +5,7 @@ NAV = [
     ("Team", "referrals:supervisor", (Role.CBO_SUPERVISOR,)),
     ("Referrals", "referrals:coordinator", (Role.HUB_COORDINATOR, Role.HUB_ADMIN)),
     ("Member progress", "referrals:plan", (Role.PAYER_MANAGER, Role.PAYER_ANALYST)),
+    ("Ranked lists", "referrals:ranked_lists", (Role.PAYER_MANAGER, Role.PAYER_ANALYST,
+                                                Role.HUB_COORDINATOR, Role.HUB_ADMIN)),
     ("Upload", "referrals:upload", (Role.PAYER_MANAGER, Role.HUB_ADMIN, Role.HUB_COORDINATOR)),
 ]

@@ -190,6 +190,35 @@ def listed(request: HttpRequest | None, acting: Acting, rows: list[Referral], *,
             for r in rows]
 
 
+def ranked_lists_for(organisation: Organisation) -> QuerySet[RankedList]:
+    """The ranked lists a plan sent, or those sent to a hub; none for anyone else. With
+    their number of members and of selected members."""
+    # Lists are scoped to their plan in django-scopes; the hub named on a list reads it
+    # too (the filter names it; row-level security allows plan or hub).
+    with scopes_disabled():
+        if organisation.kind == OrganisationKind.PAYER:
+            qs = RankedList.objects.filter(plan=organisation)
+        elif organisation.kind == OrganisationKind.HUB:
+            qs = RankedList.objects.filter(hub=organisation)
+        else:
+            qs = RankedList.objects.none()
+        return qs.select_related("plan", "hub").annotate(
+            members=Count("entries"), selected=Count("entries", filter=Q(entries__selected=True)))
+
+
+def get_ranked_list(organisation: Organisation, pk: int) -> RankedList:
+    found = ranked_lists_for(organisation).filter(pk=pk).first()
+    if found is None:
+        raise Http404("Not found")
+    return found
+
+
+def ranked_entries(ranked: RankedList) -> QuerySet[RankedListEntry]:
+    """The entries of a list the caller got from `ranked_lists_for` (so may read)."""
+    with scopes_disabled():
+        return RankedListEntry.objects.filter(ranked_list=ranked).select_related("member")
+
+
 def get_referral(request: HttpRequest | None, acting: Acting, pk: int) -> Referral:
     referral = (referrals_for(acting.organisation).select_related(
         "member", "organisation", "assignee", "updated_by", "hub", "plan").filter(pk=pk).first())

@@ -489,6 +489,34 @@ def plan_view(request: HttpRequest, acting: Acting) -> HttpResponse:
         "refer_form": forms.PlanReferForm(hubs=uploads.hubs_for(acting)) if manager else None})
 
 
+RANKED_COLUMNS = [Column("Name", "name"), Column("Service", "service"),
+                  Column("Members", "members"), Column("Selected", css="hide-sm"),
+                  Column("Received", "imported", "hide-sm"), Column("Assigned")]
+ENTRY_COLUMNS = [Column("Rank", "rank"), Column("Member", "member"), Column("Selected"),
+                 Column("Why", css="hide-sm")]
+
+
+@require_acting(*PLAN, *HUB)
+def ranked_lists(request: HttpRequest, acting: Acting) -> HttpResponse:
+    """The ranked lists a plan sent or a hub received (no member is named: not audited)."""
+    found = listing(request, filters.RankedListFilterSet,
+                    selectors.ranked_lists_for(acting.organisation), RANKED_COLUMNS)
+    return render(request, "referrals/ranked_lists.html",
+                  {"lists": found.rows, "listing": found,
+                   "is_plan": acting.has_role(*PLAN)})
+
+
+@require_acting(*PLAN, *HUB)
+def ranked_list(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    ranked = selectors.get_ranked_list(acting.organisation, pk)
+    found = listing(request, filters.RankedEntryFilterSet, selectors.ranked_entries(ranked),
+                    ENTRY_COLUMNS)
+    audit.record("view", request=request, object_type="ranked_list", object_id=str(pk),
+                 detail={"member_ids": [e.member_id for e in found.rows]})
+    return render(request, "referrals/ranked_list.html",
+                  {"ranked": ranked, "entries": found.rows, "listing": found})
+
+
 UPLOADERS = roles.REFERRAL_UPLOADERS
 
 

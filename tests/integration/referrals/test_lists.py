@@ -13,9 +13,11 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from carehub.audit.models import AuditEvent
+from carehub.members.imports import RankedRow
 from carehub.members.models import Member, MemberAccess
-from carehub.referrals.models import Referral
-from tests.integration.conftest import Tenant, make_org
+from carehub.referrals import services
+from carehub.referrals.models import RankedList, Referral
+from tests.integration.conftest import Tenant, acting_as, make_org
 
 
 def add_referrals(t: Tenant, n: int, *, prefix: str = "Row", service: str = "HDM",
@@ -169,3 +171,40 @@ def test_a_list_of_another_network_never_shows_our_rows(tenant, other_tenant, lo
             "referrals:coordinator": "hub_coordinator", "referrals:plan": "payer_manager"}[url]
     html = login_as(other_tenant.users[role]).get(reverse(url), {"q": "Row000"}).content.decode()
     assert names(html) == []
+
+
+def send_ranked_list(t: Tenant, members: list[Member], name: str = "Post-discharge meals",
+                     ) -> RankedList:
+    rows = [RankedRow(i + 2, m.member_id, i + 1, i % 2 == 0, f"reason {i}", {})
+            for i, m in enumerate(members)]
+    with scopes_disabled():
+        ranked, _ = services.save_ranked_list(
+            t.payer, rows, name=name, contract_code="T-MEALS", service_code="HDM", hub=t.hub,
+            acting=acting_as(t.users["payer_manager"], t.payer))
+    return ranked
+
+
+def test_ranked_lists_and_their_members_filter_sort_and_page(tenant, other_tenant, login_as):
+    members = [r.member for r in add_referrals(tenant, 4, state="outreach")]
+    ranked = send_ranked_list(tenant, members)
+    send_ranked_list(tenant, members[:1], name="Housing")
+    theirs = send_ranked_list(other_tenant, [other_tenant.member], name="Omega list")
+    for role in ("payer_analyst", "hub_coordinator"):
+        client = login_as(tenant.users[role])
+        lists = client.get(reverse("referrals:ranked_lists")).content.decode()
+        assert "Post-discharge meals" in lists and "Housing" in lists
+        assert "Omega list" not in lists
+        only = client.get(reverse("referrals:ranked_lists"), {"q": "hous"}).content.decode()
+        assert "Housing" in only and "Post-discharge meals" not in only
+        detail = reverse("referrals:ranked_list", args=[ranked.pk])
+        entries = client.get(detail, {"sort": "-rank"}).content.decode()
+        assert names(entries) == ["Row003", "Row002", "Row001", "Row000"]
+        chosen = client.get(detail, {"selected": "yes"}).content.decode()
+        assert names(chosen) == ["Row000", "Row002"]
+        assert client.get(reverse("referrals:ranked_list", args=[theirs.pk])).status_code == 404
+    with scopes_disabled():
+        event = (AuditEvent.objects.filter(object_type="ranked_list", action="view")
+                 .order_by("pk").last())
+    assert event is not None and len(event.detail["member_ids"]) == 2
+    worker = login_as(tenant.users["cbo_worker"])
+    assert worker.get(reverse("referrals:ranked_lists")).status_code == 404
