@@ -9,7 +9,7 @@ from datetime import datetime, time
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from carehub.accounts.models import User
@@ -110,7 +110,12 @@ class TeamFilterSet(ReferralFilterSet):
     def __init__(self, *args: Any, workers: QuerySet[User] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.filters["worker"].queryset = workers if workers is not None else User.objects.none()
+        # The CBO's active staff, and whoever holds one of the list's referrals (someone
+        # who has since left still has work to hand on).
+        staff = workers.values("pk") if workers is not None else User.objects.none().values("pk")
+        self.filters["worker"].queryset = User.objects.filter(
+            Q(pk__in=staff) | Q(pk__in=self.queryset.order_by().values("assignee_id"))
+        ).order_by("last_name", "first_name", "pk")
 
     def filter_queryset(self, queryset: QuerySet[Referral]) -> QuerySet[Referral]:
         # An unticked box means "everyone", not "assigned only".

@@ -482,8 +482,8 @@ def plan_view(request: HttpRequest, acting: Acting) -> HttpResponse:
     return render(request, "referrals/plan.html", {
         "rows": rows, "listing": found,
         "counts": state_labels(selectors.state_counts(Referral.objects.filter(plan=plan))),
-        "barriers": [{**b, "label": Barrier(b["barrier"]).label if b["barrier"] in Barrier.values
-                      else b["barrier"]} for b in selectors.barrier_tally(plan)],
+        "barriers": [{**b, "label": dict(Barrier.choices).get(b["barrier"], b["barrier"])}
+                     for b in selectors.barrier_tally(plan)],
         "labels": dict(STATE_LABELS),
         "can_upload": manager,
         "refer_form": forms.PlanReferForm(hubs=uploads.hubs_for(acting)) if manager else None})

@@ -208,3 +208,19 @@ def test_ranked_lists_and_their_members_filter_sort_and_page(tenant, other_tenan
     assert event is not None and len(event.detail["member_ids"]) == 2
     worker = login_as(tenant.users["cbo_worker"])
     assert worker.get(reverse("referrals:ranked_lists")).status_code == 404
+
+
+def test_the_team_view_filters_by_someone_who_has_left(tenant, login_as):
+    """A worker whose membership ended still holds referrals; the supervisor finds them."""
+    add_referrals(tenant, 2, state="outreach")
+    with scopes_disabled():
+        from carehub.tenancy.models import Membership
+
+        Membership.objects.filter(user=tenant.users["cbo_worker"]).update(is_active=False)
+    client = login_as(tenant.users["cbo_supervisor"])
+    html = client.get(reverse("referrals:supervisor"),
+                      {"worker": tenant.users["cbo_worker"].pk}).content.decode()
+    assert names(html) == ["Row000", "Row001"]
+    # Not offered as the one to assign to.
+    assign = html[html.index('id="assign-worker"'):]
+    assert "Alpha-Worker Tester" not in assign[:assign.index("</select>")]
