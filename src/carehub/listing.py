@@ -115,6 +115,12 @@ class Listing:
         return self.filterset.form
 
     @property
+    def active(self) -> bool:
+        """Did the query string choose any filter or sort?"""
+        data = self.filterset.data
+        return any(data.get(name) for name in self.filterset.form.fields)
+
+    @property
     def problems(self) -> list[str]:
         """Each refused filter value, named by its field's label."""
         form = self.filterset.form

@@ -37,6 +37,7 @@ def test_a_supervisor_assigns_a_page_of_referrals_in_one_action(page, tenant, vi
     visit(page, "/referrals/team/")
 
     # Only the unassigned ones, sorted by member, newest name first.
+    page.locator("summary", has_text="Filter and sort").click()
     page.get_by_label("Unassigned only").check()
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**/referrals/team/?*unassigned=on*")
