@@ -26,6 +26,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -132,6 +133,10 @@ def placements(ctx: Any, earliest: date) -> Placements | None:
     return Placements(contract, service, cbo_of, spans)
 
 
+def _enrolled_on(placed: Placements, day: date, member: Member) -> bool:
+    return placed.enrolled(member, day)
+
+
 def level_for_age(levels: tuple[tuple[int, str, int], ...],
                   hours_open: float) -> tuple[int, str, int]:
     """(level, role, hours from raising to its due time) where an escalation raised
@@ -195,7 +200,7 @@ def seed(ctx: Any) -> None:
             discharge = start + timedelta(days=rng.randrange(0, 27))
             if discharge >= ctx.today:
                 discharge = ctx.today - timedelta(days=1)
-            member = pool.next_free(lambda m, day=discharge: placed.enrolled(m, day))
+            member = pool.next_free(partial(_enrolled_on, placed, discharge))
             if member is None:
                 continue
             cbo = cbo_of[member.pk]
