@@ -26,8 +26,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import yaml
