@@ -26,6 +26,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def setup(tenant: Tenant):  # type: ignore[no-untyped-def]
+    return make_leaving_setup(tenant)
+
+
+def make_leaving_setup(tenant: Tenant) -> tuple[Contract, Organisation, Referral, Referral]:
     """T-MEALS delivered by the tenant's pantry and a second meals CBO, Alpha Kitchen,
     both covering Erie; the pantry holds two open referrals under it."""
     contract = contract_with_terms(tenant)
