@@ -8,7 +8,13 @@ import pytest
 from django_scopes import scopes_disabled
 
 from carehub.contracts.models import Departure
-from tests.e2e.conftest import DESKTOP, PHONE, check_accessibility, fits_the_screen, sign_in_verified
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    check_accessibility,
+    fits_the_screen,
+    sign_in_verified,
+)
 from tests.integration.referrals.test_leaving import make_leaving_setup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
