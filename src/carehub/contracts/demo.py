@@ -170,9 +170,15 @@ def _scoping(ctx: Any) -> Contract:
 
 
 def _credentials(ctx: Any) -> None:
+    by_slug = {c.slug: c for c in ctx.cbos}
     staff = [(ctx.users.get("worker"), ctx.cbos[0]), (ctx.users.get("supervisor"), ctx.cbos[0])]
+    # The other meals partners' staff deliver under DEMO-MEALS too.
+    staff += [(ctx.users.get(f"{role}-{short}"), by_slug.get(slug))
+              for short, slug in (("saltcity", "salt-city-care-connections"),
+                                  ("brooklyn", "brooklyn-bridges-family"))
+              for role in ("worker", "supervisor")]
     for i, (user, org) in enumerate(staff):
-        if user is None:
+        if user is None or org is None:
             continue
         StaffCredential.objects.update_or_create(
             staff=user, name="Community Health Worker certificate", defaults={
