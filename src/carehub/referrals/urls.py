@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carehub.referrals import views
+from carehub.referrals import leaving_views, views
 
 app_name = "referrals"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("ranked/", views.ranked_lists, name="ranked_lists"),
     path("ranked/<int:pk>/", views.ranked_list, name="ranked_list"),
+    path("leaving/", leaving_views.leaving_page, name="leaving"),
+    path("leaving/<int:departure>/<int:pk>/", leaving_views.leaving_choice,
+         name="leaving_choice"),
     path("<int:pk>/", views.referral_detail, name="detail"),
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/attempt/", views.attempt, name="attempt"),
