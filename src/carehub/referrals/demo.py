@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from carehub.audit import services as audit
 from carehub.members.models import Member, MemberAccess
+from carehub.referrals import contract_terms, due
 from carehub.referrals.models import (
     OPEN_STATES,
     Consent,
@@ -85,6 +86,7 @@ def seed(ctx: Any) -> None:
     deliveries: list[ServiceDelivery] = []
     consents: list[Consent] = []
     grants: set[int] = set()
+    timing = due.service_timing(CONTRACT, SERVICE)
     first = (ctx.today.replace(day=1) - timedelta(days=31 * (MONTHS - 1))).replace(day=1)
     for month in range(MONTHS):
         start = (first + timedelta(days=32 * month)).replace(day=1)
@@ -110,6 +112,7 @@ def seed(ctx: Any) -> None:
             day = discharge
             previous = "assigned"
             path = HAPPY if outcome < 0.7 else HAPPY[:2]
+            entered = _at(discharge, 9)
             for step, state in enumerate(path):
                 day = min(discharge + timedelta(days=step // 2), ctx.today)
                 if state == "outreach":
@@ -121,6 +124,7 @@ def seed(ctx: Any) -> None:
                                             kind="transition", from_state=previous,
                                             to_state=state, actor=worker, at=_at(day, 12 + step)))
                 previous = state
+                entered = _at(day, 12 + step)
             changes: dict[str, Any] = {"state": previous, "attempts": 1, "due_at": None}
             if outcome < 0.7:
                 enrolled = discharge + timedelta(days=2)
@@ -150,6 +154,10 @@ def seed(ctx: Any) -> None:
                                             kind="transition", from_state=previous,
                                             to_state="closed", note="declined", actor=worker,
                                             at=_at(day, 16)))
+            # Open referrals are due like any other: those left in contacted show overdue.
+            changes["due_at"] = due.due_for(
+                changes["state"], entered=entered, created=_at(discharge, 9), timing=timing,
+                anchor_date=discharge, enrolled_on=changes.get("enrolled_on"))
             Referral.objects.filter(pk=referral.pk).update(**changes)
             created += 1
             if changes["state"] in OPEN_STATES:
@@ -169,12 +177,14 @@ def seed(ctx: Any) -> None:
                                     kind="assigned", to_state="assigned",
                                     note=f"referred to {cbo.name}", actor=coordinator, at=now))
         if hours == -5:
+            # At the contract's first level, so it sits in that role's queue.
+            level, role, response = contract_terms.escalation_levels(CONTRACT)[0]
             Escalation.objects.create(
                 referral=referral, member=member, organisation=cbo, contract_code=CONTRACT,
-                level=1, role="cbo_supervisor", barrier="transportation",
+                level=level, role=role, barrier="transportation",
                 description="No way to get the member to the pantry pick-up",
                 raised_by=worker, raised_at=now - timedelta(hours=2),
-                due_at=now + timedelta(hours=22))
+                due_at=now - timedelta(hours=2) + timedelta(hours=response))
     ReferralEvent.objects.bulk_create(events, batch_size=2000)
     OutreachAttempt.objects.bulk_create(attempts, batch_size=2000)
     ServiceDelivery.objects.bulk_create(deliveries, batch_size=2000)

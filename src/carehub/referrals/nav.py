@@ -1,3 +1,4 @@
+from carehub.referrals.escalation_queues import ANSWERING_ROLES
 from carehub.tenancy.models import Role
 
 NAV = [
@@ -5,5 +6,6 @@ NAV = [
     ("Team", "referrals:supervisor", (Role.CBO_SUPERVISOR,)),
     ("Referrals", "referrals:coordinator", (Role.HUB_COORDINATOR, Role.HUB_ADMIN)),
     ("Member progress", "referrals:plan", (Role.PAYER_MANAGER, Role.PAYER_ANALYST)),
+    ("Escalations", "referrals:escalations", ANSWERING_ROLES),
     ("Upload", "referrals:upload", (Role.PAYER_MANAGER, Role.HUB_ADMIN, Role.HUB_COORDINATOR)),
 ]

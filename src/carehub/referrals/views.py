@@ -59,6 +59,8 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
         "language": language, "items": forms.screening_items(language),
         "spanish_verified": forms.spanish_texts()["verified"],
         "escalations": selectors.referral_escalations(acting, referral),
+        "open_escalations": Escalation.objects.filter(referral=referral,
+                                                      resolved_at__isnull=True).count(),
         "pathways": selectors.referral_pathways(acting, referral),
         "balance": balance,
         "preference": selectors.contact_preference(member),
@@ -121,9 +123,11 @@ def _action(handler: Callable[..., Any],
 
 
 def _do_transition(request: HttpRequest, acting: Acting, referral: Referral, *, version: int,
-                   target: str, close_reason: str, decline_reason: str, note: str) -> None:
+                   target: str, close_reason: str, decline_reason: str, note: str,
+                   open_escalations: str = "") -> None:
     services.transition(referral, version, target, acting=acting, close_reason=close_reason,
-                        decline_reason=decline_reason, note=note)
+                        decline_reason=decline_reason, note=note,
+                        open_escalations=open_escalations)
 
 
 def _do_attempt(request: HttpRequest, acting: Acting, referral: Referral, *, version: int,
@@ -495,23 +499,3 @@ def plan_export(request: HttpRequest, acting: Acting) -> HttpResponse:
     audit.record("export", request=request, object_type="member_progress",
                  detail={"rows": len(rows)})
     return response
-
-
-@require_acting(*READERS)
-def escalation_resolve(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
-    row = Escalation.objects.filter(
-        pk=pk, referral__in=selectors.referrals_for(acting.organisation)).first()
-    if row is None or request.method != "POST":
-        raise Http404("Not found")
-    if acting.role != row.role and not acting.has_role(*HUB):
-        messages.error(request, f"This escalation waits for the {row.role.replace('_', ' ')}.")
-        return redirect("referrals:detail", pk=row.referral_id)
-    form = forms.ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.resolve_escalation(row, resolution=form.cleaned_data["resolution"],
-                                        acting=acting)
-            messages.success(request, "Escalation resolved.")
-        except services.ReferralError as exc:
-            messages.error(request, str(exc))
-    return redirect("referrals:detail", pk=row.referral_id)
