@@ -125,7 +125,7 @@ def notify_next_levels(moved: list[MovedUp]) -> int:
     the home card still show the escalations."""
     groups = Counter((m.organisation_id, m.role) for m in moved if m.organisation_id)
     link = settings.SITE_URL + reverse("referrals:escalations")
-    messages = []
+    messages: list[tuple[str, str, None, list[str]]] = []
     for (org_id, role), count in sorted(groups.items()):
         with scopes_disabled():
             organisation = Organisation.objects.filter(pk=org_id).first()
