@@ -170,7 +170,8 @@ def seed(ctx: Any) -> None:
             contract_code=CONTRACT, service_code=SERVICE, service_type="nutrition",
             anchor_date=ctx.today, assignee=worker if hours is not None else None,
             created_by=coordinator, updated_by=coordinator,
-            due_at=now + timedelta(hours=hours) if hours is not None else None)
+            due_at=now + timedelta(hours=hours) if hours is not None else due.due_for(
+                "assigned", entered=now, created=now, timing=timing, anchor_date=ctx.today))
         grants.add(member.pk)
         created += 1
         events.append(ReferralEvent(referral=referral, member=member, organisation=cbo,
