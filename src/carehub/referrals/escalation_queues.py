@@ -91,10 +91,10 @@ def visible(acting: Acting) -> QuerySet[Escalation]:
     return Escalation.objects.filter(referral__in=referrals_for(acting.organisation))
 
 
-def may_answer(acting: Acting, row: Escalation) -> bool:
-    """The role waiting, at the answering party; or the hub that runs the referral (its
+def may_answer(acting: Acting, referral: Referral, role: str) -> bool:
+    """May the acting party resolve an escalation of `referral` waiting for `role`? The
+    role waiting, at the answering party; or the hub that runs the referral (its
     coordinators and administrators may answer at any level)."""
-    referral = row.referral
     if acting.has_role(*roles.HUB) and referral.hub_id == acting.organisation.pk:
         return True
-    return acting.role == row.role and responder(referral, row.role) == acting.organisation.pk
+    return acting.role == role and responder(referral, role) == acting.organisation.pk

@@ -18,7 +18,7 @@ from carehub.core.spreadsheet import SafeWriter
 from carehub.htmx_forms import form_errors
 from carehub.members.imports import ImportProblem
 from carehub.members.models import Member
-from carehub.referrals import forms, selectors, services, uploads
+from carehub.referrals import escalation_queues, forms, selectors, services, uploads
 from carehub.referrals.models import OPEN_STATES, Consent, Escalation, PathwayStep, Referral
 from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, network_cbos, require_acting
@@ -45,6 +45,7 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
     language = language if language in ("en", "es") else "en"
     version = {"version": referral.version}
     balance = services.fund_balance(member.pk, referral.contract_code, timezone.localdate())
+    escalations = selectors.referral_escalations(acting, referral)
     ctx: dict[str, Any] = {
         "referral": referral, "member": member, "timeline": timeline, "shared": shared,
         "targets": [(s.value, STATE_LABELS[s]) for s in sorted(
@@ -58,7 +59,9 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
         "visit_form": forms.VisitForm(),
         "language": language, "items": forms.screening_items(language),
         "spanish_verified": forms.spanish_texts()["verified"],
-        "escalations": selectors.referral_escalations(acting, referral),
+        "escalations": escalations,
+        "answerable": [x.pk for x in escalations if x.resolved_at is None
+                       and escalation_queues.may_answer(acting, referral, x.role)],
         "open_escalations": Escalation.objects.filter(referral=referral,
                                                       resolved_at__isnull=True).count(),
         "pathways": selectors.referral_pathways(acting, referral),

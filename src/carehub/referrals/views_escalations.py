@@ -91,7 +91,7 @@ def detail(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
         "x": view, "row": row, "member": row.member, "levels": levels,
         "role_label": role_label(row.role),
         "referral_state": STATE_LABELS[State(row.referral.state)],
-        "can_answer": row.resolved_at is None and escalation_queues.may_answer(acting, row),
+        "can_answer": row.resolved_at is None and escalation_queues.may_answer(acting, row.referral, row.role),
         "resolve_form": forms.ResolveForm(),
     })
 
@@ -113,7 +113,7 @@ def resolve(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     row = _visible(acting, pk)
     form = forms.ResolveForm(request.POST)
     error = ""
-    if not escalation_queues.may_answer(acting, row):
+    if not escalation_queues.may_answer(acting, row.referral, row.role):
         error = f"This escalation waits for the {role_label(row.role).lower()}."
     elif not form.is_valid():
         error = "Not resolved: say how the escalation was resolved."

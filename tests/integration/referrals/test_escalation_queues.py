@@ -224,6 +224,11 @@ def test_the_transition_form_asks_about_open_escalations(tenant, pathway, login_
     client = login_as(tenant.users["cbo_worker"])
     page = client.get(f"/referrals/{row.referral_id}/").content.decode()
     assert 'name="open_escalations"' in page and "Resolve them with the referral" in page
+    # Only who may answer gets the resolve form: the supervisor, not the worker.
+    resolve = f'action="/referrals/escalation/{row.pk}/resolve/"'
+    assert resolve not in page
+    assert resolve in login_as(tenant.users["cbo_supervisor"]).get(
+        f"/referrals/{row.referral_id}/").content.decode()
     with scopes_disabled():
         version = Referral.objects.get(pk=row.referral_id).version
     url = f"/referrals/{row.referral_id}/transition/"
