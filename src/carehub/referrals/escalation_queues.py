@@ -40,6 +40,12 @@ def role_label(role: str) -> str:
     return str(Role(role).label) if role in Role.values else role.replace("_", " ")
 
 
+def role_phrase(role: str) -> str:
+    """The role inside a sentence: "hub coordinator", "CBO supervisor"."""
+    label = role_label(role)
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
 def party_filter(organisation: Organisation | int, role: str,
                  prefix: str = "referral__") -> Q | None:
     """The referrals (seen from a row `prefix` away) on which `organisation` answers for

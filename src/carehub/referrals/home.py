@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from carehub.core.referral_states import STATE_LABELS, State
 from carehub.referrals import due, escalation_queues, selectors
-from carehub.referrals.escalation_queues import role_label
+from carehub.referrals.escalation_queues import role_phrase
 from carehub.referrals.models import OPEN_STATES, Barrier, Referral
 from carehub.tenancy import roles
 from carehub.tenancy.access import Acting
@@ -55,7 +55,7 @@ def escalation_card(acting: Acting) -> Panel | None:
     if not counts["open"] and not acting.has_role(*escalation_queues.ANSWERING_ROLES):
         return None
     return Panel("referrals/home/escalations.html", {
-        "counts": counts, "role_label": role_label(acting.role)}, ORDER + 1)
+        "counts": counts, "role_phrase": role_phrase(acting.role)}, ORDER + 1)
 
 
 def worker_card(request: HttpRequest, acting: Acting) -> Panel:

@@ -23,7 +23,7 @@ from carehub.audit import services as audit
 from carehub.core.referral_states import STATE_LABELS, State
 from carehub.htmx_forms import form_errors
 from carehub.referrals import contract_terms, escalation_queues, forms, selectors, services
-from carehub.referrals.escalation_queues import role_label
+from carehub.referrals.escalation_queues import role_label, role_phrase
 from carehub.referrals.models import Consent, ConsentKind, Escalation
 from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, require_acting
@@ -67,7 +67,8 @@ def queue(request: HttpRequest, acting: Acting) -> HttpResponse:
                  object_id=acting.role, detail={"member_ids": [x.member_id for x in escalations]})
     return render(request, "referrals/escalations.html", {
         "rows": rows, "page": page, "counts": escalation_queues.queue_counts(acting),
-        "role_label": role_label(acting.role), "resolve_form": forms.ResolveForm(),
+        "role_phrase": role_phrase(acting.role),
+        "resolve_form": forms.ResolveForm(),
     })
 
 
@@ -114,7 +115,7 @@ def resolve(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     form = forms.ResolveForm(request.POST)
     error = ""
     if not escalation_queues.may_answer(acting, row.referral, row.role):
-        error = f"This escalation waits for the {role_label(row.role).lower()}."
+        error = f"This escalation waits for the {role_phrase(row.role)}."
     elif not form.is_valid():
         error = "Not resolved: say how the escalation was resolved."
     else:

@@ -156,7 +156,7 @@ def test_resolution_is_explicit_and_by_the_role_waiting(tenant, pathway, login_a
     worker = login_as(tenant.users["cbo_worker"]).post(
         url, {"resolution": "sorted", "next": "queue"}, HTTP_HX_REQUEST="true")
     assert worker.status_code == 400
-    assert b"This escalation waits for the cbo supervisor." in worker.content
+    assert b"This escalation waits for the CBO supervisor." in worker.content
     supervisor = login_as(tenant.users["cbo_supervisor"])
     empty = supervisor.post(url, {"resolution": "  ", "next": "queue"}, HTTP_HX_REQUEST="true")
     assert empty.status_code == 400 and b"say how the escalation was resolved" in empty.content

@@ -22,7 +22,7 @@ from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
 from carehub.referrals import contract_terms, escalation_queues
-from carehub.referrals.escalation_queues import role_label
+from carehub.referrals.escalation_queues import role_label, role_phrase
 from carehub.referrals.models import Escalation, Referral, ReferralEvent
 from carehub.referrals.services.base import (
     ReferralError,
@@ -137,8 +137,8 @@ def notify_next_levels(moved: list[MovedUp]) -> int:
             continue
         plural = "s" if count != 1 else ""
         subject = (f"carehub: {count} escalation{plural} now wait{'' if plural else 's'} "
-                   f"for the {role_label(role).lower()}")
-        body = (f"{count} escalation{plural} moved up to the {role_label(role).lower()} of "
+                   f"for the {role_phrase(role)}")
+        body = (f"{count} escalation{plural} moved up to the {role_phrase(role)} of "
                 f"{organisation.name} because the level below did not answer in time.\n\n"
                 f"Your escalation queue: {link}\n")
         messages.extend((subject, body, None, [address]) for address in addresses)
