@@ -30,6 +30,7 @@ from carehub.core.referral_states import (
 from carehub.referrals import contract_terms, due
 from carehub.referrals.models import Escalation, Referral
 from carehub.referrals.services.base import ReferralError, audit_referral, bump, event
+from carehub.referrals.services.departure_work import settle_contract
 from carehub.referrals.services.escalations import resolve_escalation
 from carehub.tenancy.access import Acting
 
@@ -93,4 +94,7 @@ def transition(referral: Referral, version: int, target: str, *, acting: Acting,
                        detail={"from": previous, "to": goal.value, "reason": reason,
                                **({"open_escalations": open_escalations,
                                    "escalations": [r.pk for r in pending]} if pending else {})})
+        if not referral.is_open:
+            # The last open referral of a CBO leaving the contract ends its departure.
+            settle_contract(referral.contract_code, acting=acting)
     return referral
