@@ -177,6 +177,19 @@ AUDIT_KEY = os.environ.get("CAREHUB_AUDIT_KEY", "")
 AUDIT_OLD_KEYS = [k for k in os.environ.get("CAREHUB_AUDIT_OLD_KEYS", "").split(",") if k.strip()]
 AUDIT_CHECKPOINTS = Path(os.environ.get("CAREHUB_AUDIT_CHECKPOINTS", "") or VAR_DIR / "audit-checkpoints.log")
 
+# Mail (escalation notices): printed to the console unless a backend is configured, so the
+# demo shows what would be sent. Production sets CAREHUB_EMAIL_BACKEND (e.g.
+# django.core.mail.backends.smtp.EmailBackend) and Django's EMAIL_HOST... settings.
+EMAIL_BACKEND = os.environ.get("CAREHUB_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("CAREHUB_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CAREHUB_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CAREHUB_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CAREHUB_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("CAREHUB_EMAIL_USE_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("CAREHUB_FROM_EMAIL", "carehub <carehub@localhost>")
+# Where the site is reached, for links in mail sent outside a request (scheduled jobs).
+SITE_URL = os.environ.get("CAREHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("CAREHUB_TIME_ZONE", "America/New_York")
 USE_I18N = True

@@ -262,6 +262,7 @@ DOORS: dict[str, Door] = {
     "referrals/plan/refer/": Door("page", _none, body=_refer_body),
     "referrals/ranked/": Door("page", _none, query=("", "?q={other_marker}")),
     "referrals/ranked/<int:pk>/": Door("object", _ranked_list),
+    "referrals/escalations/": Door("page", _none, query=("", "?page=2")),
     UPLOAD: Door("page", _none, why="POSTed with files by test_uploads_naming_the_other_set"),
     # Referrals: one of the other set's rows.
     "referrals/<int:pk>/": Door("object", _referral, body=everything),
@@ -269,6 +270,7 @@ DOORS: dict[str, Door] = {
        for action in ("transition", "attempt", "screening", "service", "note", "escalate",
                       "funds", "pathway", "visit", "assign", "reroute")},
     "referrals/step/<int:pk>/done/": Door("object", _step, body=everything),
+    "referrals/escalation/<int:pk>/": Door("object", _escalation, body=everything),
     "referrals/escalation/<int:pk>/resolve/": Door("object", _escalation, body=everything),
     "referrals/member/<int:pk>/": Door("object", _member, body=everything),
     "referrals/member/<int:pk>/consent/": Door("object", _member, body=everything),

@@ -95,7 +95,9 @@ def _people(orgs: dict[str, Organisation]) -> dict[str, User]:
     users: dict[str, User] = {}
     for username, roles in DEMO_PEOPLE.items():
         first, last = NAMES[username]
-        user, created = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
+        # Reserved example.org addresses: escalation notices print to the console in the demo.
+        user, created = User.objects.get_or_create(username=username, defaults={
+            "first_name": first, "last_name": last, "email": f"{username}@example.org"})
         if created or not user.check_password(DEMO_PASSWORD):
             user.set_password(DEMO_PASSWORD)
             user.save()

@@ -68,6 +68,17 @@ def timing(code: str, service_code: str) -> Timing | None:
     return Timing(int(definition.timing_hours), str(definition.timing_anchor or "referral"))
 
 
+def max_duration_days(code: str, service_code: str) -> int | None:
+    """The service definition's maximum duration in days, when the contract sets one."""
+    found = contract(code)
+    if found is None:
+        return None
+    with scopes_disabled():
+        days = (ServiceDefinition.objects.filter(contract=found, code=service_code)
+                .values_list("max_duration_days", flat=True).first())
+    return int(days) if days else None
+
+
 def escalation_levels(code: str) -> tuple[tuple[int, str, int], ...]:
     """(level, role, response hours) in level order."""
     found = contract(code)

@@ -38,7 +38,7 @@ from carehub.contracts.models import Contract, ServiceDefinition, Stage
 from carehub.core.eligibility import parse_criteria
 from carehub.members.models import EnrolmentSpan, Member, MemberAccess
 from carehub.network.models import Service
-from carehub.referrals import contract_terms
+from carehub.referrals import contract_terms, due
 from carehub.referrals.models import (
     OPEN_STATES,
     Consent,
@@ -194,6 +194,7 @@ def seed(ctx: Any) -> None:
     consents: list[Consent] = []
     grants: set[tuple[int, int]] = set()
     open_history: list[Referral] = []
+    timing = due.service_timing(CONTRACT, SERVICE)
     for month in range(MONTHS):
         start = (first + timedelta(days=32 * month)).replace(day=1)
         for _ in range(PER_MONTH):
@@ -220,6 +221,7 @@ def seed(ctx: Any) -> None:
             day = discharge
             previous = "assigned"
             path = HAPPY if outcome < 0.7 else HAPPY[:2]
+            entered = _at(discharge, 9)
             for step, state in enumerate(path):
                 day = min(discharge + timedelta(days=step // 2), ctx.today)
                 if state == "outreach":
@@ -231,6 +233,7 @@ def seed(ctx: Any) -> None:
                                             kind="transition", from_state=previous,
                                             to_state=state, actor=worker, at=_at(day, 12 + step)))
                 previous = state
+                entered = _at(day, 12 + step)
             changes: dict[str, Any] = {"state": previous, "attempts": 1, "due_at": None}
             if outcome < 0.7:
                 enrolled = discharge + timedelta(days=2)
@@ -260,6 +263,10 @@ def seed(ctx: Any) -> None:
                                             kind="transition", from_state=previous,
                                             to_state="closed", note="declined", actor=worker,
                                             at=_at(day, 16)))
+            # Open referrals are due like any other: those left in contacted show overdue.
+            changes["due_at"] = due.due_for(
+                changes["state"], entered=entered, created=_at(discharge, 9), timing=timing,
+                anchor_date=discharge, enrolled_on=changes.get("enrolled_on"))
             Referral.objects.filter(pk=referral.pk).update(**changes)
             created += 1
             if changes["state"] in OPEN_STATES:
@@ -277,7 +284,8 @@ def seed(ctx: Any) -> None:
             contract_code=CONTRACT, service_code=SERVICE, service_type="nutrition",
             anchor_date=ctx.today, assignee=worker if hours is not None else None,
             created_by=coordinator, updated_by=coordinator,
-            due_at=now + timedelta(hours=hours) if hours is not None else None)
+            due_at=now + timedelta(hours=hours) if hours is not None else due.due_for(
+                "assigned", entered=now, created=now, timing=timing, anchor_date=ctx.today))
         grants.add((member.pk, cbo.pk))
         created += 1
         # The overdue one was made a day before its first contact fell due.

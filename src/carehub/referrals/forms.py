@@ -45,6 +45,9 @@ class TransitionForm(VersionedForm):
         ("", "—"), *[(r.value, r.value.capitalize()) for r in CloseReason]])
     decline_reason = forms.CharField(label="Decline reason", required=False, max_length=200)
     note = forms.CharField(required=False, max_length=200)
+    # Asked when completing or closing a referral that has open escalations.
+    open_escalations = forms.ChoiceField(label="Open escalations", required=False, choices=[
+        ("", "—"), ("keep", "Keep them open"), ("resolve", "Resolve them with the referral")])
 
 
 class AttemptForm(VersionedForm):

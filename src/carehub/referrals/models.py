@@ -426,7 +426,10 @@ class Escalation(models.Model):
     objects = ScopedManager(organisation=VIA_MEMBER)
 
     class Meta:
-        indexes = [models.Index(fields=["resolved_at", "due_at"], name="escalation_open_due")]
+        indexes = [models.Index(fields=["resolved_at", "due_at"], name="escalation_open_due"),
+                   # A role's queue: open escalations at its level, soonest due first.
+                   models.Index(fields=["role", "resolved_at", "due_at"],
+                                name="escalation_queue")]
 
     def __str__(self) -> str:
         return f"Escalation {self.pk}"

@@ -1,3 +1,4 @@
+from carehub.referrals.escalation_queues import ANSWERING_ROLES
 from carehub.tenancy.models import Role
 
 NAV = [
@@ -7,5 +8,6 @@ NAV = [
     ("Member progress", "referrals:plan", (Role.PAYER_MANAGER, Role.PAYER_ANALYST)),
     ("Ranked lists", "referrals:ranked_lists", (Role.PAYER_MANAGER, Role.PAYER_ANALYST,
                                                 Role.HUB_COORDINATOR, Role.HUB_ADMIN)),
+    ("Escalations", "referrals:escalations", ANSWERING_ROLES),
     ("Upload", "referrals:upload", (Role.PAYER_MANAGER, Role.HUB_ADMIN, Role.HUB_COORDINATOR)),
 ]

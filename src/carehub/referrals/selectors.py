@@ -16,7 +16,7 @@ exports all read through it, so a revocation takes effect on the next read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
@@ -28,6 +28,7 @@ from carehub.accounts.models import User
 from carehub.audit import services as audit
 from carehub.core.referral_states import NEXT_ACTION, State
 from carehub.members.models import Member
+from carehub.referrals import due
 from carehub.referrals.models import (
     OPEN_STATES,
     CaseNote,
@@ -48,9 +49,9 @@ from carehub.referrals.models import (
     ServiceDelivery,
 )
 from carehub.tenancy.access import Acting, network_cbos
-from carehub.tenancy.models import Organisation, OrganisationKind
+from carehub.tenancy.models import Organisation, OrganisationKind, Role
 
-DUE_SOON = timedelta(hours=24)
+DUE_SOON = due.DUE_SOON
 # Due time ascending with undated referrals last, so what is overdue comes first.
 DUE_NULLS_LAST = F("due_at").asc(nulls_last=True)
 
@@ -276,6 +277,10 @@ class EscalationView:
     resolution: str
     withheld: bool
 
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label) if self.role in Role.values else self.role
+
 
 def _escalation_view(x: Escalation, rule: Sharing) -> EscalationView:
     description = rule.text(x.organisation_id, x.description)
@@ -286,6 +291,9 @@ def _escalation_view(x: Escalation, rule: Sharing) -> EscalationView:
     return EscalationView(x.pk, x.referral_id, x.level, x.role, x.barrier,
                           x.get_barrier_display(), x.raised_at, x.due_at, x.resolved_at,
                           description, resolution, withheld)
+
+
+escalation_view = _escalation_view  # for the escalation pages
 
 
 def referral_escalations(acting: Acting, referral: Referral) -> list[EscalationView]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carehub.referrals import leaving_views, views
+from carehub.referrals import leaving_views, views, views_escalations
 
 app_name = "referrals"
 urlpatterns = [
@@ -30,7 +30,9 @@ urlpatterns = [
     path("<int:pk>/assign/", views.assign, name="assign"),
     path("<int:pk>/reroute/", views.reroute, name="reroute"),
     path("step/<int:pk>/done/", views.step_done, name="step_done"),
-    path("escalation/<int:pk>/resolve/", views.escalation_resolve, name="escalation_resolve"),
+    path("escalations/", views_escalations.queue, name="escalations"),
+    path("escalation/<int:pk>/", views_escalations.detail, name="escalation"),
+    path("escalation/<int:pk>/resolve/", views_escalations.resolve, name="escalation_resolve"),
     path("member/<int:pk>/", views.member_page, name="member"),
     path("member/<int:pk>/consent/", views.consent_add, name="consent_add"),
     path("member/<int:pk>/contact/", views.contact_update, name="contact"),

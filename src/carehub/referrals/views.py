@@ -20,7 +20,7 @@ from carehub.htmx_forms import form_errors
 from carehub.listing import Column, listing
 from carehub.members.imports import ImportProblem
 from carehub.members.models import Member
-from carehub.referrals import filters, forms, selectors, services, uploads
+from carehub.referrals import escalation_queues, filters, forms, selectors, services, uploads
 from carehub.referrals.models import (
     OPEN_STATES,
     Barrier,
@@ -65,6 +65,7 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
     language = language if language in ("en", "es") else "en"
     version = {"version": referral.version}
     balance = services.fund_balance(member.pk, referral.contract_code, timezone.localdate())
+    escalations = selectors.referral_escalations(acting, referral)
     ctx: dict[str, Any] = {
         "referral": referral, "member": member, "timeline": timeline, "shared": shared,
         "targets": [(s.value, STATE_LABELS[s]) for s in sorted(
@@ -78,7 +79,11 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
         "visit_form": forms.VisitForm(),
         "language": language, "items": forms.screening_items(language),
         "spanish_verified": forms.spanish_texts()["verified"],
-        "escalations": selectors.referral_escalations(acting, referral),
+        "escalations": escalations,
+        "answerable": [x.pk for x in escalations if x.resolved_at is None
+                       and escalation_queues.may_answer(acting, referral, x.role)],
+        "open_escalations": Escalation.objects.filter(referral=referral,
+                                                      resolved_at__isnull=True).count(),
         "pathways": selectors.referral_pathways(acting, referral),
         "balance": balance,
         "preference": selectors.contact_preference(member),
@@ -141,9 +146,11 @@ def _action(handler: Callable[..., Any],
 
 
 def _do_transition(request: HttpRequest, acting: Acting, referral: Referral, *, version: int,
-                   target: str, close_reason: str, decline_reason: str, note: str) -> None:
+                   target: str, close_reason: str, decline_reason: str, note: str,
+                   open_escalations: str = "") -> None:
     services.transition(referral, version, target, acting=acting, close_reason=close_reason,
-                        decline_reason=decline_reason, note=note)
+                        decline_reason=decline_reason, note=note,
+                        open_escalations=open_escalations)
 
 
 def _do_attempt(request: HttpRequest, acting: Acting, referral: Referral, *, version: int,
@@ -612,23 +619,3 @@ def plan_export(request: HttpRequest, acting: Acting) -> HttpResponse:
     audit.record("export", request=request, object_type="member_progress",
                  detail={"rows": len(rows)})
     return response
-
-
-@require_acting(*READERS)
-def escalation_resolve(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
-    row = Escalation.objects.filter(
-        pk=pk, referral__in=selectors.referrals_for(acting.organisation)).first()
-    if row is None or request.method != "POST":
-        raise Http404("Not found")
-    if acting.role != row.role and not acting.has_role(*HUB):
-        messages.error(request, f"This escalation waits for the {row.role.replace('_', ' ')}.")
-        return redirect("referrals:detail", pk=row.referral_id)
-    form = forms.ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.resolve_escalation(row, resolution=form.cleaned_data["resolution"],
-                                        acting=acting)
-            messages.success(request, "Escalation resolved.")
-        except services.ReferralError as exc:
-            messages.error(request, str(exc))
-    return redirect("referrals:detail", pk=row.referral_id)

@@ -4,10 +4,11 @@ every referral it makes fits its contract."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db.models import Count
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from carehub.core.referral_states import State, TransitionContext, check_transition
@@ -101,3 +102,16 @@ def test_every_seeded_referral_moved_only_as_the_state_machine_allows() -> None:
                 decline_reason=referral.decline_reason if row.to_state == "declined" else "")
             state = check_transition(state, row.to_state, context).value
         assert referral.state == state, referral.pk
+
+
+def test_every_open_demo_referral_is_due_and_stale_work_is_overdue() -> None:
+    demo.seed(members=60, log=lambda s: None)
+    with scopes_disabled():
+        open_ones = Referral.objects.filter(contract_code=referrals_demo.CONTRACT,
+                                            state__in=OPEN_STATES)
+        assert open_ones.exists()
+        assert not open_ones.filter(due_at__isnull=True).exists()
+        stale = open_ones.filter(state="contacted",
+                                 created_at__lt=timezone.now() - timedelta(days=30))
+        assert stale.exists()
+        assert not stale.filter(due_at__gte=timezone.now()).exists()  # all overdue

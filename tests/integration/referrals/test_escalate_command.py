@@ -72,3 +72,17 @@ def test_overdue_at_the_last_level_is_reported_not_moved(tenant, contract):
     assert out.strip().endswith("0 moved up, 1 overdue at the last level")
     with scopes_disabled():
         assert Escalation.objects.get(pk=row.pk).level == 3
+
+
+def test_the_command_says_how_many_notices_it_mailed(tenant, contract):
+    from django.core import mail
+
+    row = raise_one(tenant, hours_ago=30)
+    with scopes_disabled():
+        tenant.users["hub_coordinator"].email = "coordinator@example.org"
+        tenant.users["hub_coordinator"].save(update_fields=["email"])
+    out = run()
+    assert out.strip().endswith(
+        "1 moved up, 0 overdue at the last level, 1 notice mailed to the next levels")
+    assert [m.to for m in mail.outbox] == [["coordinator@example.org"]]
+    assert f"/referrals/escalation/{row.pk}/" not in mail.outbox[0].body

@@ -85,7 +85,7 @@ def test_unreachable_needs_the_contracts_attempts(tenant):
 
 def test_first_contact_is_due_by_the_contracts_timing(tenant):
     """The service definition's timing (36 hours from the referral) sets the due time;
-    a contract code with no contract in effect sets none."""
+    a contract code with no contract in effect gets the default first-outreach time."""
     contract_with_terms(tenant, "T-36", timing_hours=36)
     moment = timezone.now()
     with scopes_disabled():
@@ -94,7 +94,8 @@ def test_first_contact_is_due_by_the_contracts_timing(tenant):
             contract_code="T-36", acting=acting_as(tenant.users["hub_coordinator"], tenant.hub),
             now=moment)
         assert referral.due_at == moment + timedelta(hours=36)
-        assert services.due_at_for("NO-SUCH", "HDM", created=moment, anchor_date=None) is None
+        assert services.due_at_for("NO-SUCH", "HDM", created=moment,
+                                   anchor_date=None) == moment + timedelta(hours=48)
 
 
 def test_two_workers_at_once_one_wins_the_other_gets_a_conflict(tenant, contract, login_as,

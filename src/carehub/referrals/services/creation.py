@@ -3,7 +3,7 @@ a hub coordinator's reroute and a supervisor's choice of worker."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from carehub.audit import services as audit
 from carehub.core.referral_states import State
 from carehub.members.models import Member, MemberAccess
-from carehub.referrals import contract_terms
+from carehub.referrals import due
 from carehub.referrals.models import OPEN_STATES, ContactPreference, Referral
 from carehub.referrals.services.base import (
     AlreadyOwned,
@@ -31,20 +31,14 @@ from carehub.tenancy.rls import as_owner
 
 
 def due_at_for(contract_code: str, service_code: str, *, created: datetime,
-               anchor_date: date | None, enrolled_on: date | None = None) -> datetime | None:
-    """When first contact (or service start) is due under the contract's timing."""
-    rule = contract_terms.timing(contract_code, service_code)
-    if rule is None:
-        return None
-    if rule.anchor == "discharge" and anchor_date is not None:
-        start = timezone.make_aware(datetime.combine(anchor_date, time(0, 0)))
-    elif rule.anchor == "enrolment":
-        if enrolled_on is None:
-            return None
-        start = timezone.make_aware(datetime.combine(enrolled_on, time(0, 0)))
-    else:
-        start = created
-    return start + timedelta(hours=rule.hours)
+               anchor_date: date | None, enrolled_on: date | None = None,
+               state: str = State.ASSIGNED.value,
+               entered: datetime | None = None) -> datetime | None:
+    """When the next action of a referral in `state` is due (`carehub.referrals.due`):
+    the contract's timing where it sets one, the documented defaults elsewhere."""
+    return due.due_for(state, entered=entered or created, created=created,
+                       timing=due.service_timing(contract_code, service_code),
+                       anchor_date=anchor_date, enrolled_on=enrolled_on)
 
 
 def open_referral_for(member: Member, service_code: str) -> Referral | None:

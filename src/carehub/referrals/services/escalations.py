@@ -1,18 +1,29 @@
 """Escalations: raised on the contract's first level, moved up when unanswered past their
-due time (a scheduled job), resolved by whoever they wait for."""
+due time (a scheduled job), resolved by whoever they wait for.
+
+Moving up notifies the next level: one e-mail per person holding the role at the
+answering organisation (`escalation_queues.responder`), with how many escalations moved
+to them and a link to their queue, never a member's name; and a timeline event on each
+referral."""
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
-from carehub.referrals import contract_terms
-from carehub.referrals.models import Escalation, Referral
+from carehub.referrals import contract_terms, escalation_queues
+from carehub.referrals.escalation_queues import role_label, role_phrase
+from carehub.referrals.models import Escalation, Referral, ReferralEvent
 from carehub.referrals.services.base import (
     ReferralError,
     audit_referral,
@@ -20,6 +31,7 @@ from carehub.referrals.services.base import (
     refuse_finished,
 )
 from carehub.tenancy.access import Acting
+from carehub.tenancy.models import Membership, Organisation
 
 
 def raise_escalation(referral: Referral, *, barrier: str, description: str, acting: Acting,
@@ -48,6 +60,7 @@ class MovedUp:
     to_level: int
     role: str
     due_at: datetime
+    organisation_id: int | None = None  # the party whose role answers now
 
 
 @dataclass
@@ -55,6 +68,7 @@ class EscalationRun:
     moved: list[MovedUp] = field(default_factory=list)
     # Overdue at the contract's last level: nobody higher to move to.
     at_top: list[Escalation] = field(default_factory=list)
+    mails: int = 0  # notices sent to the next levels
 
 
 def move_up_overdue(*, acting: Acting, now: datetime | None = None) -> EscalationRun:
@@ -86,12 +100,55 @@ def move_up_overdue(*, acting: Acting, now: datetime | None = None) -> Escalatio
                 row.level, row.role = level, role
                 row.due_at = moment + timedelta(hours=hours)
                 row.save(update_fields=["level", "role", "due_at"])
+                referral = Referral.objects.get(pk=row.referral_id)
+                answering = escalation_queues.responder(referral, role)
+                ReferralEvent.objects.create(
+                    referral=referral, member_id=row.member_id,
+                    organisation_id=answering or referral.organisation_id, kind="escalated",
+                    note=f"{row.get_barrier_display()} escalation moved up to level {level} "
+                         f"({role_label(role)}), answer due "
+                         f"{timezone.localtime(row.due_at):%Y-%m-%d %H:%M}",
+                    at=moment)
                 audit.record("update", object_type="escalation", object_id=str(row.pk),
                              acting=acting, member_id=row.member_id,
                              detail={"moved_up_to": level, "role": role})
             run.moved.append(MovedUp(row.pk, row.referral_id, previous, level, role,
-                                     row.due_at))
+                                     row.due_at, answering))
+    run.mails = notify_next_levels(run.moved)
     return run
+
+
+def notify_next_levels(moved: list[MovedUp]) -> int:
+    """Tell each answering party's people holding the role how many escalations moved up
+    to them, with a link to their queue; no member names in mail. Returns the number of
+    messages sent. A mail server that fails is logged, not retried: the queue page and
+    the home card still show the escalations."""
+    groups = Counter((m.organisation_id, m.role) for m in moved if m.organisation_id)
+    link = settings.SITE_URL + reverse("referrals:escalations")
+    messages: list[tuple[str, str, None, list[str]]] = []
+    for (org_id, role), count in sorted(groups.items()):
+        with scopes_disabled():
+            organisation = Organisation.objects.filter(pk=org_id).first()
+            addresses = sorted(set(
+                Membership.objects.filter(organisation_id=org_id, role=role, is_active=True,
+                                          user__is_active=True)
+                .exclude(user__email="").values_list("user__email", flat=True)))
+        if organisation is None:
+            continue
+        plural = "s" if count != 1 else ""
+        subject = (f"carehub: {count} escalation{plural} now wait{'' if plural else 's'} "
+                   f"for the {role_phrase(role)}")
+        body = (f"{count} escalation{plural} moved up to the {role_phrase(role)} of "
+                f"{organisation.name} because the level below did not answer in time.\n\n"
+                f"Your escalation queue: {link}\n")
+        messages.extend((subject, body, None, [address]) for address in addresses)
+    if not messages:
+        return 0
+    try:
+        return send_mass_mail(messages, fail_silently=False)
+    except OSError:  # smtplib's errors are OSErrors
+        logging.getLogger(__name__).exception("escalation notices not sent")
+        return 0
 
 
 def escalate_overdue(*, acting: Acting, now: datetime | None = None) -> int:

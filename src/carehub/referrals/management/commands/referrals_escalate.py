@@ -1,6 +1,6 @@
 """`carehub referrals_escalate`: move unanswered escalations past their due time up one
-level, and say what moved. Meant for cron every few minutes; running it again at once
-changes nothing."""
+level, tell the next level by mail, and say what moved. Meant for cron every few minutes;
+running it again at once changes nothing."""
 
 from __future__ import annotations
 
@@ -26,5 +26,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"escalation {row.pk} (referral {row.referral_id}): overdue at the last "
                 f"level {row.level} ({row.role.replace('_', ' ')}), left as it is")
+        mailed = (f", {run.mails} notice{'s' if run.mails != 1 else ''} mailed to the next "
+                  "levels" if run.mails else "")
         self.stdout.write(f"{len(run.moved)} moved up, {len(run.at_top)} overdue at the last "
-                          "level")
+                          f"level{mailed}")
