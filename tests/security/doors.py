@@ -81,6 +81,10 @@ def _member(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.tenant.member.pk}, {"pk": o.member2.pk}]
 
 
+def _leaving_choice(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"departure": 1, "pk": o.referral.pk}]
+
+
 def _code(o: World, own: World) -> list[dict[str, Any]]:
     return [{"code": o.contract.code}]
 
@@ -242,6 +246,7 @@ DOORS: dict[str, Door] = {
     "contracts/credentials/<int:pk>/": Door("object", _credential, body=_credential_body),
     "contracts/<str:code>/": Door("object", _code, body=everything),
     "contracts/<str:code>/scope/": Door("object", _code, body=everything),
+    "contracts/<str:code>/withdraw/": Door("object", _code, body=everything),
     "contracts/<str:code>/edit/": Door("object", _code, body=everything),
     "contracts/<str:code>/decide/": Door("object", _contracts, body=everything),
     "contracts/<str:code>/hub-uploads/": Door("object", _contracts, body=everything),
@@ -263,6 +268,10 @@ DOORS: dict[str, Door] = {
     "referrals/ranked/": Door("page", _none, query=("", "?q={other_marker}")),
     "referrals/ranked/<int:pk>/": Door("object", _ranked_list),
     "referrals/escalations/": Door("page", _none, query=("", "?page=2")),
+    "referrals/leaving/": Door("page", _none),
+    # The other set has no departure; test_leaving walks another hub's real departure.
+    "referrals/leaving/<int:departure>/<int:pk>/": Door("object", _leaving_choice,
+                                                        body=everything),
     UPLOAD: Door("page", _none, why="POSTed with files by test_uploads_naming_the_other_set"),
     # Referrals: one of the other set's rows.
     "referrals/<int:pk>/": Door("object", _referral, body=everything),

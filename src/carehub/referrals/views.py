@@ -476,7 +476,7 @@ def reroute(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
 
 PLAN_COLUMNS = [Column("Member", "member"), Column("Service", "service"),
                 Column("Organisation", "organisation"), Column("State", "state"),
-                Column("How referred", css="hide-sm"), Column("Updated", "updated", "hide-sm")]
+                Column("Due"), Column("How referred", css="hide-sm"), Column("Updated", "updated", "hide-sm")]
 
 
 @require_acting(*PLAN)
