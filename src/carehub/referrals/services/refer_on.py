@@ -81,8 +81,10 @@ def _contracts(referral: Referral) -> list[Contract]:
         if own is not None:
             found.append(own)
         if referral.hub_id is not None:
-            found.extend(effect.filter(payer_id=referral.plan_id, provider_id=referral.hub_id)
-                         .exclude(pk=getattr(own, "pk", None)).order_by("code"))
+            others = effect.filter(payer_id=referral.plan_id, provider_id=referral.hub_id)
+            if own is not None:
+                others = others.exclude(pk=own.pk)
+            found.extend(others.order_by("code"))
     return found
 
 
@@ -130,12 +132,13 @@ def refer_on_choices(referral: Referral) -> list[ReferOnChoice]:
         slug = DOMAIN_SERVICE_TYPES.get(domain, "")
         choice = ReferOnChoice(domain, label(domain, "domain"), slug, names.get(slug, slug))
         choices.append(choice)
-        if referral.hub_id is None:
+        hub = referral.hub
+        if hub is None:
             choice.unavailable = "This referral came without a hub; ask the plan to refer."
             continue
         found = _service_for(contracts, slug)
         if found is None:
-            choice.unavailable = (f"No contract of {referral.hub.name} with this plan has a "
+            choice.unavailable = (f"No contract of {hub.name} with this plan has a "
                                   f"{choice.service_type_label.lower()} service.")
             continue
         choice.contract_code, choice.service_code = found
@@ -151,7 +154,7 @@ def refer_on_choices(referral: Referral) -> list[ReferOnChoice]:
             continue
         choice.offers = _offers(referral, slug)
         if not choice.offers:
-            choice.unavailable = (f"No CBO of {referral.hub.name}'s network offers "
+            choice.unavailable = (f"No CBO of {hub.name}'s network offers "
                                   f"{choice.service_type_label.lower()} where the member "
                                   f"lives.")
     return choices
