@@ -51,7 +51,7 @@ def test_the_worker_reaches_screens_and_refers_on_from_one_page(page, tenant, vi
     expect(phone).to_have_attribute("href", "tel:+17165550142")
     expect(page.get_by_text("weekday mornings")).to_be_visible()
     assert fits_the_screen(page)
-    shot(page, f"worker-page-{width}")
+    shot(page, f"worker-page-{width}", full=False)
 
     # Three answers only: saved as incomplete, and the form comes back to finish it.
     page.get_by_label("Often true").first.check()
@@ -62,18 +62,22 @@ def test_the_worker_reaches_screens_and_refers_on_from_one_page(page, tenant, vi
         "Incomplete: 7 of 10 questions unanswered (housing, utilities, interpersonal safety)")
     check_accessibility(page)
     assert fits_the_screen(page)
-    shot(page, f"worker-page-incomplete-{width}")
+    page.locator("#screening-result").scroll_into_view_if_needed()
+    shot(page, f"worker-page-incomplete-{width}", full=False)
 
     page.locator('input[name="item-71802-3"][value="LA31995-6"]').check()
     page.get_by_role("button", name="Save the answers").click()
     expect(page.locator("#screening-result")).to_contain_text("Positive: housing, food")
     page.get_by_label("Refer housing to").select_option(str(shelter.pk))
+    page.locator(".refer-on-form").scroll_into_view_if_needed()
+    shot(page, f"worker-page-refer-on-form-{width}", full=False)
     page.get_by_role("button", name="Refer on").click()
     expect(page.locator("#screening-result")).to_contain_text(
         "Alpha Shelter works with the member on this.")
     check_accessibility(page)
     assert fits_the_screen(page)
-    shot(page, f"worker-page-referred-on-{width}")
+    page.locator("#screening-result").scroll_into_view_if_needed()
+    shot(page, f"worker-page-referred-on-{width}", full=False)
     with scopes_disabled():
         assert Referral.objects.filter(member=tenant.member, organisation=shelter,
                                        source="refer_on").count() == 1
