@@ -268,7 +268,8 @@ def member_timeline(request: HttpRequest | None, acting: Acting, member: Member,
                             .prefetch_related("steps"))):
         state = f"completed {p.completed_on}" if p.completed_on else "open"
         steps = "; ".join(st.name for st in p.steps.all())
-        items.append(TimelineItem(p.at, "pathway", f"Pathway: {p.pathway}",
+        items.append(TimelineItem(p.at, "pathway",
+                                  f"Pathway: {label(p.pathway, 'domain')}",
                                   f"{state}. Steps: {steps}" if steps else state,
                                   org(p.organisation_id)))
     for v in rule.rows(list(EngagementVisit.objects.filter(referral_id__in=referral_ids))):
