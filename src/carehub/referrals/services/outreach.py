@@ -67,13 +67,12 @@ def record_screening(referral: Referral, answers: dict[str, Any], *, language: s
         result = core_screening.score_ahc_hrsn(answers)
     except core_screening.ScreeningError as exc:
         raise ReferralError(str(exc)) from None
-    unanswered_domains = [d for d in core_screening.DOMAINS if any(
-        core_screening.AHC_HRSN.item(loinc).domain == d for loinc in result.unanswered)]
+    unanswered_domains = list(result.unanswered_domains)
     when = at or timezone.now()
     fields: dict[str, Any] = {
         "language": language, "answers": {k: v for k, v in answers.items() if v},
         "positive_domains": list(result.positive_domains),
-        "safety_score": result.safety_score, "complete": not result.unanswered,
+        "safety_score": result.safety_score, "complete": result.complete,
         "unanswered_items": list(result.unanswered), "unanswered_domains": unanswered_domains,
     }
     with transaction.atomic():
