@@ -198,7 +198,10 @@ def shot(page: Any, name: str, full: bool = True) -> None:
     """A screenshot into $CAREHUB_SCREENSHOTS, when set (to look at the pages)."""
     folder = os.environ.get("CAREHUB_SCREENSHOTS")
     if folder:
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full)
+        # caret="initial": hiding the caret injects a style the page's CSP (rightly) refuses,
+        # which would fail the test as a CSP violation.
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full,
+                        caret="initial")
 
 
 def fits_the_screen(page: Any) -> bool:

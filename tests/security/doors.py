@@ -58,7 +58,7 @@ def everything(other: World, own: World) -> dict[str, Any]:
         "title": "walked", "owner_role": "hub_admin", "due": "2026-05-01", "lang": "en",
         "worker": other.users["cbo_worker"].pk, "assignee": other.users["cbo_worker"].pk,
         "88122-7": "LA28397-0", "member_id": other.tenant.member.member_id,
-        "plan": other.tenant.payer.pk, "hub": other.tenant.hub.pk,
+        "plan": other.tenant.payer.pk, "hub": other.tenant.hub.pk, "domain": "food",
         "contract_code": other.contract.code, "is_active": "on", "admin_fee_percent": "1.00",
         "username": "walked-user", "role": "cbo_worker", "staff": other.users["cbo_worker"].pk,
         "identifier": "W-1", "issued": "2026-01-01", "expires": "2027-01-01",
@@ -277,7 +277,7 @@ DOORS: dict[str, Door] = {
     "referrals/<int:pk>/": Door("object", _referral, body=everything),
     **{f"referrals/<int:pk>/{action}/": Door("object", _referral, body=everything)
        for action in ("transition", "attempt", "screening", "service", "note", "escalate",
-                      "funds", "pathway", "visit", "assign", "reroute")},
+                      "funds", "pathway", "visit", "assign", "reroute", "refer-on")},
     "referrals/step/<int:pk>/done/": Door("object", _step, body=everything),
     "referrals/escalation/<int:pk>/": Door("object", _escalation, body=everything),
     "referrals/escalation/<int:pk>/resolve/": Door("object", _escalation, body=everything),

@@ -161,6 +161,8 @@ def test_cli_prints_domains_and_score(tmp_path: Path, capsys: pytest.CaptureFixt
     assert json.loads(capsys.readouterr().out) == {
         "positive_domains": ["housing"],
         "safety_score": None,
+        "complete": False,
+        "unanswered_domains": ["food", "utilities", "safety"],
     }
 
 
@@ -173,3 +175,13 @@ def test_cli_bad_answer_exits_2_naming_file_and_item(
     err = capsys.readouterr().err
     assert "answers.json" in err and "96779-4" in err
     assert screen.main(["--instrument", "nope", str(sheet)]) == 2
+
+
+def test_an_unanswered_domain_is_unknown_not_negative() -> None:
+    result = score_ahc_hrsn({"88122-7": "LA28398-8"})
+    assert not result.complete and result.positive_domains == ()
+    assert result.unanswered_domains == ("housing", "food", "transportation", "utilities",
+                                         "safety")
+    assert result.as_dict()["complete"] is False
+    whole = {i.loinc: i.options[-1].code for i in AHC_HRSN.items}
+    assert score_ahc_hrsn(whole).complete and score_ahc_hrsn(whole).unanswered_domains == ()

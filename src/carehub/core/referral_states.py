@@ -52,6 +52,16 @@ STATE_LABELS: dict[State, str] = {
     State.CLOSED: "Closed",
 }
 
+# Close reasons in words, for pages and forms.
+CLOSE_REASON_LABELS: dict[CloseReason, str] = {
+    CloseReason.UNREACHABLE: "Could not be reached",
+    CloseReason.MOVED: "Moved away",
+    CloseReason.INELIGIBLE: "Not eligible",
+    CloseReason.DECLINED: "Declined",
+    CloseReason.DECEASED: "Deceased",
+    CloseReason.OTHER: "Other reason",
+}
+
 TERMINAL: frozenset[State] = frozenset({State.COMPLETED, State.CLOSED})
 
 # Forward moves only; closing is allowed from every non-terminal state (see CLOSABLE).

@@ -85,10 +85,17 @@ class ScreeningResult:
     instrument: str
     positive_domains: tuple[str, ...]
     safety_score: int | None = None
-    unanswered: tuple[str, ...] = field(default=())
+    unanswered: tuple[str, ...] = field(default=())  # item LOINCs
+    # The domains of the unanswered items: unknown, never negative (DOMAINS order).
+    unanswered_domains: tuple[str, ...] = field(default=())
+
+    @property
+    def complete(self) -> bool:
+        return not self.unanswered
 
     def as_dict(self) -> dict[str, object]:
-        return {"positive_domains": list(self.positive_domains), "safety_score": self.safety_score}
+        return {"positive_domains": list(self.positive_domains), "safety_score": self.safety_score,
+                "complete": self.complete, "unanswered_domains": list(self.unanswered_domains)}
 
 
 _OFTEN = AnswerOption("LA28397-0", "Often true", positive=True)
@@ -367,6 +374,8 @@ def score(instrument: Instrument, answers: Answers) -> ScreeningResult:
         positive_domains=tuple(d for d in DOMAINS if d in positive),
         safety_score=safety_score,
         unanswered=tuple(unanswered),
+        unanswered_domains=tuple(
+            d for d in DOMAINS if any(instrument.item(u).domain == d for u in unanswered)),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from carehub.core.referral_states import STATE_LABELS, CloseReason, State
+from carehub.core.referral_states import CLOSE_REASON_LABELS, STATE_LABELS, State
 from carehub.core.screening import AHC_HRSN
 from carehub.referrals.models import (
     AttemptOutcome,
@@ -42,7 +42,7 @@ class TransitionForm(VersionedForm):
     target = forms.ChoiceField(label="Move to", choices=[
         (s.value, STATE_LABELS[s]) for s in State if s is not State.ASSIGNED])
     close_reason = forms.ChoiceField(label="Close reason", required=False, choices=[
-        ("", "—"), *[(r.value, r.value.capitalize()) for r in CloseReason]])
+        ("", "—"), *[(r.value, text) for r, text in CLOSE_REASON_LABELS.items()]])
     decline_reason = forms.CharField(label="Decline reason", required=False, max_length=200)
     note = forms.CharField(required=False, max_length=200)
     # Asked when completing or closing a referral that has open escalations.

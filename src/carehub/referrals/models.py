@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django_scopes import ScopedManager
 
-from carehub.core.referral_states import STATE_LABELS, TERMINAL, CloseReason, State
+from carehub.core.referral_states import CLOSE_REASON_LABELS, STATE_LABELS, TERMINAL, State
 
 # Who may see a referral row: any organisation with access to the member (plan, hub,
 # the CBOs it was referred to). Selectors narrow this further per organisation kind.
@@ -22,7 +22,7 @@ VIA_MEMBER = "member__access__organisation"
 OPEN_STATES = [s.value for s in State if s not in TERMINAL]
 
 STATE_CHOICES = [(s.value, STATE_LABELS[s]) for s in State]
-CLOSE_CHOICES = [(r.value, r.value.replace("_", " ").capitalize()) for r in CloseReason]
+CLOSE_CHOICES = [(r.value, text) for r, text in CLOSE_REASON_LABELS.items()]
 
 
 class RankedList(models.Model):
@@ -204,6 +204,11 @@ class Screening(models.Model):
     answers = models.JSONField(default=dict)  # item LOINC -> answer LA code(s)
     positive_domains = models.JSONField(default=list)
     safety_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An instrument with any question unanswered is incomplete: its domains without a
+    # positive answer are unknown, not negative (core.screening.score lists them).
+    complete = models.BooleanField(default=True)
+    unanswered_items = models.JSONField(default=list, blank=True)  # item LOINCs
+    unanswered_domains = models.JSONField(default=list, blank=True)
     at = models.DateTimeField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                               related_name="+")

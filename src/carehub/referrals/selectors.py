@@ -27,8 +27,10 @@ from django_scopes import scopes_disabled
 from carehub.accounts.models import User
 from carehub.audit import services as audit
 from carehub.core.referral_states import NEXT_ACTION, State
+from carehub.core.screening import AHC_HRSN
 from carehub.members.models import Member
 from carehub.referrals import due
+from carehub.referrals.labels import domains_in_words, label
 from carehub.referrals.models import (
     OPEN_STATES,
     CaseNote,
@@ -334,8 +336,8 @@ def member_timeline(request: HttpRequest | None, acting: Acting, member: Member,
     items: list[TimelineItem] = []
     for e in (ReferralEvent.objects.filter(referral_id__in=referral_ids)
               .order_by("-at")[:limit]):
-        title = (f"{e.from_state or '—'} → {e.to_state}" if e.kind == "transition"
-                 else e.kind.capitalize())
+        title = (f"{label(e.from_state, 'state') or '—'} → {label(e.to_state, 'state')}"
+                 if e.kind == "transition" else label(e.kind, "event"))
         items.append(TimelineItem(e.at, "event", title, rule.text(e.organisation_id, e.note),
                                   org(e.organisation_id),
                                   withheld=bool(e.note) and not rule.may_read(e.organisation_id)))
@@ -346,11 +348,10 @@ def member_timeline(request: HttpRequest | None, acting: Acting, member: Member,
                                   f"{a.get_outcome_display()}. {a.note}".strip(),
                                   org(a.organisation_id)))
     for s in rule.rows(list(Screening.objects.filter(member=member).order_by("-at")[:limit])):
-        positive = ", ".join(s.positive_domains) or "no positive domain"
         items.append(TimelineItem(s.at, "screening", "AHC HRSN screening",
-                                  f"Positive: {positive}", org(s.organisation_id)))
+                                  screening_words(s), org(s.organisation_id)))
     for n in rule.rows(list(Need.objects.filter(member=member).order_by("-at")[:limit])):
-        items.append(TimelineItem(n.at, "need", f"Need: {n.domain} ({n.icd10})",
+        items.append(TimelineItem(n.at, "need", f"Need: {label(n.domain, 'domain')} ({n.icd10})",
                                   f"{n.icd10_display}. Goal: {n.goal}", org(n.organisation_id)))
     for d in rule.rows(list(ServiceDelivery.objects.filter(referral_id__in=referral_ids)
                             .order_by("-date")[:limit])):
@@ -361,7 +362,8 @@ def member_timeline(request: HttpRequest | None, acting: Acting, member: Member,
                             .prefetch_related("steps"))):
         state = f"completed {p.completed_on}" if p.completed_on else "open"
         steps = "; ".join(st.name for st in p.steps.all())
-        items.append(TimelineItem(p.at, "pathway", f"Pathway: {p.pathway}",
+        items.append(TimelineItem(p.at, "pathway",
+                                  f"Pathway: {label(p.pathway, 'domain')}",
                                   f"{state}. Steps: {steps}" if steps else state,
                                   org(p.organisation_id)))
     for v in rule.rows(list(EngagementVisit.objects.filter(referral_id__in=referral_ids))):
@@ -395,6 +397,17 @@ def member_timeline(request: HttpRequest | None, acting: Acting, member: Member,
                  object_type="member_timeline", object_id=str(member.pk), member_id=member.pk,
                  detail={"shared": shared, "items": len(items)})
     return items, shared
+
+
+def screening_words(s: Screening) -> str:
+    """A screening's result in words; an incomplete one says what is still unknown."""
+    positive = domains_in_words(s.positive_domains)
+    if s.complete:
+        return f"Positive: {positive}" if positive else "No positive domain"
+    total = len(AHC_HRSN.items)
+    text = (f"Incomplete: {len(s.unanswered_items)} of {total} questions unanswered "
+            f"({domains_in_words(s.unanswered_domains)})")
+    return f"{text}. Positive so far: {positive}" if positive else text
 
 
 def contact_preference(member: Member) -> ContactPreference | None:
@@ -479,9 +492,9 @@ def progress_funnel(organisation: Organisation) -> list[dict[str, Any]]:
     counts = state_counts(referrals_for(organisation))
     total = sum(counts.values())
     rows = []
-    for label, states in FUNNEL:
+    for stage, states in FUNNEL:
         n = sum(v for k, v in counts.items() if k in states)
-        rows.append({"label": label, "count": n,
+        rows.append({"label": stage, "count": n,
                      "percent": round(100 * n / total) if total else 0})
     rows.append({"label": "Closed without completing", "count": counts.get("closed", 0),
                  "percent": round(100 * counts.get("closed", 0) / total) if total else 0})

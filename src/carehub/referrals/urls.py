@@ -28,6 +28,7 @@ urlpatterns = [
     path("<int:pk>/pathway/", views.pathway, name="pathway"),
     path("<int:pk>/visit/", views.visit, name="visit"),
     path("<int:pk>/assign/", views.assign, name="assign"),
+    path("<int:pk>/refer-on/", views.refer_on, name="refer_on"),
     path("<int:pk>/reroute/", views.reroute, name="reroute"),
     path("step/<int:pk>/done/", views.step_done, name="step_done"),
     path("escalations/", views_escalations.queue, name="escalations"),

@@ -21,6 +21,7 @@ from carehub.listing import Column, listing
 from carehub.members.imports import ImportProblem
 from carehub.members.models import Member
 from carehub.referrals import escalation_queues, filters, forms, selectors, services, uploads
+from carehub.referrals.member_card import member_card
 from carehub.referrals.models import (
     OPEN_STATES,
     Barrier,
@@ -29,6 +30,7 @@ from carehub.referrals.models import (
     PathwayStep,
     Referral,
 )
+from carehub.referrals.services.refer_on import latest_screening
 from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, network_cbos, require_acting
 from carehub.tenancy.models import Organisation, Role
@@ -87,13 +89,37 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
         "pathways": selectors.referral_pathways(acting, referral),
         "balance": balance,
         "preference": selectors.contact_preference(member),
+        "card": member_card(request, acting, referral),
         "workers": User.objects.filter(memberships__organisation=referral.organisation,
                                        memberships__is_active=True).distinct()
         if acting.has_role(Role.CBO_SUPERVISOR) else [],
     }
+    ctx.update(_screening_context(acting, referral, ctx))
     if bound:
         ctx.update(bound)
     return ctx
+
+
+def _screening_context(acting: Acting, referral: Referral,
+                       ctx: dict[str, Any]) -> dict[str, Any]:
+    """The referral's latest screening (under the sharing rule), its form filled with the
+    answers so far when it is incomplete, and where its positive domains can go."""
+    latest = latest_screening(referral)
+    if latest is not None and not selectors.sharing(
+            referral.member_id, acting.organisation).may_read(latest.organisation_id):
+        latest = None
+    finishing = latest if latest is not None and not latest.complete else None
+    if finishing is not None:
+        for item in ctx["items"]:
+            given = finishing.answers.get(item["loinc"])
+            chosen = set([given] if isinstance(given, str) else given or [])
+            item["unanswered"] = not chosen
+            for option in item["options"]:
+                option["checked"] = option["code"] in chosen
+    working = ctx["can_work"] and referral.is_open
+    return {"screening": latest, "finishing": finishing, "item_count": len(ctx["items"]),
+            "refer_on": services.refer_on_choices(referral)
+            if working and latest is not None else []}
 
 
 @require_acting(*READERS)
@@ -195,13 +221,43 @@ def _do_visit(request: HttpRequest, acting: Acting, referral: Referral, *, date:
 
 class _ScreeningForm(forms.forms.Form):
     lang = forms.forms.ChoiceField(choices=[("en", "English"), ("es", "Español")])
+    continuing = forms.forms.IntegerField(required=False, widget=forms.forms.HiddenInput)
 
 
-def _do_screening(request: HttpRequest, acting: Acting, referral: Referral, *, lang: str) -> None:
+def _do_screening(request: HttpRequest, acting: Acting, referral: Referral, *, lang: str,
+                  continuing: int | None) -> None:
     answers = forms.screening_answers(request.POST)
     if not answers:
         raise services.ReferralError("Answer at least one question.")
-    services.record_screening(referral, answers, language=lang, acting=acting)
+    earlier = None
+    if continuing:
+        earlier = referral.screenings.filter(pk=continuing).first()
+        if earlier is None:
+            raise services.ReferralError("That screening is not one of this referral's.")
+    services.record_screening(referral, answers, language=lang, acting=acting,
+                              continuing=earlier)
+
+
+class _ReferOnForm(forms.forms.Form):
+    domain = forms.forms.CharField(max_length=20)
+    organisation = forms.forms.TypedChoiceField(label="Refer to", coerce=int, choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any whole number passes here; refer_on checks it against the directory again.
+        value = str(self.data.get("organisation", ""))
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.forms.TypedChoiceField)
+        field.choices = [(value, value)] if value.isdecimal() and len(value) < 10 else []
+
+
+def _do_refer_on(request: HttpRequest, acting: Acting, referral: Referral, *, domain: str,
+                 organisation: int) -> None:
+    made = services.refer_on(referral, domain=domain, organisation_id=organisation,
+                             acting=acting)
+    if not request.htmx:  # type: ignore[attr-defined]
+        messages.success(request, f"Referred on to {made.organisation.name} "
+                                  f"(referral {made.pk}).")
 
 
 class _AssignForm(forms.VersionedForm):
@@ -226,6 +282,7 @@ pathway = _action(_do_pathway, "pathway_form", forms.PathwayForm)
 visit = _action(_do_visit, "visit_form", forms.VisitForm)
 screening = _action(_do_screening, "screening_form", _ScreeningForm)
 assign = _action(_do_assign, "assign_form", _AssignForm)
+refer_on = _action(_do_refer_on, "refer_on_form", _ReferOnForm)
 
 
 @require_acting(*WORKERS)

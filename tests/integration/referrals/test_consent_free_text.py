@@ -156,7 +156,7 @@ def test_without_consent_each_organisation_reads_only_its_own_text(tenant, recor
     assert missing(pages, own(viewer)) == []
     # The events themselves, their states and dates, are still there.
     member_page = pages["member page"]
-    assert "in_service → completed" in member_page and "contacted → declined" in member_page
+    assert "In service → Completed" in member_page and "Contacted → Declined" in member_page
     assert "Escalation (Housing availability), level 1, resolved" in member_page
     assert "Routed" in member_page
     if own(viewer) != set(FIELDS):

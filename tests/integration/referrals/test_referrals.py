@@ -199,7 +199,7 @@ def test_escalations_move_up_when_unanswered_and_the_plan_sees_the_tally(tenant,
         row.refresh_from_db()
         assert (row.level, row.role) == (2, "hub_coordinator")
     page = login_as(tenant.users["payer_manager"]).get("/referrals/plan/")
-    assert b"Prior authorisation" in page.content  # the barrier in words, not its code
+    assert b"Prior authorisation" in page.content and b"prior_authorisation" not in page.content
     client = login_as(tenant.users["hub_coordinator"])
     client.post(f"/referrals/escalation/{row.pk}/resolve/", {"resolution": "PA waived"})
     row.refresh_from_db()

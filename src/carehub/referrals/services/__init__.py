@@ -15,7 +15,8 @@ through `transition` only. The modules, by topic:
 - `funds`: flexible funds;
 - `bulk`: ranked lists and their assignment in bulk;
 - `assignment`: a supervisor's assignment of many referrals to one worker;
-- `leaving`, `departure_work`: a CBO leaving a contract with referrals in progress.
+- `leaving`, `departure_work`: a CBO leaving a contract with referrals in progress;
+- `refer_on`: a positive screening domain referred on to a CBO offering it.
 
 Callers use `from carehub.referrals import services` and the names below.
 """
@@ -61,16 +62,18 @@ from carehub.referrals.services.escalations import (
 from carehub.referrals.services.funds import fund_balance, spend_funds
 from carehub.referrals.services.notes import add_note, record_visit
 from carehub.referrals.services.outreach import record_attempt, record_screening
+from carehub.referrals.services.refer_on import ReferOnChoice, refer_on, refer_on_choices
 from carehub.referrals.services.states import transition
 
 __all__ = [
     "SERVICE_STATES", "AlreadyOwned", "AssignResult", "ConflictError", "EscalationRun",
-    "MovedUp", "ReferralError", "StaleReferrals", "add_note", "assign_ranked_list",
-    "assign_worker", "assign_workers", "leaving",
+    "MovedUp", "ReferOnChoice", "ReferralError", "StaleReferrals", "add_note",
+    "assign_ranked_list", "assign_worker", "assign_workers", "leaving",
     "complete_step", "contract_service_codes", "create_referral", "due_at_for",
     "escalate_overdue", "fund_balance", "grant_access", "grant_assignment_access",
     "log_service", "move_up_overdue", "open_referral_for", "raise_escalation",
-    "record_attempt", "record_consent", "record_screening", "record_visit",
+    "record_attempt", "record_consent", "record_screening", "record_visit", "refer_on",
+    "refer_on_choices",
     "reroute", "resolve_escalation", "revoke_consent", "save_ranked_list",
     "set_contact_preference", "spend_funds", "start_pathway", "transition",
     "withdraw_access",

@@ -47,21 +47,53 @@ def record_attempt(referral: Referral, version: int, *, channel: str, outcome: s
 
 
 def record_screening(referral: Referral, answers: dict[str, Any], *, language: str,
-                     acting: Acting, at: datetime | None = None) -> Screening:
-    """Score an AHC HRSN answer sheet; each positive domain becomes a coded need and goal."""
+                     acting: Acting, at: datetime | None = None,
+                     continuing: Screening | None = None) -> Screening:
+    """Score an AHC HRSN answer sheet; each positive domain becomes a coded need and goal.
+
+    A sheet with questions left unanswered is saved as incomplete with the domains those
+    questions belong to: a domain without an answer is unknown, never "not positive".
+    `continuing` is an incomplete screening of the same referral that these answers
+    finish: the answers are added to it and it is scored again, so one screening (and
+    one need per positive domain) results, not two.
+    """
+    if continuing is not None:
+        if continuing.referral_id != referral.pk:
+            raise ReferralError("That screening belongs to another referral.")
+        if continuing.complete:
+            raise ReferralError("That screening is already complete.")
+        answers = {**continuing.answers, **{k: v for k, v in answers.items() if v}}
     try:
         result = core_screening.score_ahc_hrsn(answers)
     except core_screening.ScreeningError as exc:
         raise ReferralError(str(exc)) from None
+    unanswered_domains = list(result.unanswered_domains)
     when = at or timezone.now()
+    fields: dict[str, Any] = {
+        "language": language, "answers": {k: v for k, v in answers.items() if v},
+        "positive_domains": list(result.positive_domains),
+        "safety_score": result.safety_score, "complete": result.complete,
+        "unanswered_items": list(result.unanswered), "unanswered_domains": unanswered_domains,
+    }
     with transaction.atomic():
-        screening = Screening.objects.create(
-            referral=referral, member_id=referral.member_id,
-            organisation_id=referral.organisation_id, instrument="ahc-hrsn",
-            language=language, answers={k: v for k, v in answers.items() if v},
-            positive_domains=list(result.positive_domains),
-            safety_score=result.safety_score, at=when, actor=acting.user)
+        if continuing is None:
+            screening = Screening.objects.create(
+                referral=referral, member_id=referral.member_id,
+                organisation_id=referral.organisation_id, instrument="ahc-hrsn", at=when,
+                actor=acting.user, **fields)
+            already: set[str] = set()
+        else:
+            screening = Screening.objects.select_for_update().get(pk=continuing.pk)
+            if screening.complete:
+                raise ReferralError("That screening is already complete.")
+            for name, value in fields.items():
+                setattr(screening, name, value)
+            screening.at, screening.actor = when, acting.user
+            screening.save()
+            already = set(screening.needs.values_list("domain", flat=True))
         for domain in result.positive_domains:
+            if domain in already:
+                continue
             codes: list[str] = []
             for item in core_screening.AHC_HRSN.items:
                 if item.domain == domain:
@@ -72,6 +104,8 @@ def record_screening(referral: Referral, answers: dict[str, Any], *, language: s
                                 organisation_id=referral.organisation_id, screening=screening,
                                 domain=domain, icd10=coded.icd10, icd10_display=coded.display,
                                 goal=coded.goal, at=when)
-        audit_referral("create", referral, acting, object_type="screening",
-                       object_id=screening.pk, detail={"positive": list(result.positive_domains)})
+        audit_referral("create" if continuing is None else "update", referral, acting,
+                       object_type="screening", object_id=screening.pk,
+                       detail={"positive": list(result.positive_domains),
+                               "unanswered": unanswered_domains})
     return screening
