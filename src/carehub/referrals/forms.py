@@ -120,17 +120,6 @@ class ContactForm(forms.Form):
     languages = forms.CharField(required=False, max_length=120, help_text="comma-separated")
 
 
-class ReferralCreateForm(forms.Form):
-    member_id = forms.CharField(label="Plan member id", max_length=64)
-    contract_code = forms.CharField(max_length=64, required=False)
-    service_code = forms.CharField(max_length=32)
-    service_type = forms.CharField(max_length=60, required=False,
-                                   help_text="directory service type, for routing")
-    organisation = forms.IntegerField(required=False, help_text="leave empty to route")
-    anchor_date = forms.DateField(required=False, label="Discharge date",
-                                  widget=forms.DateInput(attrs={"type": "date"}))
-
-
 def spanish_texts() -> dict[str, Any]:
     """Spanish item and answer texts (see the file's `verified` flag and source)."""
     with SPANISH_FILE.open(encoding="utf-8") as handle:
@@ -224,20 +213,3 @@ class UploadForm(forms.Form):
             if data.get("assign") and not data.get("hub"):
                 self.add_error("hub", "Choose the hub that receives the referrals.")
         return data
-
-
-class PlanReferForm(forms.Form):
-    """A plan refers one of its members to a hub, which routes it to a network CBO."""
-
-    member_id = forms.CharField(label="Plan member id", max_length=64)
-    hub = forms.TypedChoiceField(coerce=int)
-    contract_code = forms.CharField(max_length=64, required=False)
-    service_code = forms.CharField(max_length=32)
-    service_type = forms.CharField(max_length=60, required=False,
-                                   help_text="directory service type, for routing")
-
-    def __init__(self, *args: Any, hubs: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _choice(self, "hub").choices = [(h.pk, h.name) for h in hubs]
-        if len(hubs) == 1:
-            self.fields["hub"].initial = hubs[0].pk

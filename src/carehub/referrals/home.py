@@ -55,6 +55,8 @@ def hub_card(acting: Acting) -> Panel:
     return Panel("referrals/home/hub.html", {
         "open_total": sum(counts.values()), "by_state": by_state,
         "unrouted": selectors.unrouted(hub), "warnings": selectors.capacity_warnings(hub),
+        "needs_routing": Referral.objects.filter(hub=hub, needs_routing=True,
+                                                 state__in=OPEN_STATES).count(),
     }, ORDER)
 
 

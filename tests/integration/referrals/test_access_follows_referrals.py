@@ -37,7 +37,7 @@ def reroute(referral: Referral, t: Tenant, to: Organisation) -> Referral:
         current = Referral.objects.select_related("member", "organisation").get(pk=referral.pk)
         return services.reroute(current, current.version, to,
                                 acting=acting_as(t.users["hub_coordinator"], t.hub),
-                                note="closer to the member")
+                                reason="closer to the member")
 
 
 def sees_member(client, t: Tenant) -> dict[str, int]:  # type: ignore[no-untyped-def]
