@@ -74,7 +74,10 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
 @require_acting(*READERS)
 def referral_detail(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     referral = selectors.get_referral(request, acting, pk)
-    return render(request, "referrals/referral.html", _panel_context(request, acting, referral))
+    from carehub.referrals.views_routing import routing_note
+
+    return render(request, "referrals/referral.html", {
+        **_panel_context(request, acting, referral), "routing": routing_note(acting, referral)})
 
 
 def _action(handler: Callable[..., Any],

@@ -19,7 +19,7 @@ from carehub.contracts import selectors as contract_selectors
 from carehub.contracts.models import Contract
 from carehub.htmx_forms import form_errors
 from carehub.members.models import Member
-from carehub.referrals import services, uploads
+from carehub.referrals import selectors, services, uploads
 from carehub.referrals.models import OPEN_STATES, Referral
 from carehub.referrals.routing_forms import (
     RerouteForm,
@@ -73,6 +73,18 @@ def _form(acting: Acting, data: Any = None, initial: dict[str, Any] | None = Non
         "hx-get": reverse("referrals:contract_services"), "hx-target": "#service-field",
         "hx-swap": "outerHTML", "hx-trigger": "change"})
     return form
+
+
+def routing_note(acting: Acting, referral: Referral) -> dict[str, Any]:
+    """What the referral page says about routing. The routing reason is the router's
+    sentence about the directory, shown to every party; a coordinator's override reason
+    is the hub's own text and follows the sharing rule like other free text."""
+    hub_text = selectors.sharing(referral.member_id, acting.organisation).may_read(
+        referral.hub_id)
+    return {"reason": referral.routing_reason, "needs_routing": referral.needs_routing,
+            "override": referral.routed_by_override,
+            "override_reason": referral.override_reason if hub_text else "",
+            "override_withheld": referral.routed_by_override and not hub_text}
 
 
 def _audit_members(request: HttpRequest, what: str, members: list[Member]) -> None:

@@ -119,6 +119,7 @@ def test_the_reroute_page_withdraws_access(tenant, contract, second_cbo, login_a
     referral = refer(tenant)
     hub = login_as(tenant.users["hub_coordinator"])
     answer = hub.post(f"/referrals/{referral.pk}/reroute/",
-                      {"organisation": second_cbo.pk, "version": referral.version}, follow=True)
+                      {"organisation": second_cbo.pk, "version": referral.version,
+                       "reason": "closer to the member"}, follow=True)
     assert b"moved to Alpha Kitchen" in answer.content
     assert sees_member(login_as(tenant.users["cbo_worker"]), tenant)["members"] == 404
