@@ -69,8 +69,12 @@ class RoutingReferralForm(forms.Form):
         label="Member", widget=forms.HiddenInput,
         error_messages={"required": "Choose a member: search by name or member id.",
                         "invalid": "Choose a member: search by name or member id."})
-    contract = forms.TypedChoiceField(label="Contract", coerce=int)
-    service = forms.TypedChoiceField(label="Service", coerce=int)
+    contract = forms.TypedChoiceField(
+        label="Contract", coerce=int,
+        error_messages={"invalid_choice": "Choose one of the contracts in effect offered here."})
+    service = forms.TypedChoiceField(
+        label="Service", coerce=int,
+        error_messages={"invalid_choice": "Choose one of the chosen contract's services."})
     service_type = forms.ChoiceField(
         label="Directory service type", required=False,
         help_text="Routing looks for CBOs offering this; by default the contract service's type.")
