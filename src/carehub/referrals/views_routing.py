@@ -13,10 +13,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
+from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
 from carehub.contracts import selectors as contract_selectors
-from carehub.contracts.models import Contract
+from carehub.contracts.models import Contract, ServiceDefinition
 from carehub.htmx_forms import form_errors
 from carehub.members.models import Member
 from carehub.referrals import selectors, services, uploads
@@ -193,6 +194,12 @@ def needs_routing(request: HttpRequest, acting: Acting) -> HttpResponse:
     rows = list(page.object_list)
     audit.record("view", request=request, object_type="referral_list",
                  object_id="hub-needs-routing", detail={"member_ids": [r.member_id for r in rows]})
+    with scopes_disabled():
+        names = {(code, service): name for code, service, name in ServiceDefinition.objects
+                 .filter(contract__code__in={r.contract_code for r in rows})
+                 .values_list("contract__code", "code", "name")}
+    for r in rows:
+        r.service_name = names.get((r.contract_code, r.service_code), r.service_code)  # type: ignore[attr-defined]
     return render(request, "referrals/routing/queue.html", {
         "page": page, "rows": rows, "cbos": list(network_cbos(hub).order_by("name"))})
 
