@@ -55,7 +55,7 @@ POST_ONLY = {
     "referrals/consent/<int:pk>/revoke/",
     *{f"referrals/<int:pk>/{a}/" for a in ("transition", "attempt", "screening", "service",
                                             "note", "escalate", "funds", "pathway", "visit",
-                                            "assign", "reroute")},
+                                            "assign", "reroute", "route")},
 }
 # Tables left out of the digest: the audit trail (reads are audited) and sessions.
 UNDIGESTED = {"audit", "sessions"}
