@@ -72,3 +72,23 @@ def test_the_coordinator_refers_with_pickers_and_sees_why(page, tenant, viewport
     page.get_by_role("button", name="Route").click()
     expect(page.get_by_text("Nothing waits for routing.")).to_be_visible()
     check_accessibility(page)
+
+
+def test_the_plans_referral_form_at_phone_width(page, tenant):  # type: ignore[no-untyped-def]
+    contract_with_terms(tenant)
+    directory_service(tenant.cbo)
+    sign_in_verified(page, tenant.users["payer_manager"])
+    visit(page, "/referrals/plan/")
+    page.get_by_role("link", name="Refer a member").click()
+    page.wait_for_url("**/referrals/plan/refer/")
+    check_accessibility(page)
+    page.get_by_label("Name or member id").fill("Alpha-M1")
+    page.locator("#member-results input[type=radio]").first.wait_for()
+    with page.expect_response("**/pickers/services/**"):
+        page.get_by_label("Contract").select_option(label="T-MEALS T-MEALS (with Alpha Hub)")
+    page.get_by_label("Service", exact=True).select_option(label="HDM Home-delivered meal")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Refer").click()
+    expect(page.locator("#decision-h")).to_have_text("Referred to Alpha Pantry")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    check_accessibility(page)
