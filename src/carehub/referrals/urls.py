@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carehub.referrals import views, views_routing
+from carehub.referrals import leaving_views, views, views_routing
 
 app_name = "referrals"
 urlpatterns = [
@@ -16,6 +16,9 @@ urlpatterns = [
     path("pickers/members/", views_routing.member_search, name="member_search"),
     path("pickers/services/", views_routing.contract_services, name="contract_services"),
     path("upload/", views.upload, name="upload"),
+    path("leaving/", leaving_views.leaving_page, name="leaving"),
+    path("leaving/<int:departure>/<int:pk>/", leaving_views.leaving_choice,
+         name="leaving_choice"),
     path("<int:pk>/", views.referral_detail, name="detail"),
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/attempt/", views.attempt, name="attempt"),

@@ -24,6 +24,7 @@ from carehub.referrals.services.base import (
     event,
     user_name,
 )
+from carehub.referrals.services.departure_work import settle_contract
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation
 from carehub.tenancy.rls import as_owner
@@ -149,6 +150,8 @@ def reroute(referral: Referral, version: int, organisation: Organisation, *, act
                                "reason": reason.strip()[:300]})
         withdraw_access(referral.member, previous, acting=acting,
                         why=f"referral {referral.pk} rerouted to {organisation.name}")
+        # The last open referral of a CBO leaving the contract ends its departure.
+        settle_contract(referral.contract_code, acting=acting)
     return referral
 
 
