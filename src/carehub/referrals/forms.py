@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from carehub.core.referral_states import STATE_LABELS, CloseReason, State
 from carehub.core.screening import AHC_HRSN
+from carehub.network.models import ServiceType
 from carehub.referrals.models import (
     AttemptOutcome,
     Barrier,
@@ -176,8 +177,10 @@ class UploadForm(forms.Form):
                                     help_text="ranked list: the contract it is for")
     service_code = forms.CharField(max_length=32, required=False,
                                    help_text="ranked list: the service to refer for")
-    service_type = forms.CharField(max_length=60, required=False,
-                                   help_text="ranked list: directory service type")
+    service_type = forms.ChoiceField(
+        label="Service type", required=False,
+        help_text="ranked list: the directory service type routing looks for (by default the "
+                  "contract service's)")
     hub = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
                                  help_text="ranked list: the hub whose network receives it")
     assign = forms.BooleanField(required=False, label="Refer the selected rows now")
@@ -188,6 +191,9 @@ class UploadForm(forms.Form):
         self.max_bytes = max_bytes
         _choice(self, "plan").choices = [(p.pk, p.name) for p in plans]
         _choice(self, "hub").choices = [("", "—"), *[(h.pk, h.name) for h in hubs]]
+        _choice(self, "service_type").choices = [
+            ("", "As the contract's service defines"),
+            *ServiceType.objects.values_list("slug", "name")]
         if len(plans) == 1:
             self.fields["plan"].initial = plans[0].pk
         if len(hubs) == 1:
