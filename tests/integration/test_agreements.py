@@ -116,13 +116,13 @@ def test_a_one_sided_contract_lets_a_hub_do_nothing_with_another_plan(tenant, ot
 def test_a_plan_cannot_refer_into_a_hub_that_has_not_accepted(tenant, other_tenant, login_as):
     manager = login_as(other_tenant.users["payer_manager"])
     assert propose(manager, other_tenant.payer, tenant.hub, "OMEGA-ALPHA").status_code == 302
-    plan_page = manager.get(reverse("referrals:plan"))
-    hubs = [pk for pk, _ in plan_page.context["refer_form"].fields["hub"].choices]
-    assert tenant.hub.pk not in hubs
-    body = {"member_id": other_tenant.member.member_id, "hub": tenant.hub.pk,
-            "contract_code": "OMEGA-ALPHA", "service_code": "HDM"}
-    response = manager.post(reverse("referrals:plan_refer"), body, follow=True)
-    assert any("Referral not made" in str(m) for m in response.context["messages"])
+    with scopes_disabled():
+        proposed = Contract.objects.get(code="OMEGA-ALPHA")
+    refer_page = manager.get(reverse("referrals:plan_refer"))
+    assert proposed.pk not in [pk for pk, _ in refer_page.context["form"].fields["contract"].choices]
+    body = {"member": other_tenant.member.pk, "contract": proposed.pk}
+    response = manager.post(reverse("referrals:plan_refer"), body)
+    assert response.status_code == 400 and "contract" in response.context["form"].errors
     with scopes_disabled():
         assert not Referral.objects.exists()
         assert not MemberAccess.objects.filter(organisation=tenant.hub,
@@ -136,11 +136,9 @@ def test_a_plan_cannot_refer_into_a_hub_that_has_not_accepted(tenant, other_tena
     assert detail.status_code == 200 and detail.context["can_decide"]
     assert not detail.context["can_edit"]
     alpha.post(reverse("contracts:decide", args=["OMEGA-ALPHA"]), {"decision": "accept"})
-    response = manager.post(reverse("referrals:plan_refer"), body, follow=True)
-    assert any("routed to Alpha Pantry" in str(m) for m in response.context["messages"])
-    with scopes_disabled():
-        referral = Referral.objects.get(member=other_tenant.member)
-    assert (referral.hub, referral.organisation) == (tenant.hub, tenant.cbo)
+    # Once in effect, the plan may refer under it.
+    refer_page = manager.get(reverse("referrals:plan_refer"))
+    assert proposed.pk in [pk for pk, _ in refer_page.context["form"].fields["contract"].choices]
 
 
 def test_a_declined_contract_stays_out_of_effect(tenant, other_tenant, login_as):
@@ -190,7 +188,8 @@ def test_a_network_invitation_gives_nothing_until_the_cbo_accepts(tenant, other_
         "file": ranked(tenant.member.member_id)})
     assert response.status_code == 200, response.content.decode()
     with scopes_disabled():
-        assert set(Referral.objects.values_list("organisation_id", flat=True)) == {tenant.cbo.pk}
+        assert omega_pantry.pk not in set(Referral.objects.values_list("organisation_id",
+                                                                       flat=True))
         assert not MemberAccess.objects.filter(organisation=omega_pantry,
                                                member=tenant.member).exists()
 
@@ -263,13 +262,13 @@ def test_an_unknown_member_reads_the_same_whether_it_exists_elsewhere(tenant, ot
     # the hub reads like one that does not exist.
     coordinator = login_as(tenant.users["hub_coordinator"])
 
-    def refer(member_id: str) -> list[str]:
-        response = coordinator.post(reverse("referrals:coordinator"),
-                                    {"member_id": member_id, "service_code": "HDM"})
-        return [str(m).replace(member_id, "ID") for m in response.context["messages"]]
+    def refer(member_pk: int) -> list[str]:
+        response = coordinator.post(reverse("referrals:new"), {"member": member_pk})
+        assert response.status_code == 400
+        return response.context["form"].errors["member"]
 
-    assert refer(tenant.member.member_id) == refer("Nobody-1") == [
-        "No member ID is shared with Alpha Hub."]
+    assert refer(tenant.member.pk) == refer(10**9) == [
+        "Choose a member: search by name or member id."]
 
 
 def test_contract_rules_and_activity_ignore_a_contract_not_in_effect(tenant, other_tenant):
@@ -318,19 +317,23 @@ def test_a_contract_code_must_name_the_contract_in_effect_between_them(tenant, o
     accepted_contract(other_tenant.payer, other_tenant.hub, "OMEGA-MEALS")
     refused = {"OMEGA-MEALS": "There is no contract OMEGA-MEALS in effect",
                "NOWHERE": "There is no contract NOWHERE in effect"}
+    with scopes_disabled():
+        omega = Contract.objects.get(code="OMEGA-MEALS").pk
+        alpha = Contract.objects.get(code="ALPHA-MEALS").pk
     manager = login_as(tenant.users["payer_manager"])
-    for code, message in refused.items():
-        response = manager.post(reverse("referrals:plan_refer"), {
-            "member_id": tenant.member.member_id, "hub": tenant.hub.pk,
-            "contract_code": code, "service_code": "HDM"}, follow=True)
-        assert any(message in str(m) for m in response.context["messages"]), code
     coordinator = login_as(tenant.users["hub_coordinator"])
+    # The referral forms offer only the contracts in effect between them: another
+    # relationship's contract reads like one that does not exist.
+    for client, url in ((manager, "referrals:plan_refer"), (coordinator, "referrals:new")):
+        offered = [pk for pk, _ in client.get(reverse(url)).context["form"]
+                   .fields["contract"].choices]
+        assert offered == ["", alpha]
+        answers = [client.post(reverse(url), {"member": tenant.member.pk, "contract": pk})
+                   for pk in (omega, 10**9)]
+        assert [a.status_code for a in answers] == [400, 400]
+        assert (answers[0].context["form"].errors["contract"]
+                == answers[1].context["form"].errors["contract"])
     for code, message in refused.items():
-        response = coordinator.post(reverse("referrals:coordinator"), {
-            "member_id": tenant.member.member_id, "service_code": "HDM",
-            "contract_code": code, "organisation": tenant.cbo.pk})
-        assert response.status_code == 400
-        assert message in response.content.decode(), code
         response = coordinator.post(UPLOAD, {
             "kind": "ranked", "plan": tenant.payer.pk, "contract_code": code,
             "service_code": "HDM", "hub": tenant.hub.pk, "assign": "on",
@@ -340,8 +343,3 @@ def test_a_contract_code_must_name_the_contract_in_effect_between_them(tenant, o
     with scopes_disabled():
         assert not Referral.objects.exists()
         assert not RankedList.objects.exists()
-    # The contract in effect between them is accepted on every form.
-    response = manager.post(reverse("referrals:plan_refer"), {
-        "member_id": tenant.member.member_id, "hub": tenant.hub.pk,
-        "contract_code": "ALPHA-MEALS", "service_code": "HDM"}, follow=True)
-    assert any("routed to Alpha Pantry" in str(m) for m in response.context["messages"])

@@ -145,9 +145,16 @@ def _credential(o: World, own: World) -> list[dict[str, Any]]:
 
 
 def _refer_body(o: World, own: World) -> dict[str, Any]:
-    return {"member_id": o.tenant.member.member_id, "contract_code": o.contract.code,
-            "service_code": "HDM", "organisation": o.tenant.cbo.pk, "hub": o.tenant.hub.pk,
-            "service_type": "nutrition"}
+    """The referral forms' pickers, every one aimed at the other set."""
+    from carehub.contracts.models import ServiceDefinition
+
+    with scopes_disabled():
+        service = ServiceDefinition.objects.filter(contract=o.contract).first()
+    return {"member": o.tenant.member.pk, "contract": o.contract.pk,
+            "service": service.pk if service else 0, "organisation": o.tenant.cbo.pk,
+            "override_reason": "walked", "service_type": "nutrition",
+            "member_id": o.tenant.member.member_id, "contract_code": o.contract.code,
+            "service_code": "HDM", "hub": o.tenant.hub.pk}
 
 
 def _bulk_assign_body(o: World, own: World) -> dict[str, Any]:
@@ -272,12 +279,17 @@ DOORS: dict[str, Door] = {
     # The other set has no departure; test_leaving walks another hub's real departure.
     "referrals/leaving/<int:departure>/<int:pk>/": Door("object", _leaving_choice,
                                                         body=everything),
+    "referrals/hub/new/": Door("page", _none, body=_refer_body, query=("", "?q=member")),
+    "referrals/hub/needs-routing/": Door("page", _none, query=("", "?page=2")),
+    "referrals/pickers/members/": Door("page", _none, query=("", "?q=member", "?q=M1")),
+    "referrals/pickers/services/": Door("page", _none,
+                                        query=("", *(f"?contract={n}" for n in range(1, 7)))),
     UPLOAD: Door("page", _none, why="POSTed with files by test_uploads_naming_the_other_set"),
     # Referrals: one of the other set's rows.
     "referrals/<int:pk>/": Door("object", _referral, body=everything),
     **{f"referrals/<int:pk>/{action}/": Door("object", _referral, body=everything)
        for action in ("transition", "attempt", "screening", "service", "note", "escalate",
-                      "funds", "pathway", "visit", "assign", "reroute", "refer-on")},
+                      "funds", "pathway", "visit", "assign", "reroute", "refer-on", "route")},
     "referrals/step/<int:pk>/done/": Door("object", _step, body=everything),
     "referrals/escalation/<int:pk>/": Door("object", _escalation, body=everything),
     "referrals/escalation/<int:pk>/resolve/": Door("object", _escalation, body=everything),

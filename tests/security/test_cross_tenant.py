@@ -56,7 +56,7 @@ POST_ONLY = {
     "referrals/leaving/<int:departure>/<int:pk>/",
     *{f"referrals/<int:pk>/{a}/" for a in ("transition", "attempt", "screening", "service",
                                             "note", "escalate", "funds", "pathway", "visit",
-                                            "assign", "reroute", "refer-on")},
+                                            "assign", "reroute", "refer-on", "route")},
 }
 # Tables left out of the digest: the audit trail (reads are audited) and sessions.
 UNDIGESTED = {"audit", "sessions"}

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from carehub.core.referral_states import CLOSE_REASON_LABELS, STATE_LABELS, State
 from carehub.core.screening import AHC_HRSN
+from carehub.network.models import ServiceType
 from carehub.referrals.models import (
     AttemptOutcome,
     Barrier,
@@ -123,17 +124,6 @@ class ContactForm(forms.Form):
     languages = forms.CharField(required=False, max_length=120, help_text="comma-separated")
 
 
-class ReferralCreateForm(forms.Form):
-    member_id = forms.CharField(label="Plan member id", max_length=64)
-    contract_code = forms.CharField(max_length=64, required=False)
-    service_code = forms.CharField(max_length=32)
-    service_type = forms.CharField(max_length=60, required=False,
-                                   help_text="directory service type, for routing")
-    organisation = forms.IntegerField(required=False, help_text="leave empty to route")
-    anchor_date = forms.DateField(required=False, label="Discharge date",
-                                  widget=forms.DateInput(attrs={"type": "date"}))
-
-
 def spanish_texts() -> dict[str, Any]:
     """Spanish item and answer texts (see the file's `verified` flag and source)."""
     with SPANISH_FILE.open(encoding="utf-8") as handle:
@@ -190,8 +180,10 @@ class UploadForm(forms.Form):
                                     help_text="ranked list: the contract it is for")
     service_code = forms.CharField(max_length=32, required=False,
                                    help_text="ranked list: the service to refer for")
-    service_type = forms.CharField(max_length=60, required=False,
-                                   help_text="ranked list: directory service type")
+    service_type = forms.ChoiceField(
+        label="Service type", required=False,
+        help_text="ranked list: the directory service type routing looks for (by default the "
+                  "contract service's)")
     hub = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
                                  help_text="ranked list: the hub whose network receives it")
     assign = forms.BooleanField(required=False, label="Refer the selected rows now")
@@ -202,6 +194,9 @@ class UploadForm(forms.Form):
         self.max_bytes = max_bytes
         _choice(self, "plan").choices = [(p.pk, p.name) for p in plans]
         _choice(self, "hub").choices = [("", "—"), *[(h.pk, h.name) for h in hubs]]
+        _choice(self, "service_type").choices = [
+            ("", "As the contract's service defines"),
+            *ServiceType.objects.values_list("slug", "name")]
         if len(plans) == 1:
             self.fields["plan"].initial = plans[0].pk
         if len(hubs) == 1:
@@ -227,23 +222,6 @@ class UploadForm(forms.Form):
             if data.get("assign") and not data.get("hub"):
                 self.add_error("hub", "Choose the hub that receives the referrals.")
         return data
-
-
-class PlanReferForm(forms.Form):
-    """A plan refers one of its members to a hub, which routes it to a network CBO."""
-
-    member_id = forms.CharField(label="Plan member id", max_length=64)
-    hub = forms.TypedChoiceField(coerce=int)
-    contract_code = forms.CharField(max_length=64, required=False)
-    service_code = forms.CharField(max_length=32)
-    service_type = forms.CharField(max_length=60, required=False,
-                                   help_text="directory service type, for routing")
-
-    def __init__(self, *args: Any, hubs: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _choice(self, "hub").choices = [(h.pk, h.name) for h in hubs]
-        if len(hubs) == 1:
-            self.fields["hub"].initial = hubs[0].pk
 
 
 class PickedReferrals(forms.Field):

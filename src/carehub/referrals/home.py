@@ -89,6 +89,8 @@ def hub_card(acting: Acting) -> Panel:
         "open_total": sum(counts.values()), "by_state": by_state,
         "due": due_counts(Referral.objects.filter(hub=hub)),
         "unrouted": selectors.unrouted(hub), "warnings": selectors.capacity_warnings(hub),
+        "needs_routing": Referral.objects.filter(hub=hub, needs_routing=True,
+                                                 state__in=OPEN_STATES).count(),
     }, ORDER)
 
 

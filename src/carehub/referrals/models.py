@@ -102,6 +102,14 @@ class Referral(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     version = models.PositiveIntegerField(default=1)
+    # The routing decision, in the words shown to people (see referrals.routing). A
+    # referral no CBO qualifies for is held by the hub (organisation = hub) with
+    # `needs_routing` set until a coordinator routes it from the hub's queue.
+    routing_reason = models.CharField(max_length=400, blank=True)
+    needs_routing = models.BooleanField(default=False)
+    routed_by_override = models.BooleanField(
+        default=False, help_text="a coordinator chose the organisation, not routing")
+    override_reason = models.CharField(max_length=300, blank=True)
 
     objects = ScopedManager(organisation=VIA_MEMBER)
 
@@ -119,6 +127,9 @@ class Referral(models.Model):
             models.Index(fields=["hub", "state"], name="referral_hub_state"),
             models.Index(fields=["plan", "state"], name="referral_plan_state"),
             models.Index(fields=["contract_code", "service_code"], name="referral_contract"),
+            # The hub's needs-routing queue, oldest first.
+            models.Index(fields=["hub", "created_at", "id"], name="referral_needs_routing",
+                         condition=Q(needs_routing=True)),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carehub.referrals import leaving_views, views, views_escalations
+from carehub.referrals import leaving_views, views, views_escalations, views_routing
 
 app_name = "referrals"
 urlpatterns = [
@@ -10,7 +10,12 @@ urlpatterns = [
     path("hub/", views.coordinator, name="coordinator"),
     path("plan/", views.plan_view, name="plan"),
     path("plan/progress.csv", views.plan_export, name="plan_export"),
-    path("plan/refer/", views.plan_refer, name="plan_refer"),
+    path("plan/refer/", views_routing.plan_refer, name="plan_refer"),
+    path("hub/new/", views_routing.new_referral, name="new"),
+    path("hub/needs-routing/", views_routing.needs_routing, name="needs_routing"),
+    path("<int:pk>/route/", views_routing.route_queued, name="route_queued"),
+    path("pickers/members/", views_routing.member_search, name="member_search"),
+    path("pickers/services/", views_routing.contract_services, name="contract_services"),
     path("upload/", views.upload, name="upload"),
     path("ranked/", views.ranked_lists, name="ranked_lists"),
     path("ranked/<int:pk>/", views.ranked_list, name="ranked_list"),
@@ -29,7 +34,7 @@ urlpatterns = [
     path("<int:pk>/visit/", views.visit, name="visit"),
     path("<int:pk>/assign/", views.assign, name="assign"),
     path("<int:pk>/refer-on/", views.refer_on, name="refer_on"),
-    path("<int:pk>/reroute/", views.reroute, name="reroute"),
+    path("<int:pk>/reroute/", views_routing.reroute, name="reroute"),
     path("step/<int:pk>/done/", views.step_done, name="step_done"),
     path("escalations/", views_escalations.queue, name="escalations"),
     path("escalation/<int:pk>/", views_escalations.detail, name="escalation"),

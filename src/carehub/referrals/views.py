@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -125,7 +125,10 @@ def _screening_context(acting: Acting, referral: Referral,
 @require_acting(*READERS)
 def referral_detail(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     referral = selectors.get_referral(request, acting, pk)
-    return render(request, "referrals/referral.html", _panel_context(request, acting, referral))
+    from carehub.referrals.views_routing import routing_note
+
+    return render(request, "referrals/referral.html", {
+        **_panel_context(request, acting, referral), "routing": routing_note(acting, referral)})
 
 
 def _action(handler: Callable[..., Any],
@@ -442,93 +445,19 @@ def state_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
 
 @require_acting(*HUB)
 def coordinator(request: HttpRequest, acting: Acting) -> HttpResponse:
+    """The hub's open referrals; new referrals are made on `views_routing.new_referral`."""
     hub = acting.organisation
-    form = forms.ReferralCreateForm(request.POST or None)
     candidates: list[Organisation] = list(network_cbos(hub).order_by("name"))
-    status = 200
-    if request.method == "POST" and not form.is_valid():
-        status = 400
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        # Only members of plans working with the hub under a contract in effect; any
-        # other id gets the same answer as one that exists nowhere.
-        member = Member.objects.filter(member_id=data["member_id"], access__organisation=hub,
-                                       plan__in=uploads.plans_working_with(hub)).first()
-        if member is None:
-            messages.error(request, f"No member {data['member_id']} is shared with {hub.name}.")
-            status = 400
-        else:
-            refusal = ""
-            target = None
-            try:
-                uploads.check_contract_code(member.plan, hub, data["contract_code"])
-                target = _route(hub, member, data, candidates)
-            except uploads.NotAllowed as exc:
-                refusal = str(exc)
-            if target is None:
-                messages.error(request, refusal or "No organisation in the network can take "
-                                                   "this referral.")
-                status = 400
-            else:
-                try:
-                    referral = services.create_referral(
-                        member=member, organisation=target, hub=hub,
-                        service_code=data["service_code"], contract_code=data["contract_code"],
-                        service_type=data["service_type"], anchor_date=data["anchor_date"],
-                        acting=acting)
-                    messages.success(request, f"Referred to {target.name} (referral {referral.pk}).")
-                    return redirect("referrals:coordinator")
-                except services.AlreadyOwned as exc:
-                    messages.error(request, str(exc))
-                    status = 409
-                except services.ReferralError as exc:
-                    messages.error(request, str(exc))
-                    status = 400
     found = listing(request, filters.HubFilterSet, selectors.hub_open_referrals(hub),
                     HUB_COLUMNS, states=OPEN_STATES)
     rows = selectors.listed(request, acting, found.rows, object_type="referral_list",
                             object_id="hub-open")
-    response = render(request, "referrals/coordinator.html", {
-        "form": form, "rows": rows, "listing": found, "capacity": selectors.capacity(hub),
+    return render(request, "referrals/coordinator.html", {
+        "rows": rows, "listing": found, "capacity": selectors.capacity(hub),
         "counts": state_labels(selectors.state_counts(Referral.objects.filter(hub=hub))),
+        "needs_routing": Referral.objects.filter(hub=hub, needs_routing=True,
+                                                 state__in=OPEN_STATES).count(),
         "cbos": candidates, "now": timezone.now()})
-    response.status_code = status
-    return response
-
-
-def _route(hub: Organisation, member: Member, data: dict[str, Any],
-           candidates: list[Organisation]) -> Organisation | None:
-    """The coordinator's choice, else the directory's first accepting CBO, else the least
-    loaded network CBO."""
-    if data.get("organisation"):
-        return next((c for c in candidates if c.pk == data["organisation"]), None)
-    from carehub.referrals.routing import route
-
-    return route(hub, member, data.get("service_type") or "", candidates)
-
-
-@require_acting(*HUB)
-def reroute(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
-    referral = Referral.objects.filter(pk=pk, hub=acting.organisation).select_related(
-        "member").first()
-    if referral is None or request.method != "POST":
-        raise Http404("Not found")
-    organisation = request.POST.get("organisation") or "0"
-    version = request.POST.get("version") or "0"
-    if not all(v.isdecimal() and len(v) < 10 for v in (organisation, version)):  # 400, not 500
-        return HttpResponseBadRequest("organisation and version must be whole numbers.",
-                                      content_type="text/plain; charset=utf-8")
-    target = network_cbos(acting.organisation).filter(pk=int(organisation)).first()
-    if target is None:
-        messages.error(request, "Choose an organisation of your network.")
-    else:
-        try:
-            services.reroute(referral, int(version), target,
-                             acting=acting)
-            messages.success(request, f"Referral {pk} moved to {target.name}.")
-        except services.ReferralError as exc:
-            messages.error(request, str(exc))
-    return redirect("referrals:coordinator")
 
 
 PLAN_COLUMNS = [Column("Member", "member"), Column("Service", "service"),
@@ -550,7 +479,7 @@ def plan_view(request: HttpRequest, acting: Acting) -> HttpResponse:
                      for b in selectors.barrier_tally(plan)],
         "labels": dict(STATE_LABELS),
         "can_upload": manager,
-        "refer_form": forms.PlanReferForm(hubs=uploads.hubs_for(acting)) if manager else None})
+        "can_refer": manager})
 
 
 RANKED_COLUMNS = [Column("Name", "name"), Column("Service", "service"),
@@ -617,48 +546,6 @@ def upload(request: HttpRequest, acting: Acting) -> HttpResponse:
         "is_hub": acting.has_role(*HUB)})
     response.status_code = status
     return response
-
-
-@require_acting(Role.PAYER_MANAGER)
-def plan_refer(request: HttpRequest, acting: Acting) -> HttpResponse:
-    """The plan refers one of its members to a hub; the hub's routing picks the CBO."""
-    if request.method != "POST":
-        raise Http404("Not found")
-    plan = acting.organisation
-    hubs = uploads.hubs_for(acting)
-    form = forms.PlanReferForm(request.POST, hubs=hubs)
-    if not form.is_valid():
-        messages.error(request, "Referral not made: " + "; ".join(
-            f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
-        return redirect("referrals:plan")
-    data = form.cleaned_data
-    hub = next(h for h in hubs if h.pk == data["hub"])
-    member = Member.objects.filter(plan=plan, member_id=data["member_id"]).first()
-    if member is None:
-        messages.error(request, f"No member {data['member_id']} on {plan.name}'s roster.")
-        return redirect("referrals:plan")
-    try:
-        uploads.check_contract_code(plan, hub, data["contract_code"])
-    except uploads.NotAllowed as exc:
-        messages.error(request, str(exc))
-        return redirect("referrals:plan")
-    target = _route(hub, member, {"service_type": data["service_type"]},
-                    list(network_cbos(hub).order_by("name")))
-    if target is None:
-        messages.error(request, f"{hub.name}'s network has no organisation to take this "
-                                "referral.")
-        return redirect("referrals:plan")
-    try:
-        referral = services.create_referral(
-            member=member, organisation=target, hub=hub, service_code=data["service_code"],
-            contract_code=data["contract_code"], service_type=data["service_type"],
-            source="plan", acting=acting)
-    except services.ReferralError as exc:
-        messages.error(request, str(exc))
-        return redirect("referrals:plan")
-    messages.success(request, f"Member {member.member_id} referred to {hub.name}, routed to "
-                              f"{target.name} (referral {referral.pk}).")
-    return redirect("referrals:plan")
 
 
 @require_acting(*PLAN)

@@ -10,9 +10,10 @@ from django_scopes import scopes_disabled
 
 from carehub.contracts.models import Contract, ServiceDefinition, TermsVersion
 from carehub.core.terms import parse_terms_text
-from carehub.network.models import ServiceType
+from carehub.network.models import Service, ServiceType
 from carehub.referrals import services
 from carehub.referrals.models import Referral
+from carehub.tenancy.models import Organisation
 from tests.integration.conftest import Tenant, accepted_contract, acting_as, make_user  # noqa: F401  (acting_as is used here and by the referral tests)
 
 # The terms of the referral tests' contract, in the format of core/terms.py: meals paid
@@ -106,3 +107,25 @@ def walk_to(referral: Referral, t: Tenant, target: str) -> Referral:
 def second_worker(tenant: Tenant):  # type: ignore[no-untyped-def]
     with scopes_disabled():
         return make_user("Alpha-worker2", tenant.cbo, "cbo_worker")
+
+
+def directory_service(cbo: Organisation, service_type: str = "nutrition", *,
+                      counties: tuple[str, ...] = ("Erie, NY",), zips: tuple[str, ...] = (),
+                      languages: tuple[str, ...] = ("English",), capacity: str = "accepting",
+                      status: str = "active", name: str = "") -> Service:
+    """A directory entry of `cbo`: a service of `service_type` covering `counties` and
+    `zips`, as the directory pages and the HSDS import store it."""
+    with scopes_disabled():
+        return Service.objects.create(
+            organisation=cbo, service_type=ServiceType.objects.get(slug=service_type),
+            name=name or f"{cbo.name} {service_type}", status=status,
+            coverage_counties=list(counties), coverage_zips=list(zips),
+            languages=list(languages), capacity_status=capacity)
+
+
+@pytest.fixture
+def routable(tenant: Tenant, contract: str) -> str:
+    """The T-MEALS contract with the tenant's CBO in the directory: it offers nutrition
+    in Erie County (the tenant member's), so routing places the member there."""
+    directory_service(tenant.cbo)
+    return contract

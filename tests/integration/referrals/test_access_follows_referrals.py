@@ -37,7 +37,7 @@ def reroute(referral: Referral, t: Tenant, to: Organisation) -> Referral:
         current = Referral.objects.select_related("member", "organisation").get(pk=referral.pk)
         return services.reroute(current, current.version, to,
                                 acting=acting_as(t.users["hub_coordinator"], t.hub),
-                                note="closer to the member")
+                                reason="closer to the member")
 
 
 def sees_member(client, t: Tenant) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -119,6 +119,7 @@ def test_the_reroute_page_withdraws_access(tenant, contract, second_cbo, login_a
     referral = refer(tenant)
     hub = login_as(tenant.users["hub_coordinator"])
     answer = hub.post(f"/referrals/{referral.pk}/reroute/",
-                      {"organisation": second_cbo.pk, "version": referral.version}, follow=True)
+                      {"organisation": second_cbo.pk, "version": referral.version,
+                       "reason": "closer to the member"}, follow=True)
     assert b"moved to Alpha Kitchen" in answer.content
     assert sees_member(login_as(tenant.users["cbo_worker"]), tenant)["members"] == 404

@@ -80,10 +80,10 @@ def test_a_missing_column_is_named():
                                 "birth_date": "2000-01-01", "sex": "F", "enroll_start": "2025-01-01"}])
 
 
-def test_ranked_list_assigns_only_selected_rows_and_skips_owned(tenant, contract, tmp_path):
+def test_ranked_list_assigns_only_selected_rows_and_skips_owned(tenant, routable, tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text(HEADER + "".join(
-        f"R{i},N{i},L{i},1950-01-01,F,medicaid,2025-01-01,,\n" for i in range(1, 5)))
+        f'R{i},N{i},L{i},1950-01-01,F,medicaid,2025-01-01,,"Erie, NY"\n' for i in range(1, 5)))
     call_command("import_members", "roster", str(roster), "--plan", tenant.payer.slug)
     ranked = tmp_path / "ranked.csv"
     ranked.write_text("member_id,rank,selected,reasons,risk_score\n"
@@ -103,6 +103,10 @@ def test_ranked_list_assigns_only_selected_rows_and_skips_owned(tenant, contract
         made = Referral.objects.filter(source="ranked_list").order_by("member__member_id")
         assert [r.member.member_id for r in made] == ["R1", "R2"]
         assert {r.organisation_id for r in made} == {tenant.cbo.pk}
+        # Routed in rank order, each counted into the load before the next.
+        assert [r.routing_reason for r in made] == [
+            f"Alpha Pantry: delivers T-MEALS, offers nutrition in Erie County, accepting, {n}"
+            for n in ("1 open referral", "2 open referrals")]
 
 
 def test_import_refuses_a_hub_without_a_contract_in_effect(tenant, other_tenant, tmp_path,

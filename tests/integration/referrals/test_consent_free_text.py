@@ -81,7 +81,7 @@ def recorded(tenant: Tenant, contract: str) -> Recorded:
                                            acting=acting_as(t.users["hub_coordinator"], t.hub))
         housing = services.reroute(_fresh(housing), housing.version, cbo,
                                    acting=acting_as(t.users["hub_coordinator"], t.hub),
-                                   note=FIELDS["routing note"][0])
+                                   reason=FIELDS["routing note"][0])
         housing = _fresh(housing)
         services.record_attempt(housing, housing.version, channel="phone", outcome="reached",
                                 **kw)

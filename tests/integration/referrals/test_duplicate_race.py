@@ -9,7 +9,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django_scopes import scopes_disabled
 
+from carehub.contracts.models import ServiceDefinition
 from carehub.members.models import MemberAccess
+from carehub.network.models import ServiceType
 from carehub.referrals import services
 from carehub.referrals.models import Referral
 from carehub.tenancy.models import Membership
@@ -21,7 +23,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def test_parallel_duplicate_creates_answer_already_owned_not_500(monkeypatch):
     tenant = make_tenant("Race")
-    accepted_contract(tenant.payer, tenant.hub, "RACE-MEALS")  # the hub works the plan's members
+    contract = accepted_contract(tenant.payer, tenant.hub, "RACE-MEALS",  # the hub works the plan's members
+                                 delivering=[tenant.cbo])
+    with scopes_disabled():
+        hdm = ServiceDefinition.objects.create(
+            contract=contract, code="HDM", name="Home-delivered meal",
+            service_type=ServiceType.objects.get(slug="nutrition"))
     with scopes_disabled():
         second = make_user("Race-coord2", tenant.hub, "hub_coordinator")
         assert Membership.objects.filter(user=second).exists()
@@ -48,9 +55,9 @@ def test_parallel_duplicate_creates_answer_already_owned_not_500(monkeypatch):
 
     def post(client):  # type: ignore[no-untyped-def]
         try:
-            response = client.post("/referrals/hub/", {
-                "member_id": tenant.member.member_id, "service_code": "HDM",
-                "organisation": tenant.cbo.pk})
+            response = client.post("/referrals/hub/new/", {
+                "member": tenant.member.pk, "contract": contract.pk, "service": hdm.pk,
+                "organisation": tenant.cbo.pk, "override_reason": "the member knows them"})
             answers.append((response.status_code, response.content.decode()))
         except BaseException as exc:  # noqa: BLE001 (reported below)
             errors.append(exc)
@@ -64,7 +71,7 @@ def test_parallel_duplicate_creates_answer_already_owned_not_500(monkeypatch):
         t.join(30)
     assert not errors, errors
     statuses = sorted(status for status, _ in answers)
-    assert statuses == [302, 409], statuses
+    assert statuses == [200, 409], statuses
     refused = next(body for status, body in answers if status == 409)
     assert "Race Pantry already owns outreach for this member and service" in refused
     with scopes_disabled():

@@ -253,6 +253,7 @@ def test_rerouting_moves_a_cbo_level_escalation_to_the_new_cbo(tenant, pathway, 
         Contract.objects.get(code="T-ESC").delivering_cbos.add(second)
         referral = Referral.objects.get(pk=row.referral_id)
         services.reroute(referral, referral.version, second,
+                         reason="the first CBO closed its waitlist",
                          acting=acting_as(tenant.users["hub_coordinator"], tenant.hub))
         new_supervisor = make_user("Second-super", second, "cbo_supervisor")
     link = f"/referrals/escalation/{row.pk}/"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from carehub.audit.models import AuditEvent
+from carehub.contracts.models import ServiceDefinition
 from carehub.referrals import services
 from carehub.referrals.models import CaseNote, Referral, ReferralEvent
 from carehub.tenancy.access import Acting
@@ -280,12 +281,12 @@ def test_the_worker_inbox_shows_overdue_first(tenant, contract, login_as):
     assert "overdue" in page and "Make the first outreach attempt" in page
 
 
-def test_the_coordinator_refers_and_routes(tenant, contract, login_as):
+def test_the_coordinator_refers_and_routes(tenant, routable, login_as):
     client = login_as(tenant.users["hub_coordinator"])
-    response = client.post("/referrals/hub/", {"member_id": tenant.member.member_id,
-                                               "service_code": "HDM",
-                                               "contract_code": "T-MEALS"}, follow=True)
+    with scopes_disabled():
+        service = ServiceDefinition.objects.get(contract__code="T-MEALS", code="HDM")
+    body = {"member": tenant.member.pk, "contract": service.contract_id, "service": service.pk}
+    response = client.post("/referrals/hub/new/", body)
     assert b"Referred to Alpha Pantry" in response.content
-    again = client.post("/referrals/hub/", {"member_id": tenant.member.member_id,
-                                            "service_code": "HDM"}, follow=True)
-    assert b"already owns outreach" in again.content
+    again = client.post("/referrals/hub/new/", body)
+    assert again.status_code == 409 and b"already owns outreach" in again.content

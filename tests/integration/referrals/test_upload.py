@@ -12,9 +12,12 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from carehub.audit.models import AuditEvent
+from carehub.contracts.models import ServiceDefinition
 from carehub.members.models import Member, MemberAccess
+from carehub.network.models import ServiceType
 from carehub.referrals.models import RankedList, Referral
 from tests.integration.conftest import accepted_contract
+from tests.integration.referrals.conftest import directory_service
 
 pytestmark = pytest.mark.django_db
 URL = reverse("referrals:upload")
@@ -26,7 +29,9 @@ ROSTER = HEADER + ("U1,Uma,Ulm,1950-02-03,F,medicaid,2025-01-01,\n"
 @pytest.fixture
 def uploads_allowed(tenant):  # type: ignore[no-untyped-def]
     """Alpha Plan's contract in effect with Alpha Hub, letting the hub upload its lists."""
-    return accepted_contract(tenant.payer, tenant.hub, "T-MEALS", hub_may_upload_members=True)
+    directory_service(tenant.cbo)
+    return accepted_contract(tenant.payer, tenant.hub, "T-MEALS", hub_may_upload_members=True,
+                             delivering=[tenant.cbo])
 
 
 def csv_file(text: str, name: str = "roster.csv") -> SimpleUploadedFile:
@@ -64,7 +69,8 @@ def test_hub_uploads_a_parquet_ranked_list_and_assigns_it(tenant, uploads_allowe
     pq.write_table(pa.table({"member_id": [tenant.member.member_id], "rank": [1],
                              "selected": [True], "reasons": ["high risk"]}), buffer)
     body = {"kind": "ranked", "plan": tenant.payer.pk, "contract_code": "T-MEALS",
-            "service_code": "HDM", "hub": tenant.hub.pk, "assign": "on"}
+            "service_code": "HDM", "service_type": "nutrition", "hub": tenant.hub.pk,
+            "assign": "on"}
     upload = SimpleUploadedFile("ranked.parquet", buffer.getvalue())
     response = client.post(URL, {**body, "file": upload})
     assert response.status_code == 200, response.content.decode()
@@ -171,33 +177,53 @@ def test_links_show_for_uploaders_only(tenant, login_as):
 
 @pytest.fixture
 def hub_contract(tenant):  # type: ignore[no-untyped-def]
-    return accepted_contract(tenant.payer, tenant.hub, "ALPHA-MEALS", name="Meals")
+    """ALPHA-MEALS in effect between the plan and the hub, delivered by the tenant's CBO,
+    which offers nutrition in Erie County in the directory."""
+    found = accepted_contract(tenant.payer, tenant.hub, "ALPHA-MEALS", name="Meals",
+                              delivering=[tenant.cbo])
+    with scopes_disabled():
+        ServiceDefinition.objects.create(contract=found, code="HDM", name="Home-delivered meal",
+                                         service_type=ServiceType.objects.get(slug="nutrition"))
+    directory_service(tenant.cbo)
+    return found
+
+
+def _hdm(contract):  # type: ignore[no-untyped-def]
+    with scopes_disabled():
+        return ServiceDefinition.objects.get(contract=contract, code="HDM")
 
 
 def test_payer_refers_a_member_to_the_hub(tenant, hub_contract, login_as):
     with scopes_disabled():
         member = Member.objects.create(plan=tenant.payer, member_id="P9", first_name="Pia",
                                        last_name="Poe", birth_date="1951-01-01", sex="F",
-                                       product="medicaid")
+                                       product="medicaid", county="Erie, NY")
         MemberAccess.objects.create(member=member, organisation=tenant.payer, reason="plan")
     client = login_as(tenant.users["payer_manager"])
     refer = reverse("referrals:plan_refer")
-    body = {"member_id": "P9", "hub": tenant.hub.pk, "contract_code": "ALPHA-MEALS",
-            "service_code": "HDM"}
-    response = client.post(refer, body, follow=True)
-    assert response.status_code == 200
-    shown = [str(m) for m in response.context["messages"]]
-    assert any("referred to Alpha Hub, routed to Alpha Pantry" in m for m in shown), shown
+    page = client.get(refer)
+    assert page.status_code == 200
+    assert page.context["form"].fields["contract"].choices == [
+        ("", "Choose a contract"), (hub_contract.pk, "ALPHA-MEALS Meals (with Alpha Hub)")]
+    found = client.get(reverse("referrals:member_search"), {"q": "poe p9"})
+    assert b"Poe, Pia" in found.content and f'value="{member.pk}"'.encode() in found.content
+    body = {"member": member.pk, "contract": hub_contract.pk, "service": _hdm(hub_contract).pk}
+    response = client.post(refer, body)
+    assert response.status_code == 200, response.content.decode()
+    assert b"Referred to Alpha Pantry" in response.content
+    assert (b"Alpha Pantry: delivers ALPHA-MEALS, offers nutrition in Erie County, accepting, "
+            b"0 open referrals") in response.content
     with scopes_disabled():
         referral = Referral.objects.get(member=member)
-        assert (referral.hub, referral.organisation, referral.plan) == (
-            tenant.hub, tenant.cbo, tenant.payer)
+        assert (referral.hub, referral.organisation, referral.plan, referral.source) == (
+            tenant.hub, tenant.cbo, tenant.payer, "plan")
         assert MemberAccess.objects.filter(member=member, organisation=tenant.hub).exists()
         event = AuditEvent.objects.filter(action="create", object_type="referral",
                                           object_id=str(referral.pk)).first()
     assert event is not None and event.organisation_id == tenant.payer.pk
-    again = client.post(refer, body, follow=True)
-    assert any("Alpha Pantry" in str(m) for m in again.context["messages"])
+    again = client.post(refer, body)
+    assert again.status_code == 409
+    assert any("Alpha Pantry already owns" in str(m) for m in again.context["messages"])
     with scopes_disabled():
         assert Referral.objects.filter(member=member).count() == 1
 
@@ -206,13 +232,17 @@ def test_payer_refer_refuses_unknown_members_and_other_hubs(tenant, other_tenant
                                                            login_as):
     client = login_as(tenant.users["payer_manager"])
     refer = reverse("referrals:plan_refer")
-    response = client.post(refer, {"member_id": other_tenant.member.member_id,
-                                   "hub": tenant.hub.pk, "service_code": "HDM"}, follow=True)
-    assert any("No member Omega-M1" in str(m) for m in response.context["messages"])
-    response = client.post(refer, {"member_id": tenant.member.member_id,
-                                   "hub": other_tenant.hub.pk, "service_code": "HDM"},
-                           follow=True)
-    assert any("Referral not made" in str(m) for m in response.context["messages"])
+    service = _hdm(hub_contract).pk
+    response = client.post(refer, {"member": other_tenant.member.pk,
+                                   "contract": hub_contract.pk, "service": service})
+    assert response.status_code == 400
+    assert response.context["form"].errors["member"] == [
+        "Choose a member: search by name or member id."]
+    omega_contract = accepted_contract(other_tenant.payer, other_tenant.hub, "OMEGA-MEALS")
+    response = client.post(refer, {"member": tenant.member.pk, "contract": omega_contract.pk,
+                                   "service": service})
+    assert response.status_code == 400
+    assert "contract" in response.context["form"].errors
     with scopes_disabled():
         assert not Referral.objects.exists()
 
@@ -221,20 +251,21 @@ def test_payer_refer_refuses_unknown_members_and_other_hubs(tenant, other_tenant
 def test_payer_refer_is_404_for_other_roles(tenant, hub_contract, login_as, role):
     client = login_as(tenant.users[role])
     response = client.post(reverse("referrals:plan_refer"),
-                           {"member_id": tenant.member.member_id, "hub": tenant.hub.pk,
-                            "service_code": "HDM"})
+                           {"member": tenant.member.pk, "contract": hub_contract.pk,
+                            "service": _hdm(hub_contract).pk})
     assert response.status_code == 404
 
 
-def test_payer_refer_is_404_on_get_and_other_plans_manager_cannot_reach_members(
-        tenant, other_tenant, hub_contract, login_as):
-    client = login_as(tenant.users["payer_manager"])
-    assert client.get(reverse("referrals:plan_refer")).status_code == 404
+def test_another_plans_manager_cannot_reach_members(tenant, other_tenant, hub_contract,
+                                                    login_as):
     omega = login_as(other_tenant.users["payer_manager"])
+    found = omega.get(reverse("referrals:member_search"), {"q": tenant.member.last_name})
+    assert found.status_code == 200 and b"No member you may refer matches" in found.content
     response = omega.post(reverse("referrals:plan_refer"),
-                          {"member_id": tenant.member.member_id, "hub": tenant.hub.pk,
-                           "service_code": "HDM"}, follow=True)
-    assert any("Referral not made" in str(m) for m in response.context["messages"])
+                          {"member": tenant.member.pk, "contract": hub_contract.pk,
+                           "service": _hdm(hub_contract).pk})
+    assert response.status_code == 400
+    assert {"member", "contract"} <= set(response.context["form"].errors)
     with scopes_disabled():
         assert not Referral.objects.exists()
 

@@ -55,7 +55,7 @@ def set_due_dates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("referrals", "0003_escalation_resolved_organisation"),
+        ("referrals", "0005_routing"),
         ("contracts", "0006_contract_ends_on_or_after_start"),
     ]
 

@@ -5,7 +5,8 @@ Every writer takes the acting party as one keyword argument, `acting` (a
 through `transition` only. The modules, by topic:
 
 - `base`: the errors, the timeline row, the audit event, the optimistic version check;
-- `creation`: creating, routing and rerouting referrals, assigning workers, access;
+- `creation`: creating and rerouting referrals, assigning workers, access;
+- `placement`: placing a referral where routing says, the hub's needs-routing queue;
 - `states`: the state machine's writer, `transition`;
 - `outreach`: outreach attempts and screenings;
 - `consent`: consents and contact preferences;
@@ -62,19 +63,24 @@ from carehub.referrals.services.escalations import (
 from carehub.referrals.services.funds import fund_balance, spend_funds
 from carehub.referrals.services.notes import add_note, record_visit
 from carehub.referrals.services.outreach import record_attempt, record_screening
+from carehub.referrals.services.placement import (
+    Placement,
+    place_referral,
+    route_from_queue,
+)
 from carehub.referrals.services.refer_on import ReferOnChoice, refer_on, refer_on_choices
 from carehub.referrals.services.states import transition
 
 __all__ = [
     "SERVICE_STATES", "AlreadyOwned", "AssignResult", "ConflictError", "EscalationRun",
-    "MovedUp", "ReferOnChoice", "ReferralError", "StaleReferrals", "add_note",
+    "MovedUp", "Placement", "ReferOnChoice", "ReferralError", "StaleReferrals", "add_note",
     "assign_ranked_list", "assign_worker", "assign_workers", "leaving",
     "complete_step", "contract_service_codes", "create_referral", "due_at_for",
     "escalate_overdue", "fund_balance", "grant_access", "grant_assignment_access",
-    "log_service", "move_up_overdue", "open_referral_for", "raise_escalation",
+    "log_service", "move_up_overdue", "open_referral_for", "place_referral", "raise_escalation",
     "record_attempt", "record_consent", "record_screening", "record_visit", "refer_on",
-    "refer_on_choices",
-    "reroute", "resolve_escalation", "revoke_consent", "save_ranked_list",
+    "refer_on_choices", "reroute", "resolve_escalation", "route_from_queue", "revoke_consent",
+    "save_ranked_list",
     "set_contact_preference", "spend_funds", "start_pathway", "transition",
     "withdraw_access",
 ]

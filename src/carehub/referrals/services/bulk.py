@@ -1,6 +1,6 @@
 """Ranked lists: store a plan's ranked eligible list, then turn its selected rows into
-referrals in bulk (one transaction, a few statements per thousand members), routed to
-the hub's network CBOs in turn."""
+referrals in bulk (one transaction, a few statements per thousand members), each routed
+by `referrals.routing` (held by the hub when no CBO qualifies)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from carehub.referrals.models import (
     Referral,
     ReferralEvent,
 )
+from carehub.referrals.routing import route_ranked_list
 from carehub.referrals.services.creation import due_at_for
 from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation
@@ -119,14 +120,18 @@ def assign_ranked_list(ranked: RankedList, cbos: list[Organisation], *,
                                                        do_not_contact=True)
                       .values_list("member_id", flat=True))
         todo = [(pk, m) for pk, m in selected if m not in owned and m not in blocked]
-        # Round-robin in rank order spreads the list evenly over the network.
+        # Routing in rank order: the directory, the contract's delivering CBOs and their
+        # load; a member no CBO qualifies for waits in the hub's needs-routing queue.
+        routed = route_ranked_list(ranked, [m for _, m in todo])
         plan_id = ranked.plan_id
         new = [Referral(member_id=m, plan_id=plan_id, hub=ranked.hub,
-                        organisation=cbos[i % len(cbos)], contract_code=ranked.contract_code,
+                        organisation_id=routed[m][0], routing_reason=routed[m][1],
+                        needs_routing=routed[m][0] == ranked.hub_id,
+                        contract_code=ranked.contract_code,
                         service_code=ranked.service_code, service_type=ranked.service_type,
                         source="ranked_list", ranked_entry_id=pk, due_at=due, created_by=actor,
                         updated_by=actor)
-               for i, (pk, m) in enumerate(todo)]
+               for pk, m in todo]
         Referral.objects.bulk_create(new, batch_size=BATCH)
         created = list(Referral.objects.filter(ranked_entry__ranked_list=ranked,
                                                source="ranked_list")

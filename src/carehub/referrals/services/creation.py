@@ -123,19 +123,25 @@ def create_referral(*, member: Member, organisation: Organisation, service_code:
 
 
 def reroute(referral: Referral, version: int, organisation: Organisation, *, acting: Acting,
-            note: str = "") -> Referral:
-    """A hub coordinator's override: hand the referral to another organisation."""
+            reason: str) -> Referral:
+    """A hub coordinator's override: hand the referral to another organisation, saying
+    why (the reason is kept on the referral, shown on its page and audited)."""
+    if not reason.strip():
+        raise ReferralError("Say why the referral moves to another organisation (reason).")
     if not referral.is_open:
         raise ReferralError("A finished referral cannot be rerouted.")
     with transaction.atomic():
         grant_access(referral.member, organisation, "referral")
         previous = referral.organisation
         with as_owner():
-            bump(referral, version, acting, organisation=organisation, assignee=None)
+            bump(referral, version, acting, organisation=organisation, assignee=None,
+                 needs_routing=False, routed_by_override=True,
+                 override_reason=reason.strip()[:300])
             event(referral, "routed", acting,
-                  note=f"from {previous.name} to {organisation.name}. {note}".strip())
+                  note=f"from {previous.name} to {organisation.name}: {reason.strip()}")
         audit_referral("update", referral, acting,
-                       detail={"rerouted_from": previous.pk, "to": organisation.pk})
+                       detail={"rerouted_from": previous.pk, "to": organisation.pk,
+                               "reason": reason.strip()[:300]})
         withdraw_access(referral.member, previous, acting=acting,
                         why=f"referral {referral.pk} rerouted to {organisation.name}")
         # The last open referral of a CBO leaving the contract ends its departure.

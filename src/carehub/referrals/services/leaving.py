@@ -70,7 +70,7 @@ def reroute_leaving(departure: Departure, referral: Referral, version: int,
                             f"{departure.contract.code} where the member lives.")
     why = f"{departure.organisation.name} is leaving {departure.contract.code}."
     return reroute(referral, version, organisation, acting=acting,
-                   note=" ".join(p for p in (why, note.strip()) if p))
+                   reason=" ".join(p for p in (why, note.strip()) if p))
 
 
 def let_finish(departure: Departure, referral: Referral, *, acting: Acting) -> Referral:
