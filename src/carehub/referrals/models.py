@@ -2,9 +2,10 @@
 everything that happened (outreach, screening, needs, services, pathways, notes,
 escalations, flexible-fund spending, consents).
 
-Contracts are referred to by their `code` and service definitions by their service
-`code` (the codes of the contract terms), so these tables do not depend on the contracts
-app's tables; `carehub.referrals.contract_terms` reads the contract when it is installed.
+A referral, its ranked list, its logged services, escalations and fund spending point at
+their contract (and the contract's service definition) by foreign key: the keys are the
+truth. The `contract_code` / `service_code` columns are kept, written from the keys, for
+display and exports. `carehub.referrals.contract_terms.rules_for` reads a contract's rules.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ class RankedList(models.Model):
     hub = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+",
                             null=True, blank=True)
     name = models.CharField(max_length=200)
+    # Null only for lists stored before the keys existed whose code names no contract.
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="+", null=True, blank=True)
+    service = models.ForeignKey("contracts.ServiceDefinition", on_delete=models.PROTECT,
+                                related_name="+", null=True, blank=True)
     contract_code = models.CharField(max_length=64)
     service_code = models.CharField(max_length=32)
     service_type = models.CharField(max_length=60, blank=True)
@@ -78,6 +84,12 @@ class Referral(models.Model):
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
                                      related_name="referrals_owned",
                                      help_text="the CBO (or hub) that owns the outreach")
+    # Every new referral has both; null only for rows made before the keys existed whose
+    # code names no contract (or no service of it).
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="+", null=True, blank=True)
+    service = models.ForeignKey("contracts.ServiceDefinition", on_delete=models.PROTECT,
+                                related_name="+", null=True, blank=True)
     contract_code = models.CharField(max_length=64, blank=True)
     service_code = models.CharField(max_length=32)
     service_type = models.CharField(max_length=60, blank=True)
@@ -301,6 +313,10 @@ class ServiceDelivery(models.Model):
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
                                      related_name="+")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="+", null=True, blank=True)
+    service = models.ForeignKey("contracts.ServiceDefinition", on_delete=models.PROTECT,
+                                related_name="+", null=True, blank=True)
     contract_code = models.CharField(max_length=64, blank=True)
     service_code = models.CharField(max_length=32)
     date = models.DateField()
@@ -404,6 +420,8 @@ class Escalation(models.Model):
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
                                      related_name="+", help_text="raised by")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="+", null=True, blank=True)
     contract_code = models.CharField(max_length=64, blank=True)
     level = models.PositiveSmallIntegerField(default=1)
     role = models.CharField(max_length=20, help_text="the role that must answer at this level")
@@ -439,6 +457,8 @@ class FundSpend(models.Model):
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
                                      related_name="+")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="+", null=True, blank=True)
     contract_code = models.CharField(max_length=64)
     category = models.CharField(max_length=40)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
