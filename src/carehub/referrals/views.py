@@ -44,7 +44,7 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
     language = request.GET.get("lang") or request.POST.get("lang") or "en"
     language = language if language in ("en", "es") else "en"
     version = {"version": referral.version}
-    balance = services.fund_balance(member.pk, referral.contract_code, timezone.localdate())
+    balance = services.fund_balance(member.pk, referral.contract, timezone.localdate())
     ctx: dict[str, Any] = {
         "referral": referral, "member": member, "timeline": timeline, "shared": shared,
         "targets": [(s.value, STATE_LABELS[s]) for s in sorted(

@@ -4,7 +4,7 @@ Every writer takes the acting party as one keyword argument, `acting` (a
 `tenancy.access.Acting`), runs in one transaction and audits with it. State changes go
 through `transition` only. The modules, by topic:
 
-- `base`: the errors, the timeline row, the audit event, the optimistic version check;
+- `base`: the errors (`RuleRefused` for the contract's rules), the timeline row, the audit event, the optimistic version check;
 - `creation`: creating, routing and rerouting referrals, assigning workers, access;
 - `states`: the state machine's writer, `transition`;
 - `outreach`: outreach attempts and screenings;
@@ -18,9 +18,16 @@ through `transition` only. The modules, by topic:
 Callers use `from carehub.referrals import services` and the names below.
 """
 
-from carehub.referrals.services.base import AlreadyOwned, ConflictError, ReferralError
+from carehub.referrals.services.base import (
+    AlreadyOwned,
+    ConflictError,
+    ReferralError,
+    RuleRefused,
+    rules_of,
+)
 from carehub.referrals.services.bulk import (
     AssignResult,
+    RefusedMember,
     assign_ranked_list,
     grant_assignment_access,
     save_ranked_list,
@@ -37,6 +44,7 @@ from carehub.referrals.services.creation import (
     grant_access,
     open_referral_for,
     reroute,
+    resolve_contract,
     withdraw_access,
 )
 from carehub.referrals.services.delivery import (
@@ -66,7 +74,8 @@ __all__ = [
     "escalate_overdue", "fund_balance", "grant_access", "grant_assignment_access",
     "log_service", "move_up_overdue", "open_referral_for", "raise_escalation",
     "record_attempt", "record_consent", "record_screening", "record_visit",
-    "reroute", "resolve_escalation", "revoke_consent", "save_ranked_list",
+    "RefusedMember", "RuleRefused", "reroute", "resolve_contract", "resolve_escalation",
+    "rules_of", "revoke_consent", "save_ranked_list",
     "set_contact_preference", "spend_funds", "start_pathway", "transition",
     "withdraw_access",
 ]

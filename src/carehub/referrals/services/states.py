@@ -15,14 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from carehub.core.referral_states import (
+    CloseReason,
     IllegalTransition,
     State,
     TransitionContext,
     check_transition,
 )
-from carehub.referrals import contract_terms
 from carehub.referrals.models import Referral
-from carehub.referrals.services.base import ReferralError, audit_referral, bump, event
+from carehub.referrals.services.base import ReferralError, audit_referral, bump, event, rules_of
 from carehub.referrals.services.creation import due_at_for
 from carehub.tenancy.access import Acting
 
@@ -30,10 +30,13 @@ from carehub.tenancy.access import Acting
 def transition(referral: Referral, version: int, target: str, *, acting: Acting,
                close_reason: str = "", decline_reason: str = "", note: str = "",
                on: date | None = None) -> Referral:
-    """Move the referral to `target` if the state machine allows it."""
+    """Move the referral to `target` if the state machine allows it. The contract's
+    rules are read when the move depends on them (closing as unreachable, enrolment's
+    due date); a referral without a contract is refused those moves, never defaulted."""
+    unreachable = target == State.CLOSED.value and close_reason == CloseReason.UNREACHABLE.value
+    attempts_allowed = rules_of(referral).max_attempts if unreachable else 0
     context = TransitionContext(
-        outreach_attempts=referral.attempts,
-        max_outreach_attempts=contract_terms.max_outreach_attempts(referral.contract_code),
+        outreach_attempts=referral.attempts, max_outreach_attempts=attempts_allowed,
         close_reason=close_reason, decline_reason=decline_reason)
     try:
         goal = check_transition(referral.state, target, context)
@@ -47,7 +50,9 @@ def transition(referral: Referral, version: int, target: str, *, acting: Acting,
         changes["decline_reason"] = decline_reason[:200]
     if goal is State.ENROLLED:
         changes["enrolled_on"] = day
-        due = due_at_for(referral.contract_code, referral.service_code,
+        rules_of(referral)  # no enrolment without a contract
+        assert referral.contract is not None
+        due = due_at_for(referral.contract, referral.service_code,
                          created=timezone.now(), anchor_date=referral.anchor_date,
                          enrolled_on=day)
         changes["due_at"] = due
