@@ -21,6 +21,7 @@ from typing import Any
 from django.utils import timezone
 
 from carehub.audit import services as audit
+from carehub.contracts.models import Contract, ServiceDefinition
 from carehub.members.models import Member, MemberAccess
 from carehub.referrals.models import (
     OPEN_STATES,
@@ -68,6 +69,9 @@ def seed(ctx: Any) -> None:
     if not ctx.members:
         ctx.log("referrals: no members, nothing to refer")
         return
+    # The rows point at the contract and its service by key, as every referral does.
+    contract = Contract.objects.get(code=CONTRACT)
+    service = ServiceDefinition.objects.get(contract=contract, code=SERVICE)
     rng = random.Random(2026)  # nosec B311 # reproducible demo data, not a secret
     cbo = ctx.cbos[0]
     worker = ctx.users["worker"]
@@ -97,7 +101,8 @@ def seed(ctx: Any) -> None:
                 discharge = ctx.today - timedelta(days=1)
             referral = Referral.objects.create(
                 member=member, plan=ctx.payer, hub=ctx.hub, organisation=cbo,
-                contract_code=CONTRACT, service_code=SERVICE, service_type="nutrition",
+                contract=contract, service=service, contract_code=CONTRACT,
+                service_code=SERVICE, service_type="nutrition",
                 anchor_date=discharge, assignee=worker, created_by=coordinator,
                 updated_by=worker, due_at=_at(discharge) + timedelta(hours=24))
             Referral.objects.filter(pk=referral.pk).update(created_at=_at(discharge, 9))
@@ -130,8 +135,8 @@ def seed(ctx: Any) -> None:
                 for n in range((last - enrolled).days + 1):
                     deliveries.append(ServiceDelivery(
                         referral=referral, member=member, organisation=cbo,
-                        contract_code=CONTRACT, service_code=SERVICE,
-                        date=enrolled + timedelta(days=n), units=2, setting="home",
+                        contract=contract, service=service, contract_code=CONTRACT,
+                        service_code=SERVICE, date=enrolled + timedelta(days=n), units=2, setting="home",
                         staff=worker, at=_at(enrolled + timedelta(days=n), 17)))
                 changes["enrolled_on"] = enrolled
                 if last < ctx.today:
@@ -159,7 +164,8 @@ def seed(ctx: Any) -> None:
     for hours, member in zip(LIVE_DUE_HOURS, live_members, strict=False):
         referral = Referral.objects.create(
             member=member, plan=ctx.payer, hub=ctx.hub, organisation=cbo,
-            contract_code=CONTRACT, service_code=SERVICE, service_type="nutrition",
+            contract=contract, service=service, contract_code=CONTRACT,
+            service_code=SERVICE, service_type="nutrition",
             anchor_date=ctx.today, assignee=worker if hours is not None else None,
             created_by=coordinator, updated_by=coordinator,
             due_at=now + timedelta(hours=hours) if hours is not None else None)
@@ -170,7 +176,8 @@ def seed(ctx: Any) -> None:
                                     note=f"referred to {cbo.name}", actor=coordinator, at=now))
         if hours == -5:
             Escalation.objects.create(
-                referral=referral, member=member, organisation=cbo, contract_code=CONTRACT,
+                referral=referral, member=member, organisation=cbo, contract=contract,
+                contract_code=CONTRACT,
                 level=1, role="cbo_supervisor", barrier="transportation",
                 description="No way to get the member to the pantry pick-up",
                 raised_by=worker, raised_at=now - timedelta(hours=2),

@@ -129,6 +129,9 @@ class ReferralCreateForm(forms.Form):
     organisation = forms.IntegerField(required=False, help_text="leave empty to route")
     anchor_date = forms.DateField(required=False, label="Discharge date",
                                   widget=forms.DateInput(attrs={"type": "date"}))
+    override_reason = forms.CharField(
+        required=False, max_length=250, label="Reason to override the contract's rules",
+        help_text="hub administrators only; leave empty unless a referral was refused")
 
 
 def spanish_texts() -> dict[str, Any]:

@@ -54,6 +54,9 @@ DUE_SOON = timedelta(hours=24)
 DUE_NULLS_LAST = F("due_at").asc(nulls_last=True)
 
 
+EVENT_TITLES = {"rules_override": "Contract rules overridden"}
+
+
 def referrals_for(organisation: Organisation) -> QuerySet[Referral]:
     """The referrals an organisation is party to."""
     if organisation.kind == OrganisationKind.PAYER:
@@ -241,7 +244,7 @@ def member_timeline(request: HttpRequest | None, acting: Acting, member: Member,
     for e in (ReferralEvent.objects.filter(referral_id__in=referral_ids)
               .order_by("-at")[:limit]):
         title = (f"{e.from_state or '—'} → {e.to_state}" if e.kind == "transition"
-                 else e.kind.capitalize())
+                 else EVENT_TITLES.get(e.kind, e.kind.capitalize()))
         items.append(TimelineItem(e.at, "event", title, rule.text(e.organisation_id, e.note),
                                   org(e.organisation_id),
                                   withheld=bool(e.note) and not rule.may_read(e.organisation_id)))

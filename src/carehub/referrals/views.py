@@ -328,7 +328,7 @@ def coordinator(request: HttpRequest, acting: Acting) -> HttpResponse:
                         member=member, organisation=target, hub=hub,
                         service_code=data["service_code"], contract_code=data["contract_code"],
                         service_type=data["service_type"], anchor_date=data["anchor_date"],
-                        acting=acting)
+                        override_reason=data.get("override_reason") or "", acting=acting)
                     messages.success(request, f"Referred to {target.name} (referral {referral.pk}).")
                     return redirect("referrals:coordinator")
                 except services.AlreadyOwned as exc:

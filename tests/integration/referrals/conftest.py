@@ -49,7 +49,11 @@ def contract_with_terms(t: Tenant, code: str = "T-MEALS", *, timing_hours: int |
                         **fields: Any) -> Contract:
     """A contract in effect between the tenant's plan and hub, with a service definition
     for HDM (first contact due `timing_hours` after the referral) and its terms stored as
-    the contracts app stores them: the rows the referral code reads in production."""
+    the contracts app stores them: the rows the referral code reads in production. It is
+    at implementation with its BAA signed unless `fields` say otherwise."""
+    # Operating and with its BAA signed, so the rules at the door let referrals in.
+    fields.setdefault("stage", "implementation")
+    fields.setdefault("baa_signed_on", date(2025, 1, 1))
     text = TERMS_YAML.format(code=code, payer=t.payer.slug, provider=t.hub.slug)
     parse_terms_text(text, "terms.yaml")  # the real reader accepts them
     document = json.loads(json.dumps(yaml.safe_load(text), default=str))

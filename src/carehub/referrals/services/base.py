@@ -51,11 +51,12 @@ class RuleRefused(ReferralError):
 def rules_of(referral: Referral, as_of: Any = None) -> ContractRules:
     """The rules of the referral's contract; a referral without one is refused work that
     needs its rules (never given defaults)."""
-    if referral.contract_id is None:
+    contract = referral.contract
+    if contract is None:
         raise ReferralError(
             f"Referral {referral.pk} has no contract ({referral.contract_code or 'none'} names "
             f"none of its plan's contracts); the hub must settle its contract first.")
-    return rules_for(referral.contract, as_of=as_of)
+    return rules_for(contract, as_of=as_of)
 
 
 def organisation_of(acting: Acting) -> Organisation:

@@ -136,14 +136,14 @@ def _ranked_rules(ranked: RankedList, cbos: list[Organisation],
     """The list's contract rules, and the offered CBOs that deliver under the contract
     (with the names of those that do not). RuleRefused when the contract or the hub
     refuses the whole list."""
-    if ranked.contract is None:
+    contract: Contract | None = ranked.contract
+    service: ServiceDefinition | None = ranked.service
+    if contract is None:
+        # A list stored before the keys existed: its codes, read as a form's would be.
         with scopes_disabled():
-            member = Member(plan_id=ranked.plan_id)
-            contract, service = resolve_contract(member, contract_code=ranked.contract_code,
+            contract, service = resolve_contract(Member(plan_id=ranked.plan_id),
+                                                 contract_code=ranked.contract_code,
                                                  service_code=ranked.service_code)
-    else:
-        contract = ranked.contract
-        service = ranked.service
     door = Door(contract, service, on, service_code=ranked.service_code)
     problems = [*door.contract_problems(), *door.hub_problems(ranked.hub)]
     if problems:

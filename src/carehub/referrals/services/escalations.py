@@ -80,7 +80,7 @@ def move_up_overdue(*, acting: Acting, now: datetime | None = None) -> Escalatio
                     continue  # resolved or moved meanwhile
                 # An escalation with no contract (legacy rows) has no pathway to follow:
                 # it stays at its level and is reported as at the top.
-                levels = (rules_for(row.contract).escalation if row.contract_id is not None
+                levels = (rules_for(row.contract).escalation if row.contract is not None
                           else ())
                 higher = [lv for lv in levels if lv[0] > row.level]
                 if not higher:
