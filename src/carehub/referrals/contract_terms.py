@@ -104,7 +104,8 @@ def contract_by_code(code: str, *, payer_id: int | None = None) -> Contract:
 
 
 def _typed_terms(contract: Contract, as_of: date) -> tuple[Terms | None, str]:
-    document = selectors.terms_in_force(contract, as_of)
+    with scopes_disabled():
+        document = selectors.terms_in_force(contract, as_of)
     if not document:
         return None, ""
     try:

@@ -9,10 +9,12 @@ import yaml
 from django_scopes import scopes_disabled
 
 from carehub.contracts.models import Contract, ServiceDefinition, TermsVersion
+from carehub.contracts.services import sync_parties
 from carehub.core.terms import parse_terms_text
 from carehub.network.models import ServiceType
 from carehub.referrals import services
 from carehub.referrals.models import Referral
+from carehub.tenancy.models import Network, NetworkMember, Organisation
 from tests.integration.conftest import Tenant, accepted_contract, acting_as, make_user  # noqa: F401  (acting_as is used here and by the referral tests)
 
 # The terms of the referral tests' contract, in the format of core/terms.py: meals paid
@@ -63,9 +65,26 @@ def contract_with_terms(t: Tenant, code: str = "T-MEALS", *, timing_hours: int |
             contract=found, code="HDM", name="Home-delivered meal",
             service_type=ServiceType.objects.get(slug="nutrition"), setting="home",
             timing_hours=timing_hours, timing_anchor="referral")
+        # A second service of the contract (not paid by its terms): nutrition counselling.
+        ServiceDefinition.objects.create(
+            contract=found, code="NUTR", name="Nutrition counselling",
+            service_type=ServiceType.objects.get(slug="nutrition"), setting="community")
         TermsVersion.objects.create(contract=found, version=1, effective=date(2025, 1, 1),
                                     document=document, source_text=text)
     return found
+
+
+def deliver_under(code: str, cbo: Organisation, hub: Organisation) -> None:
+    """Make `cbo` an accepted member of the hub's network and a delivering CBO of the
+    contract `code`, as the hub would."""
+    with scopes_disabled():
+        network = Network.objects.get(hub=hub)
+        NetworkMember.objects.get_or_create(network=network, cbo=cbo,
+                                            defaults={"status": "accepted",
+                                                      "onboarded_by_hub": True})
+        found = Contract.objects.get(code=code)
+        found.delivering_cbos.add(cbo)
+        sync_parties(found)
 
 
 @pytest.fixture

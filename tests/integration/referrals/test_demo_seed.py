@@ -90,7 +90,7 @@ def test_every_seeded_referral_moved_only_as_the_state_machine_allows() -> None:
             assert row.from_state == state, (referral.pk, row.from_state, state)
             context = TransitionContext(
                 outreach_attempts=sum(1 for r, at in attempts if r == referral.pk and at <= row.at),
-                max_outreach_attempts=contract_terms.max_outreach_attempts(referral.contract_code),
+                max_outreach_attempts=contract_terms.rules_for(referral.contract).max_attempts,
                 close_reason=referral.close_reason if row.to_state == "closed" else "",
                 decline_reason=referral.decline_reason if row.to_state == "declined" else "")
             state = check_transition(state, row.to_state, context).value

@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from carehub.audit.models import AuditEvent
 from carehub.members.models import Member, MemberAccess
 from carehub.referrals.models import RankedList, Referral
-from tests.integration.conftest import accepted_contract
+from tests.integration.referrals.conftest import contract_with_terms
 
 pytestmark = pytest.mark.django_db
 URL = reverse("referrals:upload")
@@ -26,7 +26,7 @@ ROSTER = HEADER + ("U1,Uma,Ulm,1950-02-03,F,medicaid,2025-01-01,\n"
 @pytest.fixture
 def uploads_allowed(tenant):  # type: ignore[no-untyped-def]
     """Alpha Plan's contract in effect with Alpha Hub, letting the hub upload its lists."""
-    return accepted_contract(tenant.payer, tenant.hub, "T-MEALS", hub_may_upload_members=True)
+    return contract_with_terms(tenant, "T-MEALS", hub_may_upload_members=True)
 
 
 def csv_file(text: str, name: str = "roster.csv") -> SimpleUploadedFile:
@@ -171,7 +171,7 @@ def test_links_show_for_uploaders_only(tenant, login_as):
 
 @pytest.fixture
 def hub_contract(tenant):  # type: ignore[no-untyped-def]
-    return accepted_contract(tenant.payer, tenant.hub, "ALPHA-MEALS", name="Meals")
+    return contract_with_terms(tenant, "ALPHA-MEALS", name="Meals")
 
 
 def test_payer_refers_a_member_to_the_hub(tenant, hub_contract, login_as):
