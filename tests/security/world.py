@@ -101,7 +101,10 @@ def make_world(marker: str) -> World:
     contract = make_contract(t, code=code, complete=True)
     proposed = make_contract(t, code=f"{marker.upper()}-RIDES", accepted=False)
     with scopes_disabled():
-        Contract.objects.filter(pk=contract.pk).update(name=f"{marker} meals contract")
+        # Operating with its BAA signed: the rules at the door let its referrals in.
+        Contract.objects.filter(pk=contract.pk).update(name=f"{marker} meals contract",
+                                                       stage="implementation",
+                                                       baa_signed_on=date(2026, 1, 1))
         contract.refresh_from_db()
         Contract.objects.filter(pk=proposed.pk).update(name=f"{marker} rides proposal")
         proposed.refresh_from_db()

@@ -87,6 +87,23 @@ def deliver_under(code: str, cbo: Organisation, hub: Organisation) -> None:
         sync_parties(found)
 
 
+def operating(code: str, *, delivering: Organisation | None = None) -> Contract:
+    """Bring the contract `code` (made through the pages) to operation: at implementation,
+    its BAA signed, a home-delivered meals service, and `delivering` among its CBOs."""
+    with scopes_disabled():
+        Contract.objects.filter(code=code).update(stage="implementation",
+                                                  baa_signed_on=date(2025, 1, 1))
+        found = Contract.objects.get(code=code)
+        ServiceDefinition.objects.get_or_create(
+            contract=found, code="HDM",
+            defaults={"name": "Home-delivered meal", "setting": "home",
+                      "service_type": ServiceType.objects.get(slug="nutrition")})
+        if delivering is not None:
+            found.delivering_cbos.add(delivering)
+            sync_parties(found)
+    return found
+
+
 @pytest.fixture
 def contract(tenant: Tenant) -> str:
     """The T-MEALS contract in effect between the tenant's plan and hub, with its terms."""

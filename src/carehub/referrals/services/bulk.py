@@ -66,9 +66,20 @@ def save_ranked_list(plan: Organisation, rows: list[RankedRow], *, name: str, co
     must name a contract the plan pays for and the service code one of its services
     (ReferralError otherwise)."""
     digest = hashlib.sha256(source_bytes or repr(rows).encode()).hexdigest()
-    with scopes_disabled():
+    with transaction.atomic(), scopes_disabled():
         contract = (Contract.objects.filter(code=contract_code.strip(), payer=plan).first()
                     if contract_code.strip() else None)
+        existing = (RankedList.objects.filter(plan=plan, contract_code=contract.code,
+                                              source_sha256=digest).first()
+                    if contract is not None else None)
+        if existing is not None:
+            return existing, False
+        members = dict(Member.objects.filter(plan=plan, member_id__in=[r.member_id for r in rows])
+                       .values_list("member_id", "pk"))
+        missing = [(r.row, "member_id", f"{r.member_id} is not on {plan.name}'s roster")
+                   for r in rows if r.member_id not in members]
+        if missing:
+            raise ImportProblem(name, missing[:200])
         if contract is None:
             raise ReferralError(f"There is no contract {contract_code or '(none given)'} "
                                 f"paid by {plan.name}.")
@@ -79,17 +90,6 @@ def save_ranked_list(plan: Organisation, rows: list[RankedRow], *, name: str, co
                               .order_by("code").values_list("code", flat=True))
             raise ReferralError(f"{service_code or 'No service'} is not a service of "
                                 f"{contract.code}; its services are {codes or 'not defined yet'}.")
-    with transaction.atomic(), scopes_disabled():
-        existing = RankedList.objects.filter(plan=plan, contract_code=contract_code,
-                                             source_sha256=digest).first()
-        if existing is not None:
-            return existing, False
-        members = dict(Member.objects.filter(plan=plan, member_id__in=[r.member_id for r in rows])
-                       .values_list("member_id", "pk"))
-        missing = [(r.row, "member_id", f"{r.member_id} is not on {plan.name}'s roster")
-                   for r in rows if r.member_id not in members]
-        if missing:
-            raise ImportProblem(name, missing[:200])
         ranked = RankedList.objects.create(plan=plan, hub=hub, name=name, contract=contract,
                                            service=service, contract_code=contract.code,
                                            service_code=service.code,
