@@ -25,6 +25,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from carehub.contracts import services as contract_services
@@ -106,6 +107,10 @@ def make_world(marker: str) -> World:
                                                        stage="implementation",
                                                        baa_signed_on=date(2026, 1, 1))
         contract.refresh_from_db()
+        # An operating contract near its end gets its renewal task on the first page view;
+        # made here, so the walk's GETs change nothing.
+        contract_services.ensure_renewal_task(contract, timezone.localdate(),
+                                              acting=acting_as(hub_admin))
         Contract.objects.filter(pk=proposed.pk).update(name=f"{marker} rides proposal")
         proposed.refresh_from_db()
         # Every user has set up an authenticator app, so a second-factor reset would
