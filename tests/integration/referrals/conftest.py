@@ -36,7 +36,7 @@ components:
     type: fee_for_service
     label: Post-discharge meals
     mlr: medical
-    services: [HDM]
+    services: [HDM]{per_day}
   - id: funds
     type: flexible_funds
     label: Flexible funds
@@ -48,15 +48,17 @@ components:
 
 
 def contract_with_terms(t: Tenant, code: str = "T-MEALS", *, timing_hours: int | None = 24,
-                        **fields: Any) -> Contract:
+                        per_day: int | None = None, **fields: Any) -> Contract:
     """A contract in effect between the tenant's plan and hub, with a service definition
     for HDM (first contact due `timing_hours` after the referral) and its terms stored as
     the contracts app stores them: the rows the referral code reads in production. It is
-    at implementation with its BAA signed unless `fields` say otherwise."""
+    at implementation with its BAA signed unless `fields` say otherwise; `per_day` limits
+    the meals a member may get a day."""
     # Operating and with its BAA signed, so the rules at the door let referrals in.
     fields.setdefault("stage", "implementation")
     fields.setdefault("baa_signed_on", date(2025, 1, 1))
-    text = TERMS_YAML.format(code=code, payer=t.payer.slug, provider=t.hub.slug)
+    limit = f"\n    max_units_per_member_per_day: {per_day}" if per_day is not None else ""
+    text = TERMS_YAML.format(code=code, payer=t.payer.slug, provider=t.hub.slug, per_day=limit)
     parse_terms_text(text, "terms.yaml")  # the real reader accepts them
     document = json.loads(json.dumps(yaml.safe_load(text), default=str))
     found = accepted_contract(t.payer, t.hub, code, delivering=[t.cbo], **fields)
