@@ -43,6 +43,7 @@ from carehub.members.models import EnrolmentSpan, Member, Product
 from carehub.referrals.models import Referral
 from carehub.tenancy.access import hubs_of_cbo
 from carehub.tenancy.models import Organisation
+from carehub.tenancy.rls import as_owner
 
 # Stages at which a contract takes new referrals.
 OPERATING_STAGES = (Stage.IMPLEMENTATION.value, Stage.RENEWAL.value)
@@ -155,7 +156,9 @@ class Door:
             c = self.contract
             allowed = organisation.pk == c.provider_id
             if not allowed:
-                with scopes_disabled():
+                # The network and the delivering list belong to the hub: read as the
+                # service, whoever acts (a plan refers through its hub).
+                with scopes_disabled(), as_owner():
                     allowed = (c.delivering_cbos.filter(pk=organisation.pk).exists()
                                and hubs_of_cbo(organisation).filter(pk=c.provider_id).exists())
             self._allowed_orgs[organisation.pk] = allowed
@@ -174,7 +177,8 @@ class Door:
                 found &= Q(created_at__date__gte=start)
             if end is not None:
                 found &= Q(created_at__date__lte=end)
-            with scopes_disabled():
+            # Every referral under the contract counts, not only those the actor sees.
+            with scopes_disabled(), as_owner():
                 self._volume_used = Referral.objects.filter(found).count()
         return self._volume_used
 

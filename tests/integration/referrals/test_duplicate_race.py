@@ -14,14 +14,15 @@ from carehub.referrals import services
 from carehub.referrals.models import Referral
 from carehub.tenancy.models import Membership
 from carehub.tenancy.rls import TENANT_ROLE, as_owner, tenant_connection
-from tests.integration.conftest import accepted_contract, make_tenant, make_user, signed_in
+from tests.integration.conftest import make_tenant, make_user, signed_in
+from tests.integration.referrals.conftest import contract_with_terms
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_parallel_duplicate_creates_answer_already_owned_not_500(monkeypatch):
     tenant = make_tenant("Race")
-    accepted_contract(tenant.payer, tenant.hub, "RACE-MEALS")  # the hub works the plan's members
+    contract_with_terms(tenant, "RACE-MEALS")  # the hub works the plan's members
     with scopes_disabled():
         second = make_user("Race-coord2", tenant.hub, "hub_coordinator")
         assert Membership.objects.filter(user=second).exists()
@@ -50,7 +51,7 @@ def test_parallel_duplicate_creates_answer_already_owned_not_500(monkeypatch):
         try:
             response = client.post("/referrals/hub/", {
                 "member_id": tenant.member.member_id, "service_code": "HDM",
-                "organisation": tenant.cbo.pk})
+                "contract_code": "RACE-MEALS", "organisation": tenant.cbo.pk})
             answers.append((response.status_code, response.content.decode()))
         except BaseException as exc:  # noqa: BLE001 (reported below)
             errors.append(exc)
