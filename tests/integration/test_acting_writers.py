@@ -88,9 +88,14 @@ def test_contract_writers_audit_the_acting_party(tenant: Any) -> None:
 
         contract_services.save_contract_details(contract, [],
                                                 acting=acting_as(hub_admin, request_id="req-det"))
-        event = only_event(request_id="req-det")
+        event = only_event(object_type="contract", request_id="req-det")
         assert_by(event, hub_admin, tenant.hub, "req-det")
         assert event.detail["delivering_removed"] == [tenant.cbo.pk]
+        # The removed CBO, holding no open referral, leaves at once: its departure is
+        # recorded (create) and ended (update) by the same acting party.
+        for action in ("create", "update"):
+            assert_by(only_event(object_type="contract_departure", action=action,
+                                 request_id="req-det"), hub_admin, tenant.hub, "req-det")
         assert not ContractParty.objects.filter(contract=contract, organisation=tenant.cbo).exists()
 
 

@@ -43,6 +43,9 @@ EXPECTED_COLUMNS = {
         ("county", pa.string()),
         ("state", pa.string()),
         ("zip", pa.string()),
+        ("phone", pa.string()),
+        ("phone_alt", pa.string()),
+        ("email", pa.string()),
         ("product", pa.string()),
         ("pcp_npi", pa.string()),
         ("risk_score", pa.decimal128(6, 3)),
@@ -167,6 +170,38 @@ def test_same_seed_same_bytes_and_other_seed_differs(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "claims.parquet").read_bytes() != (
         tmp_path / "c" / "claims.parquet"
     ).read_bytes()
+
+
+def test_contact_columns_are_fictional_valid_and_the_same_for_every_span(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert run("--members", "400", "--seed", "5", "--format", "csv",
+                   "--out", str(tmp_path / name)) == 0
+    # Same seed, same bytes, in CSV as in Parquet (the test above).
+    assert (tmp_path / "a" / "roster.csv").read_bytes() == (tmp_path / "b" / "roster.csv").read_bytes()
+    with (tmp_path / "a" / "roster.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    areas = {"Erie, NY": {"716"}, "Niagara, NY": {"716"}, "Monroe, NY": {"585"},
+             "Onondaga, NY": {"315"}, "Kings, NY": {"718", "347", "929"},
+             "Bronx, NY": {"718", "347", "929"}}
+    by_member: dict[str, set[tuple[str, str, str]]] = {}
+    for row in rows:
+        by_member.setdefault(row["member_id"], set()).add(
+            (row["phone"], row["phone_alt"], row["email"]))
+        for column in ("phone", "phone_alt"):
+            if row[column]:
+                # 10 digits in the county's area code and the 555-0100..0199 fiction range.
+                assert re.fullmatch(r"\d{3}55501\d{2}", row[column]), row[column]
+                assert row[column][:3] in areas[row["county"]], row
+        if row["phone_alt"]:
+            assert row["phone"], row
+        if row["email"]:
+            assert re.fullmatch(r"[a-z]+\.[a-z]+\d{2}@example\.(com|org|net)", row["email"]), row
+    assert all(len(values) == 1 for values in by_member.values())
+    members = len(by_member)
+    with_phone = sum(1 for v in by_member.values() if next(iter(v))[0])
+    with_email = sum(1 for v in by_member.values() if next(iter(v))[2])
+    assert 0.85 * members < with_phone < members
+    assert 0.2 * members < with_email < 0.7 * members
 
 
 def test_chunked_output_matches_chunk_by_chunk_generation(

@@ -35,6 +35,7 @@ MEALS_CRITERIA = """population: post-discharge-meals
 as_of: {as_of}
 require:
   product: [medicare_advantage, dsnp]
+  age: {{min: 18}}
   enrolled: true
   discharge: {{within_days: 14, min_nights: 1}}
 exclude:
@@ -69,8 +70,9 @@ def _meals(ctx: Any) -> Contract:
     contract = _contract("DEMO-MEALS", {
         "name": "Post-discharge home-delivered meals", "payer": ctx.payer, "provider": ctx.hub,
         "hub_may_upload_members": True,
-        "stage": "implementation", "signed_on": date(year - 1, 11, 15),
-        "starts": date(year, 1, 1), "ends": date(year, 12, 31), "renewal_notice_months": 4,
+        # In its second year, so the referrals' thirteen months of history fall inside it.
+        "stage": "implementation", "signed_on": date(year - 2, 11, 15),
+        "starts": date(year - 1, 1, 1), "ends": date(year, 12, 31), "renewal_notice_months": 4,
         "criteria": MEALS_CRITERIA.format(as_of=ctx.today.isoformat()),
         "prioritisation_not_applicable": True, "min_volume": 100, "max_volume": 1200,
         "volume_period": "month", "licences_not_applicable": True,
@@ -90,7 +92,7 @@ def _meals(ctx: Any) -> Contract:
         "case_conferencing_cadence": "Every two weeks",
         "case_conferencing_participants": "Hub coordinators and partner supervisors",
         "it_platforms": "carehub; plan SFTP", "baa_required": True,
-        "baa_signed_on": date(year - 1, 12, 1), "revisit_terms_on": date(year, 6, 30),
+        "baa_signed_on": date(year - 2, 12, 1), "revisit_terms_on": date(year, 6, 30),
         "revisit_terms_scope": "Floor amount and meal rate after six months of volume.",
     }, deliverers)
     nutrition = ServiceType.objects.get(slug="nutrition")
@@ -121,16 +123,16 @@ def _meals(ctx: Any) -> Contract:
     ]:
         DataSharingTerm.objects.update_or_create(contract=contract, direction=direction, defaults={
             "what": what, "when": when, "how": how, "standard": standard, "platform": "carehub"})
-    done = timezone.make_aware(datetime.combine(date(year - 1, 12, 20), time(12)))
+    done = timezone.make_aware(datetime.combine(date(year - 2, 12, 20), time(12)))
     for task in LifecycleTask.objects.filter(contract=contract, stage="pre_launch"):
-        task.due = date(year - 1, 12, 20)
+        task.due = date(year - 2, 12, 20)
         task.done_at = task.done_at or done
         task.save()
     if not TermsVersion.objects.filter(contract=contract).exists():
         source = _without_leading_comments(TERMS.read_text())
         text = (source.replace("WNY-MEALS-2026", "DEMO-MEALS")
                 .replace("independent-health", ctx.payer.slug).replace("wnyicc", ctx.hub.slug)
-                .replace("2026-01-01", f"{year}-01-01").replace("2026-12-31", f"{year}-12-31"))
+                .replace("2026-01-01", f"{year - 1}-01-01").replace("2026-12-31", f"{year}-12-31"))
         add_terms_version(contract, text, "demo-meals.yaml", note="as signed",
                           acting=Acting.system(ctx.hub, user=ctx.users.get("hubadmin")))
     ensure_renewal_task(contract, ctx.today, acting=Acting.system(ctx.hub))
@@ -168,9 +170,15 @@ def _scoping(ctx: Any) -> Contract:
 
 
 def _credentials(ctx: Any) -> None:
+    by_slug = {c.slug: c for c in ctx.cbos}
     staff = [(ctx.users.get("worker"), ctx.cbos[0]), (ctx.users.get("supervisor"), ctx.cbos[0])]
+    # The other meals partners' staff deliver under DEMO-MEALS too.
+    staff += [(ctx.users.get(f"{role}-{short}"), by_slug.get(slug))
+              for short, slug in (("saltcity", "salt-city-care-connections"),
+                                  ("brooklyn", "brooklyn-bridges-family"))
+              for role in ("worker", "supervisor")]
     for i, (user, org) in enumerate(staff):
-        if user is None:
+        if user is None or org is None:
             continue
         StaffCredential.objects.update_or_create(
             staff=user, name="Community Health Worker certificate", defaults={

@@ -144,6 +144,8 @@ class PartyRole(models.TextChoices):
     PAYER = "payer", "Payer"
     PROVIDER = "provider", "Provider"
     DELIVERING = "delivering", "Delivering CBO"
+    # Off the delivering list, finishing or handing over its open referrals (Departure).
+    LEAVING = "leaving", "Leaving CBO"
 
 
 class Acceptance(models.TextChoices):
@@ -178,6 +180,49 @@ class ContractParty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.get_role_display()})"
+
+
+class DepartureStart(models.TextChoices):
+    HUB = "hub", "Removed by the hub"
+    CBO = "cbo", "Withdrawn by the CBO"
+
+
+class Departure(models.Model):
+    """A delivering CBO leaving a contract.
+
+    The CBO is off the delivering list (no new work) from `requested_at`; it stays a
+    party (role leaving) while it holds open referrals under the contract, until the hub
+    has rerouted them or they have finished; then `left_at` is set and its party ends.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="departures")
+    organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
+                                     related_name="+", help_text="the CBO leaving")
+    started_by = models.CharField(max_length=4, choices=DepartureStart.choices)
+    reason = models.TextField(blank=True)
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")
+    # Referral ids the hub chose to let finish at the leaving CBO (the others it reroutes).
+    let_finish = models.JSONField(default=list, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organisation=VIA_CONTRACT)
+
+    class Meta:
+        ordering = ["-requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "organisation"],
+                                    condition=Q(left_at__isnull=True),
+                                    name="departure_open_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} leaving {self.contract.code}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.left_at is None
 
 
 class ContactAspect(models.TextChoices):

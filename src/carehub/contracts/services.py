@@ -25,6 +25,8 @@ from carehub.contracts.models import (
     ContractContact,
     ContractParty,
     DataSharingTerm,
+    Departure,
+    DepartureStart,
     EscalationLevel,
     LifecycleTask,
     PartyRole,
@@ -82,6 +84,11 @@ def sync_parties(contract: Contract) -> None:
     delivering CBOs); there is no signal, so a write elsewhere must call it too.
     """
     wanted: dict[int, str] = {}
+    with scopes_disabled(), as_owner():
+        # A CBO leaving the contract stays a party while its open referrals finish.
+        for cbo_id in Departure.objects.filter(contract=contract, left_at__isnull=True) \
+                .values_list("organisation_id", flat=True):
+            wanted[cbo_id] = PartyRole.LEAVING
     for cbo_id in contract.delivering_cbos.values_list("pk", flat=True):
         wanted[cbo_id] = PartyRole.DELIVERING
     wanted[contract.provider_id] = PartyRole.PROVIDER
@@ -93,7 +100,8 @@ def sync_parties(contract: Contract) -> None:
             # A new payer or provider is only invited (it accepts through
             # `decide_contract`); a delivering CBO's part is decided by the contract being
             # in effect and its membership of the hub's network.
-            status = Acceptance.ACCEPTED if role == PartyRole.DELIVERING else Acceptance.PROPOSED
+            status = (Acceptance.ACCEPTED if role in (PartyRole.DELIVERING, PartyRole.LEAVING)
+                      else Acceptance.PROPOSED)
             ContractParty.objects.update_or_create(
                 contract=contract, organisation_id=org_id, defaults={"role": role},
                 create_defaults={"role": role, "status": status},
@@ -429,19 +437,25 @@ def save_contract_details(contract: Contract, delivering: Any, *, acting: Acting
     """Save name, dates, notice and delivering CBOs; audit the fields and CBOs changed."""
     fields = changed_fields(contract, ["name", "signed_on", "starts", "ends",
                                        "renewal_notice_months", "max_outreach_attempts"])
+    from carehub.contracts import departures
+
     before = set(contract.delivering_cbos.values_list("pk", flat=True))
     wanted = {c.pk for c in delivering}
     contract.save()
-    if wanted != before:
+    if wanted - before:
         # The delivering CBOs decide who may see the contract: a trusted write.
         with as_owner():
-            contract.delivering_cbos.set(list(delivering))
+            contract.delivering_cbos.add(*(wanted - before))
     sync_parties(contract)
     audit.record("update", acting=acting, object_type="contract",
                  object_id=contract.code, detail={
                      "changed": "contract details", "fields": fields,
                      "delivering_added": sorted(wanted - before),
                      "delivering_removed": sorted(before - wanted)})
+    # A removed CBO leaves through a departure: it keeps its open referrals until the
+    # hub reroutes them or they finish.
+    for cbo in Organisation.objects.filter(pk__in=before - wanted).order_by("name"):
+        departures.start(contract, cbo, started_by=DepartureStart.HUB, acting=acting)
     return contract
 
 

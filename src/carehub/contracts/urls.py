@@ -13,6 +13,7 @@ urlpatterns = [
     path("<str:code>/scope/", views.scope_edit, name="scope"),
     path("<str:code>/edit/", views.contract_edit, name="edit"),
     path("<str:code>/decide/", views.contract_decide, name="decide"),
+    path("<str:code>/withdraw/", views.contract_withdraw, name="withdraw"),
     path("<str:code>/hub-uploads/", views.hub_uploads, name="hub_uploads"),
     path("<str:code>/checklist/", views.checklist_page, name="checklist"),
     path("<str:code>/stage/", views.stage_move, name="stage"),

@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from carehub.contracts import departures, selectors, services, terms_display
 from carehub.contracts import forms as cforms
-from carehub.contracts import selectors, services, terms_display
 from carehub.contracts.models import STAGE_ORDER, Contract, Stage
 from carehub.tenancy import roles
 from carehub.tenancy.access import Acting, network_cbos, require_acting
@@ -116,7 +116,35 @@ def contract_detail(request: HttpRequest, acting: Acting, code: str) -> HttpResp
         "contacts": contract.contacts.select_related("organisation"),
         "data_sharing": contract.data_sharing.all(),
         "delivering": contract.delivering_cbos.all(),
+        "leaving": departures.open_departures(contract),
+        "can_withdraw": acting.role == Role.CBO_SUPERVISOR
+        and contract.delivering_cbos.filter(pk=acting.organisation.pk).exists(),
+        "is_provider_hub": acting.organisation.pk == contract.provider_id
+        and acting.organisation.kind == OrganisationKind.HUB,
     })
+
+
+@require_acting(Role.CBO_SUPERVISOR)
+def contract_withdraw(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
+    """A delivering CBO's supervisor withdraws the CBO from the contract. Its open
+    referrals stay with it until the hub reroutes them or they finish."""
+    contract, _ = _contract(acting, code)
+    if request.method != "POST" or not contract.delivering_cbos.filter(
+            pk=acting.organisation.pk).exists():
+        raise Http404("Not found")
+    try:
+        departure = departures.withdraw(contract, acting=acting,
+                                        reason=request.POST.get("reason", "")[:1000])
+    except departures.DepartureError as exc:
+        messages.error(request, str(exc))
+        return redirect("contracts:detail", code=contract.code)
+    if departure.left_at is None:
+        messages.success(request, f"{acting.organisation.name} is leaving {contract.code}. "
+                                  f"{contract.provider.name} will reroute your open referrals "
+                                  "or let them finish; until then you keep working them.")
+        return redirect("contracts:detail", code=contract.code)
+    messages.success(request, f"{acting.organisation.name} has left {contract.code}.")
+    return redirect("contracts:list")
 
 
 @require_acting(*roles.CONTRACT_SIGNERS)
@@ -166,6 +194,11 @@ def contract_edit(request: HttpRequest, acting: Acting, code: str) -> HttpRespon
                                        form.cleaned_data.get("delivering_cbos") or [],
                                        acting=acting)
         messages.success(request, f"Contract {contract.code} saved.")
+        leaving = departures.open_departures(contract)
+        if leaving:
+            messages.info(request, "Leaving with open referrals: "
+                          + ", ".join(d.organisation.name for d in leaving)
+                          + ". Reroute them or let them finish on the Leaving CBOs page.")
         return redirect("contracts:detail", code=contract.code)
     return render(request, "contracts/edit.html", {"contract": contract, "form": form})
 

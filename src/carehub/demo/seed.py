@@ -52,13 +52,18 @@ class DemoContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-# username -> (organisation key, role, first name, last name); "cbo0" is the first CBO.
+# username -> [(organisation key, role)]; "cbo0" is the first CBO, other CBOs by slug.
+# Every CBO the demo gives work (the DEMO-MEALS meals partners) has a supervisor and a worker.
 DEMO_PEOPLE: dict[str, list[tuple[str, str]]] = {
     "hubadmin": [("hub", "hub_admin")],
     "coordinator": [("hub", "hub_coordinator")],
     "supervisor": [("cbo0", "cbo_supervisor")],
     "worker": [("cbo0", "cbo_worker")],
     "worker2": [("cbo1", "cbo_worker")],
+    "supervisor-saltcity": [("salt-city-care-connections", "cbo_supervisor")],
+    "worker-saltcity": [("salt-city-care-connections", "cbo_worker")],
+    "supervisor-brooklyn": [("brooklyn-bridges-family", "cbo_supervisor")],
+    "worker-brooklyn": [("brooklyn-bridges-family", "cbo_worker")],
     "planmanager": [("payer", "payer_manager")],
     "analyst": [("payer", "payer_analyst")],
     # Two memberships, so the organisation switcher has something to switch.
@@ -69,6 +74,8 @@ NAMES = {
     "supervisor": ("Sandra", "Kowalski"), "worker": ("Wanda", "Jenkins"),
     "worker2": ("Will", "Nguyen"), "planmanager": ("Priya", "Raman"),
     "analyst": ("Andre", "Boateng"), "auditor": ("Aud", "Itor"),
+    "supervisor-saltcity": ("Samira", "Haddad"), "worker-saltcity": ("Bishnu", "Gurung"),
+    "supervisor-brooklyn": ("Rosa", "Delgado"), "worker-brooklyn": ("Mei", "Chen"),
 }
 
 
@@ -124,6 +131,7 @@ def _members(payer: Organisation, hub: Organisation, count: int) -> list[Member]
             birth_date=r["birth_date"], sex=r["sex"], race=r["race"] or "", ethnicity=r["ethnicity"] or "",
             language=r["language"] or "", address=r["address"] or "", city=r["city"] or "",
             county=r["county"] or "", state=r["state"] or "", zip=r["zip"] or "", product=r["product"],
+            phone=r["phone"] or "", phone_alt=r["phone_alt"] or "", email=r["email"] or "",
             pcp_npi=r["pcp_npi"] or "", hospice=bool(r["hospice"]),
             risk_score=Decimal(str(r["risk_score"])) if r["risk_score"] is not None else None,
         ))
@@ -156,7 +164,8 @@ def seed(*, members: int = DEMO_MEMBERS, log: Callable[[str], None] = print, tod
             NetworkMember.objects.update_or_create(
                 network=network, cbo=cbo,
                 defaults={"status": NetworkStatus.ACCEPTED, "onboarded_by_hub": True})
-        orgs = {"payer": payer, "hub": hub, **{f"cbo{i}": c for i, c in enumerate(cbos)}}
+        orgs = {"payer": payer, "hub": hub, **{f"cbo{i}": c for i, c in enumerate(cbos)},
+                **{c.slug: c for c in cbos}}
         users = _people(orgs)
         log(f"organisations: {payer.name}, {hub.name} and {len(cbos)} CBOs")
         member_list = _members(payer, hub, members)

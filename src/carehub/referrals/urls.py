@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carehub.referrals import views
+from carehub.referrals import leaving_views, views
 
 app_name = "referrals"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("plan/progress.csv", views.plan_export, name="plan_export"),
     path("plan/refer/", views.plan_refer, name="plan_refer"),
     path("upload/", views.upload, name="upload"),
+    path("leaving/", leaving_views.leaving_page, name="leaving"),
+    path("leaving/<int:departure>/<int:pk>/", leaving_views.leaving_choice,
+         name="leaving_choice"),
     path("<int:pk>/", views.referral_detail, name="detail"),
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/attempt/", views.attempt, name="attempt"),

@@ -65,6 +65,7 @@ TENANT_GRANTS: dict[str, Grant] = {
     "contracts_contractcontact": TENANT_DATA,
     "contracts_contractparty": TENANT_DATA,
     "contracts_datasharingterm": TENANT_DATA,
+    "contracts_departure": TENANT_DATA,
     "contracts_escalationlevel": TENANT_DATA,
     "contracts_lifecycletask": TENANT_DATA,
     "contracts_servicedefinition": TENANT_DATA,

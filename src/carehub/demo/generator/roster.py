@@ -15,6 +15,7 @@ from carehub.demo.generator.arrow import (
     fixed_width_strings,
     labels,
 )
+from carehub.demo.generator.contacts import contact_columns
 from carehub.demo.generator.members import Context, Members
 from carehub.demo.generator.population_tables import (
     ETHNICITY_LABELS,
@@ -41,11 +42,15 @@ def make_roster(m: Members, ctx: Context, ids: pa.StringArray) -> pa.Table:
     street = pa.array(STREETS).take(pa.array(m.street[row]))
     address = pc.binary_join_element_wise(pc.cast(pa.array(m.house[row]), pa.string()), street, " ")
     county_names = [c.name for c in geography.COUNTIES]
+    first = labels(FIRST_NAMES, m.first[row])
+    last = labels(LAST_NAMES, m.last[row])
+    phone, phone_alt, email = contact_columns(ctx.seed, m.gidx[row], m.county[row], m.age[row],
+                                              first, last)
     return pa.table(
         [
             ids.take(take),
-            labels(FIRST_NAMES, m.first[row]),
-            labels(LAST_NAMES, m.last[row]),
+            first,
+            last,
             date_array(m.birth[row]),
             labels(SEX_LABELS, m.sex[row]),
             labels(RACE_LABELS, m.race[row]),
@@ -56,6 +61,9 @@ def make_roster(m: Members, ctx: Context, ids: pa.StringArray) -> pa.Table:
             labels(county_names, m.county[row]),
             labels(["NY"], np.zeros(len(row), np.int64)),
             labels(ZIPS, m.zip[row]),
+            phone,
+            phone_alt,
+            email,
             labels(distributions.PRODUCTS, m.product[row]),
             fixed_width_strings("", ctx.pcp_npis[m.pcp[row]], 10),
             decimal_array(m.risk_milli[row], 6, 3),

@@ -13,11 +13,13 @@ through `transition` only. The modules, by topic:
 - `notes`: case notes and engagement visits;
 - `escalations`: raising, moving up and resolving escalations;
 - `funds`: flexible funds;
-- `bulk`: ranked lists and their assignment in bulk.
+- `bulk`: ranked lists and their assignment in bulk;
+- `leaving`, `departure_work`: a CBO leaving a contract with referrals in progress.
 
 Callers use `from carehub.referrals import services` and the names below.
 """
 
+from carehub.referrals.services import leaving
 from carehub.referrals.services.base import (
     AlreadyOwned,
     ConflictError,
@@ -69,7 +71,7 @@ from carehub.referrals.services.states import transition
 
 __all__ = [
     "SERVICE_STATES", "AlreadyOwned", "AssignResult", "ConflictError", "EscalationRun",
-    "MovedUp", "ReferralError", "add_note", "assign_ranked_list", "assign_worker",
+    "MovedUp", "ReferralError", "add_note", "assign_ranked_list", "assign_worker", "leaving",
     "complete_step", "contract_service_codes", "create_referral", "due_at_for",
     "escalate_overdue", "fund_balance", "grant_access", "grant_assignment_access",
     "log_service", "move_up_overdue", "open_referral_for", "raise_escalation",

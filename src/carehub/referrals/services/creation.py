@@ -27,6 +27,7 @@ from carehub.referrals.services.base import (
     event,
     user_name,
 )
+from carehub.referrals.services.departure_work import settle_contract
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation, Role
 from carehub.tenancy.rls import as_owner
@@ -217,6 +218,8 @@ def reroute(referral: Referral, version: int, organisation: Organisation, *, act
                        detail={"rerouted_from": previous.pk, "to": organisation.pk})
         withdraw_access(referral.member, previous, acting=acting,
                         why=f"referral {referral.pk} rerouted to {organisation.name}")
+        # The last open referral of a CBO leaving the contract ends its departure.
+        settle_contract(referral.contract_code, acting=acting)
     return referral
 
 

@@ -24,6 +24,7 @@ from carehub.core.referral_states import (
 from carehub.referrals.models import Referral
 from carehub.referrals.services.base import ReferralError, audit_referral, bump, event, rules_of
 from carehub.referrals.services.creation import due_at_for
+from carehub.referrals.services.departure_work import settle_contract
 from carehub.tenancy.access import Acting
 
 
@@ -68,4 +69,7 @@ def transition(referral: Referral, version: int, target: str, *, acting: Acting,
               note=" ".join(p for p in (reason, note) if p))
         audit_referral("update", referral, acting,
                        detail={"from": previous, "to": goal.value, "reason": reason})
+        if not referral.is_open:
+            # The last open referral of a CBO leaving the contract ends its departure.
+            settle_contract(referral.contract_code, acting=acting)
     return referral
