@@ -184,7 +184,9 @@ def seed(ctx: Any) -> None:
     rng.shuffle(members)
     # The demo worker's live inbox is at the first CBO; at most half the members go to
     # it, so small demos keep some history.
-    home = [m for m in members if cbo_of[m.pk] == ctx.cbos[0]] or members
+    # Live referrals are made today: only members enrolled today may have one.
+    today_ok = [m for m in members if placed.enrolled(m, ctx.today)] or members
+    home = [m for m in today_ok if cbo_of[m.pk] == ctx.cbos[0]] or today_ok
     live_members = home[: min(len(LIVE_DUE_HOURS), max(1, len(members) // 2))]
     rest = [m for m in members if m not in live_members]
     pool = MemberPool(rest or members)
