@@ -10,9 +10,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from carehub.accounts.models import User
 from carehub.audit import services as audit
+from carehub.contracts.models import Contract
 from carehub.core.referral_states import STATE_LABELS, State, allowed_targets
 from carehub.core.spreadsheet import SafeWriter
 from carehub.htmx_forms import form_errors
@@ -485,7 +487,15 @@ def plan_export(request: HttpRequest, acting: Acting) -> HttpResponse:
     """Members' progress as CSV; other organisations' detail only under active consent."""
     from carehub.referrals.exports import progress_rows
 
-    rows = progress_rows(acting.organisation)
+    # ?contract=CODE: one of the plan's own contracts; another plan's code finds nothing.
+    code = (request.GET.get("contract") or "").strip()
+    contract = None
+    if code:
+        with scopes_disabled():
+            contract = Contract.objects.filter(code=code, payer=acting.organisation).first()
+        if contract is None:
+            raise Http404("Not found")
+    rows = progress_rows(acting.organisation, contract=contract)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="member-progress.csv"'
     writer = SafeWriter(response)  # member ids and codes from uploads: never formulas

@@ -590,3 +590,30 @@ def test_another_plans_hub_cannot_refer_under_this_plans_contract(tenant, other_
         call_command("activity", "--contract", "T-MEALS", "--period", period,
                      "--plan", other_tenant.payer.slug)
     assert "contract 'T-MEALS' not found" in capsys.readouterr().err
+
+
+def test_the_plans_progress_export_filters_by_its_own_contract(tenant, other_tenant, login_as):
+    import csv
+    import io
+
+    operating(tenant)
+    operating(tenant, "T-SECOND")
+    operating(other_tenant, "O-MEALS")
+    refer(tenant)
+    with scopes_disabled():
+        services.create_referral(member=tenant.member, organisation=tenant.cbo, hub=tenant.hub,
+                                 contract_code="T-SECOND", service_code="NUTR",
+                                 acting=acting_as(tenant.users["hub_coordinator"], tenant.hub))
+    client = login_as(tenant.users["payer_manager"])
+    url = reverse("referrals:plan_export")
+
+    def rows(query: str) -> list[tuple[str, str]]:
+        answer = client.get(url + query)
+        assert answer.status_code == 200
+        return [(r["contract"], r["service"])
+                for r in csv.DictReader(io.StringIO(answer.content.decode()))]
+
+    assert sorted(rows("")) == [("T-MEALS", "HDM"), ("T-SECOND", "NUTR")]
+    assert rows("?contract=T-SECOND") == [("T-SECOND", "NUTR")]
+    assert client.get(url + "?contract=O-MEALS").status_code == 404
+    assert client.get(url + "?contract=NOWHERE").status_code == 404
