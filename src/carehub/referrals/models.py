@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django_scopes import ScopedManager
 
+from carehub.contracts.models import Setting
 from carehub.core.referral_states import STATE_LABELS, TERMINAL, CloseReason, State
 
 # Who may see a referral row: any organisation with access to the member (plan, hub,
@@ -296,14 +297,6 @@ class ContactPreference(models.Model):
 
     def __str__(self) -> str:
         return f"Contact preference {self.pk}"
-
-
-class Setting(models.TextChoices):
-    HOME = "home", "Member's home"
-    COMMUNITY = "community", "Community site"
-    OFFICE = "office", "CBO office"
-    PHONE = "phone", "Telephone"
-    VIDEO = "video", "Video"
 
 
 class ServiceDelivery(models.Model):

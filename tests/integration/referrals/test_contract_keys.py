@@ -162,3 +162,29 @@ def test_assign_worker_gives_the_referral_to_one_of_its_organisations_workers(te
         assert (saved.assignee, saved.version) == (tenant.users["cbo_supervisor"], before + 1)
         assert ReferralEvent.objects.filter(referral=referral, kind="assigned",
                                             note__startswith="worker:").count() == 1
+
+
+def test_one_vocabulary_of_settings_and_the_migrations_map_the_old_values(tenant, contract):
+    import importlib
+
+    from django.db import connection
+
+    from carehub.contracts.models import ServiceDefinition, Setting
+    from carehub.referrals.models import Setting as DeliverySetting
+
+    assert DeliverySetting is Setting
+    assert [value for value, _ in Setting.choices] == ["home", "community", "office",
+                                                       "telephone", "video"]
+    referral = walk_to(refer(tenant), tenant, "in_service")
+    referrals_sql = importlib.import_module(
+        "carehub.referrals.migrations.0004_contract_foreign_keys").SETTING_VOCABULARY
+    contracts_sql = importlib.import_module(
+        "carehub.contracts.migrations.0008_service_setting_vocabulary").Migration.operations[-1]
+    with scopes_disabled():
+        ServiceDelivery.objects.filter(referral=referral).update(setting="phone")
+        ServiceDefinition.objects.filter(code="HDM").update(setting="clinic")
+        with connection.cursor() as cursor:
+            cursor.execute(referrals_sql)
+            cursor.execute(contracts_sql.sql)
+        assert set(ServiceDelivery.objects.values_list("setting", flat=True)) == {"telephone"}
+        assert ServiceDefinition.objects.get(code="HDM").setting == "office"

@@ -27,6 +27,11 @@ UPDATE {table} SET service_id = (
     WHERE s.contract_id = {table}.contract_id AND s.code = {table}.service_code)
 WHERE service_id IS NULL AND contract_id IS NOT NULL
 """
+# Services logged and contract service definitions share one vocabulary of settings
+# (contracts.Setting); the logged services' old "phone" is the shared "telephone".
+SETTING_VOCABULARY = (
+    "UPDATE referrals_servicedelivery SET setting = 'telephone' WHERE setting = 'phone'"
+)
 FILL = [
     OWN_CONTRACT.format(table="referrals_referral"),
     OWN_CONTRACT.format(table="referrals_rankedlist"),
@@ -86,4 +91,14 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contracts.servicedefinition'),
         ),
         *[migrations.RunSQL(sql, migrations.RunSQL.noop) for sql in FILL],
+            migrations.AlterField(
+            model_name="servicedelivery",
+            name="setting",
+            field=models.CharField(choices=[("home", "Member's home"),
+                                            ("community", "Community site"),
+                                            ("office", "Office or clinic"),
+                                            ("telephone", "Telephone"), ("video", "Video")],
+                                   max_length=12),
+        ),
+        migrations.RunSQL(SETTING_VOCABULARY, migrations.RunSQL.noop),
     ]
