@@ -25,6 +25,7 @@ from django_scopes import scopes_disabled
 from carehub.contracts import selectors
 from carehub.contracts.models import Contract, EscalationLevel, ServiceDefinition
 from carehub.core.terms import FeeForService, FlexibleFunds, Hybrid, Terms, TermsError, load_terms
+from carehub.tenancy.rls import as_owner
 
 # Used only when a contract defines no escalation pathway: supervisor, hub, then the plan.
 DEFAULT_ESCALATION: tuple[tuple[int, str, int], ...] = (
@@ -91,6 +92,14 @@ class ContractRules:
         return found.timing if found else None
 
 
+def contract_row(pk: int) -> Contract:
+    """The contract of a referral the caller may see, read as the service: a party that
+    has since left the contract (a CBO whose membership ended) still works its referral
+    by the contract's rules, though row-level security no longer shows it the contract."""
+    with scopes_disabled(), as_owner():
+        return Contract.objects.get(pk=pk)
+
+
 def contract_by_code(code: str, *, payer_id: int | None = None) -> Contract:
     """The contract named `code` (of that payer when given); ContractMissing otherwise."""
     with scopes_disabled():
@@ -104,7 +113,7 @@ def contract_by_code(code: str, *, payer_id: int | None = None) -> Contract:
 
 
 def _typed_terms(contract: Contract, as_of: date) -> tuple[Terms | None, str]:
-    with scopes_disabled():
+    with scopes_disabled(), as_owner():
         document = selectors.terms_in_force(contract, as_of)
     if not document:
         return None, ""
@@ -130,7 +139,8 @@ def _build(contract: Contract, as_of: date) -> ContractRules:
             elif isinstance(component, FlexibleFunds) and funds is None:
                 funds = FundsRule(per_member=component.per_member, per=component.per,
                                   categories=tuple(component.categories))
-    with scopes_disabled():
+    # Read as the service (see `contract_row`): the rules are the contract's, whoever asks.
+    with scopes_disabled(), as_owner():
         definitions = list(ServiceDefinition.objects.filter(contract=contract).order_by("code"))
         levels = list(EscalationLevel.objects.filter(contract=contract).order_by("level"))
     services = {

@@ -46,7 +46,8 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
     language = request.GET.get("lang") or request.POST.get("lang") or "en"
     language = language if language in ("en", "es") else "en"
     version = {"version": referral.version}
-    balance = services.fund_balance(member.pk, referral.contract, timezone.localdate())
+    balance = services.fund_balance(member.pk, services.contract_of(referral),
+                                   timezone.localdate())
     ctx: dict[str, Any] = {
         "referral": referral, "member": member, "timeline": timeline, "shared": shared,
         "targets": [(s.value, STATE_LABELS[s]) for s in sorted(

@@ -25,6 +25,7 @@ from carehub.referrals.services.base import (
     ConflictError,
     ReferralError,
     RuleRefused,
+    contract_of,
     rules_of,
 )
 from carehub.referrals.services.bulk import (
@@ -77,7 +78,7 @@ __all__ = [
     "log_service", "move_up_overdue", "open_referral_for", "raise_escalation",
     "record_attempt", "record_consent", "record_screening", "record_visit",
     "RefusedMember", "RuleRefused", "reroute", "resolve_contract", "resolve_escalation",
-    "rules_of", "revoke_consent", "save_ranked_list",
+    "contract_of", "rules_of", "revoke_consent", "save_ranked_list",
     "set_contact_preference", "spend_funds", "start_pathway", "transition",
     "withdraw_access",
 ]

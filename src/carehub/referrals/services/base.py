@@ -15,8 +15,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from carehub.audit import services as audit
+from carehub.contracts.models import Contract
 from carehub.core.referral_states import TERMINAL, State
-from carehub.referrals.contract_terms import ContractRules, rules_for
+from carehub.referrals.contract_terms import ContractRules, contract_row, rules_for
 from carehub.referrals.models import Referral, ReferralEvent
 from carehub.referrals.rules import Problem
 from carehub.tenancy.access import Acting
@@ -48,10 +49,21 @@ class RuleRefused(ReferralError):
         super().__init__(f"{preface}: " + " ".join(p.message for p in self.problems))
 
 
+def contract_of(referral: Referral) -> Contract | None:
+    """The referral's contract (None for a legacy row without one), loaded once and read
+    as the service (`contract_terms.contract_row`)."""
+    if referral.contract_id is None:
+        return None
+    field = Referral._meta.get_field("contract")
+    if not field.is_cached(referral):  # type: ignore[union-attr]
+        referral.contract = contract_row(referral.contract_id)
+    return referral.contract
+
+
 def rules_of(referral: Referral, as_of: Any = None) -> ContractRules:
     """The rules of the referral's contract; a referral without one is refused work that
     needs its rules (never given defaults)."""
-    contract = referral.contract
+    contract = contract_of(referral)
     if contract is None:
         raise ReferralError(
             f"Referral {referral.pk} has no contract ({referral.contract_code or 'none'} names "

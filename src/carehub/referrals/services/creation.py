@@ -24,6 +24,7 @@ from carehub.referrals.services.base import (
     RuleRefused,
     audit_referral,
     bump,
+    contract_of,
     event,
     user_name,
 )
@@ -202,8 +203,12 @@ def reroute(referral: Referral, version: int, organisation: Organisation, *, act
     that delivers under the referral's contract (RuleRefused otherwise)."""
     if not referral.is_open:
         raise ReferralError("A finished referral cannot be rerouted.")
-    if referral.contract is not None:
-        refused = Door(referral.contract, referral.service,
+    contract = contract_of(referral)
+    if contract is not None:
+        with scopes_disabled(), as_owner():
+            service = (ServiceDefinition.objects.filter(pk=referral.service_id).first()
+                       if referral.service_id else None)
+        refused = Door(contract, service,
                        timezone.localdate()).organisation_problems(organisation)
         if refused:
             raise RuleRefused(refused, preface="Referral not moved")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
-from carehub.referrals.contract_terms import rules_for
+from carehub.referrals.contract_terms import contract_row, rules_for
 from carehub.referrals.models import Escalation, Referral
 from carehub.referrals.services.base import (
     ReferralError,
@@ -80,8 +80,8 @@ def move_up_overdue(*, acting: Acting, now: datetime | None = None) -> Escalatio
                     continue  # resolved or moved meanwhile
                 # An escalation with no contract (legacy rows) has no pathway to follow:
                 # it stays at its level and is reported as at the top.
-                levels = (rules_for(row.contract).escalation if row.contract is not None
-                          else ())
+                levels = (rules_for(contract_row(row.contract_id)).escalation
+                          if row.contract_id is not None else ())
                 higher = [lv for lv in levels if lv[0] > row.level]
                 if not higher:
                     run.at_top.append(row)

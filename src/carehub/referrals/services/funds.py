@@ -12,7 +12,12 @@ from django.utils import timezone
 from carehub.contracts.models import Contract
 from carehub.referrals.contract_terms import rules_for
 from carehub.referrals.models import FundSpend, Referral
-from carehub.referrals.services.base import ReferralError, audit_referral, rules_of
+from carehub.referrals.services.base import (
+    ReferralError,
+    audit_referral,
+    contract_of,
+    rules_of,
+)
 from carehub.tenancy.access import Acting
 
 
@@ -53,7 +58,7 @@ def spend_funds(referral: Referral, *, category: str, amount: str, on: date, rec
     with transaction.atomic():
         # Lock the referral so two spends for the same member cannot both pass the check.
         Referral.objects.select_for_update().filter(pk=referral.pk).first()
-        balance = fund_balance(referral.member_id, referral.contract, on)
+        balance = fund_balance(referral.member_id, contract_of(referral), on)
         assert balance is not None
         allocation, spent = balance
         remaining = allocation - spent

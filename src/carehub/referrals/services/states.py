@@ -51,9 +51,8 @@ def transition(referral: Referral, version: int, target: str, *, acting: Acting,
         changes["decline_reason"] = decline_reason[:200]
     if goal is State.ENROLLED:
         changes["enrolled_on"] = day
-        rules_of(referral)  # no enrolment without a contract
-        assert referral.contract is not None
-        due = due_at_for(referral.contract, referral.service_code,
+        contract = rules_of(referral).contract  # no enrolment without a contract
+        due = due_at_for(contract, referral.service_code,
                          created=timezone.now(), anchor_date=referral.anchor_date,
                          enrolled_on=day)
         changes["due_at"] = due
