@@ -617,3 +617,32 @@ def test_the_plans_progress_export_filters_by_its_own_contract(tenant, other_ten
     assert rows("?contract=T-SECOND") == [("T-SECOND", "NUTR")]
     assert client.get(url + "?contract=O-MEALS").status_code == 404
     assert client.get(url + "?contract=NOWHERE").status_code == 404
+
+
+def test_checking_a_ranked_list_takes_the_same_queries_whatever_its_length(tenant):
+    """The rules are checked member by member in memory: a list of thirty costs the
+    queries of a list of three."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from carehub.members.imports import RankedRow
+
+    operating(tenant, criteria=MEALS_CRITERIA.replace(', zips: ["14201"]', ""))
+    plan = acting_as(tenant.users["payer_manager"], tenant.payer)
+
+    def assign(prefix: str, size: int) -> int:
+        roster_members(tenant, [(f"{prefix}{i}", "dsnp" if i % 3 else "medicaid", "Erie, NY")
+                                for i in range(size)])
+        rows = [RankedRow(i + 2, f"{prefix}{i}", i + 1, True, "", {}) for i in range(size)]
+        with scopes_disabled():
+            ranked, _ = services.save_ranked_list(
+                tenant.payer, rows, name=prefix, contract_code="T-MEALS", service_code="HDM",
+                hub=tenant.hub, source_bytes=prefix.encode(), acting=plan)
+            ranked = RankedList.objects.get(pk=ranked.pk)
+            with CaptureQueriesContext(connection) as queries:
+                result = services.assign_ranked_list(ranked, [tenant.cbo], acting=plan)
+        assert result.created + len(result.refused) == size
+        assert len(result.refused) == len(range(0, size, 3))  # the Medicaid members
+        return len(queries)
+
+    assert assign("S", 3) == assign("L", 30)
