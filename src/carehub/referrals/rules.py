@@ -22,6 +22,9 @@ the contract's code, so a refusal can be read and acted on. The rules:
 - `volume`: the contract's maximum volume for the period (month, year or term) is not
   reached.
 
+A hub administrator may override the rules in `OVERRIDABLE` with a reason
+(`services.create_referral`); the others never.
+
 `Door` holds what does not change from member to member, so a ranked list of thousands
 is checked with a few queries.
 """
@@ -47,6 +50,11 @@ from carehub.tenancy.rls import as_owner
 
 # Stages at which a contract takes new referrals.
 OPERATING_STAGES = (Stage.IMPLEMENTATION.value, Stage.RENEWAL.value)
+# What a hub administrator may override with a reason: judgments about the member and the
+# contract's pace. Never the relationships that make sharing the member's data lawful
+# (in effect, BAA, the plan's own contract, its service, its provider and CBOs).
+OVERRIDABLE = frozenset({"contract_stage", "product", "age", "geography", "hospice",
+                         "risk_score", "enrolled", "pcp_npi", "criteria", "volume"})
 
 
 @dataclass(frozen=True)

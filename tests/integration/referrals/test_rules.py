@@ -340,10 +340,11 @@ def test_create_referral_refuses_and_names_every_rule(tenant):
 
 
 def test_a_hub_administrator_may_override_with_a_reason_which_is_recorded(tenant, login_as):
-    operating(tenant, baa_signed_on=None)
+    operating(tenant, criteria=MEALS_CRITERIA)
+    member = change_member(tenant, zip="14201", product="medicaid")
     coordinator = acting_as(tenant.users["hub_coordinator"], tenant.hub)
     admin = acting_as(tenant.users["hub_admin"], tenant.hub)
-    kw = {"member": tenant.member, "organisation": tenant.cbo, "hub": tenant.hub,
+    kw = {"member": member, "organisation": tenant.cbo, "hub": tenant.hub,
           "contract_code": "T-MEALS", "service_code": "HDM"}
     with scopes_disabled():
         with pytest.raises(services.RuleRefused, match="only a hub administrator"):
@@ -351,27 +352,48 @@ def test_a_hub_administrator_may_override_with_a_reason_which_is_recorded(tenant
         with pytest.raises(services.RuleRefused):
             services.create_referral(**kw, override_reason="   ", acting=admin)
         referral = services.create_referral(
-            **kw, override_reason="BAA signed on paper, scan pending", acting=admin)
+            **kw, override_reason="Medicare Advantage starts next month", acting=admin)
         event = ReferralEvent.objects.get(referral=referral, kind="rules_override")
         audit = AuditEvent.objects.get(action="create", object_type="referral",
                                        object_id=str(referral.pk))
-    assert "BAA signed on paper, scan pending" in event.note and "baa" in event.note
-    assert audit.detail["override_reason"] == "BAA signed on paper, scan pending"
-    assert audit.detail["rules_overridden"] == ["baa"]
+    assert "Medicare Advantage starts next month" in event.note and "product" in event.note
+    assert audit.detail["override_reason"] == "Medicare Advantage starts next month"
+    assert audit.detail["rules_overridden"] == ["product"]
     page = login_as(tenant.users["hub_admin"]).get(f"/referrals/{referral.pk}/").content.decode()
-    assert "Contract rules overridden" in page and "BAA signed on paper" in page
+    assert "Contract rules overridden" in page and "Medicare Advantage starts next" in page
+
+
+@pytest.mark.parametrize("rule", ["baa", "contract_in_effect", "payer", "organisation"])
+def test_the_contracts_relationships_and_baa_are_never_overridden(tenant, other_tenant, rule):
+    contract = operating(tenant, baa_signed_on=None if rule == "baa" else date(2025, 1, 1))
+    member, organisation = tenant.member, tenant.cbo
+    with scopes_disabled():
+        if rule == "contract_in_effect":
+            ContractParty.objects.filter(contract=contract, role="payer").update(
+                status="proposed")
+        if rule == "payer":
+            member = other_tenant.member
+        if rule == "organisation":
+            organisation = make_org("cbo", "Alpha Stranger")
+        with pytest.raises(services.RuleRefused, match="cannot be overridden") as refused:
+            services.create_referral(
+                member=member, organisation=organisation, hub=tenant.hub, contract=contract,
+                service_code="HDM", override_reason="please",
+                acting=acting_as(tenant.users["hub_admin"], tenant.hub))
+        assert rule in [p.rule for p in refused.value.problems]
+        assert not Referral.objects.exists()
 
 
 def test_the_hub_form_shows_the_refusal_and_the_admin_overrides_it(tenant, login_as):
-    operating(tenant, baa_signed_on=None)
+    operating(tenant, stage="pre_launch")
     body = {"member_id": tenant.member.member_id, "contract_code": "T-MEALS",
             "service_code": "HDM", "organisation": tenant.cbo.pk}
     answer = login_as(tenant.users["hub_coordinator"]).post("/referrals/hub/", body)
     assert answer.status_code == 400
-    assert "requires a business associate agreement and it is not signed" in (
+    assert "T-MEALS is at pre-launch; referrals are taken from implementation on." in (
         answer.content.decode())
     answer = login_as(tenant.users["hub_admin"]).post(
-        "/referrals/hub/", {**body, "override_reason": "paper BAA on file"}, follow=True)
+        "/referrals/hub/", {**body, "override_reason": "launch moved up a week"}, follow=True)
     assert b"Referred to Alpha Pantry" in answer.content
     with scopes_disabled():
         assert ReferralEvent.objects.filter(kind="rules_override").count() == 1

@@ -17,7 +17,7 @@ from carehub.core.referral_states import State
 from carehub.members.models import Member, MemberAccess
 from carehub.referrals.contract_terms import ContractMissing, contract_by_code, rules_for
 from carehub.referrals.models import OPEN_STATES, ContactPreference, Referral
-from carehub.referrals.rules import Door, Problem, check_referral
+from carehub.referrals.rules import OVERRIDABLE, Door, Problem, check_referral
 from carehub.referrals.services.base import (
     AlreadyOwned,
     ReferralError,
@@ -137,7 +137,8 @@ def create_referral(*, member: Member, organisation: Organisation, acting: Actin
     The contract and service are given as rows or as codes (`resolve_contract`). The
     contract's rules are checked (`rules.check_referral`); a refusal raises RuleRefused
     naming every rule broken. A hub administrator may make the referral anyway with an
-    `override_reason`, which is recorded on the referral's timeline and audited. Refused
+    `override_reason` when every rule broken is one of `rules.OVERRIDABLE`; the reason is
+    recorded on the referral's timeline and audited. Refused
     too when another organisation owns open outreach for the member and service, or the
     member asked not to be contacted."""
     created = now or timezone.now()
@@ -153,6 +154,9 @@ def create_referral(*, member: Member, organisation: Organisation, acting: Actin
         if not acting.has_role(Role.HUB_ADMIN):
             raise RuleRefused(problems, preface="Referral not made (only a hub administrator "
                                                 "may override the contract's rules)")
+        if any(p.rule not in OVERRIDABLE for p in problems):
+            raise RuleRefused(problems, preface="Referral not made (the contract's "
+                                                "relationships and BAA cannot be overridden)")
     existing = open_referral_for(member, service.code)
     if existing is not None:
         raise AlreadyOwned(existing.organisation.name, existing.get_state_display().lower(),
