@@ -99,7 +99,9 @@ def seed(args: argparse.Namespace) -> None:
         from carehub.contracts.models import Contract, ContractParty
         from carehub.contracts.services import sync_parties
 
-        agreed = Contract.objects.create(code="BENCH", name="bench", payer=plan, provider=hub)
+        # Operating (the rules at the door let referrals in), no BAA to wait for.
+        agreed = Contract.objects.create(code="BENCH", name="bench", payer=plan, provider=hub,
+                                         stage="implementation", baa_required=False)
         sync_parties(agreed)
         ContractParty.objects.filter(contract=agreed).update(status="accepted")
         cbos = []
@@ -114,6 +116,15 @@ def seed(args: argparse.Namespace) -> None:
             Membership.objects.bulk_create([Membership(user=u, organisation=cbo, role="cbo_worker")
                                             for u in users])
             workers[cbo.pk] = [u.pk for u in users]
+        from carehub.contracts.models import ServiceDefinition
+        from carehub.network.models import ServiceType
+
+        agreed.delivering_cbos.set(cbos)
+        sync_parties(agreed)
+        ContractParty.objects.filter(contract=agreed).update(status="accepted")
+        for code, kind in (("HDM", "nutrition"), ("CM", "care-management")):
+            ServiceDefinition.objects.create(contract=agreed, code=code, name=code,
+                                             service_type=ServiceType.objects.get(slug=kind))
     members = args.referrals // 2 + args.ranked
     now = datetime.now(UTC)
     raw = connection.connection

@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 from datetime import timedelta
+from typing import Any
 
 import django
 
@@ -40,6 +41,7 @@ def main(argv: list[str]) -> int:
     from django.utils import timezone
     from django_scopes import scopes_disabled
 
+    from carehub.contracts.models import Contract
     from carehub.demo.seed import DEMO_PASSWORD
     from carehub.members.models import Member
     from carehub.referrals import services
@@ -52,7 +54,10 @@ def main(argv: list[str]) -> int:
         cbos = list(Organisation.objects.filter(kind="cbo").order_by("pk"))
         coordinator = user_model.objects.get(username="coordinator")
         members = list(Member.objects.order_by("pk"))
-        if hub is None or not cbos or not members:
+        # Every referral is made under a contract: the demo's meals contract, with one
+        # service per load worker (one open referral per member and service).
+        contract = Contract.objects.filter(code="DEMO-MEALS").first()
+        if hub is None or not cbos or not members or contract is None:
             print("seed.py: run `carehub demo --no-serve` first", file=sys.stderr)
             return 2
         password = make_password(DEMO_PASSWORD)  # hashed once: 50 hashes would take a while
@@ -71,8 +76,9 @@ def main(argv: list[str]) -> int:
                 member = members[((index - 1) * args.referrals + slot) % len(members)]
                 try:
                     services.create_referral(
-                        member=member, organisation=cbo, service_code=f"LOAD{index:02d}",
-                        service_type="nutrition", acting=Acting.system(hub, user=coordinator), hub=hub,
+                        member=member, organisation=cbo, contract=contract,
+                        service=load_service(contract, index),
+                        acting=Acting.system(hub, user=coordinator), hub=hub,
                         assignee=user, anchor_date=today - timedelta(days=1))
                 except services.ReferralError:
                     continue  # e.g. a member who asked not to be contacted
@@ -82,6 +88,17 @@ def main(argv: list[str]) -> int:
                 created += 1
     print(f"load workers: {args.workers}; referrals created: {created}")
     return 0
+
+
+def load_service(contract: Any, index: int) -> Any:
+    from carehub.contracts.models import ServiceDefinition
+    from carehub.network.models import ServiceType
+
+    found, _ = ServiceDefinition.objects.get_or_create(
+        contract=contract, code=f"LOAD{index:02d}",
+        defaults={"name": f"Load test service {index}",
+                  "service_type": ServiceType.objects.get(slug="nutrition")})
+    return found
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import check_accessibility, sign_in_verified, visit
-from tests.integration.referrals.conftest import refer
+from tests.integration.referrals.conftest import contract_with_terms, refer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.mark.parametrize("role", ["cbo_worker", "cbo_supervisor", "hub_coordinator",
                                   "hub_admin", "payer_manager"])
 def test_every_menu_page_of_a_role_passes_axe(page, tenant, role):  # type: ignore[no-untyped-def]
+    contract_with_terms(tenant)
     refer(tenant)
     sign_in_verified(page, tenant.users[role])
     check_accessibility(page)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from carehub.referrals import contract_terms
 from tests.e2e.conftest import check_accessibility, sign_in_verified, visit
-from tests.integration.referrals.conftest import refer
+from tests.integration.referrals.conftest import contract_with_terms, refer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-TERMS = {"services": [{"code": "HDM", "rate": "7.50"}], "components": []}
 
 
 def move(page, target: str) -> None:  # type: ignore[no-untyped-def]
@@ -19,8 +17,8 @@ def move(page, target: str) -> None:  # type: ignore[no-untyped-def]
     form.get_by_role("button", name="Move").click()
 
 
-def test_worker_takes_a_member_from_assigned_to_completed(page, tenant, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(contract_terms, "terms", lambda code, on: TERMS)
+def test_worker_takes_a_member_from_assigned_to_completed(page, tenant):  # type: ignore[no-untyped-def]
+    contract_with_terms(tenant)
     refer(tenant)
     sign_in_verified(page, tenant.users["cbo_worker"])
     visit(page, "/referrals/")

@@ -13,15 +13,13 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from carehub.referrals import contract_terms
 from carehub.referrals.models import ContactPreference
 from carehub.tenancy.models import Membership
 from tests.e2e.conftest import sign_in_verified, visit
 from tests.integration.conftest import Tenant, make_user
-from tests.integration.referrals.conftest import refer, walk_to
+from tests.integration.referrals.conftest import contract_with_terms, refer, walk_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-TERMS = {"services": [{"code": "HDM", "rate": "7.50"}], "components": []}
 TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
 
 
@@ -97,8 +95,8 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
 def test_a_refused_form_says_why_beside_the_form_and_keeps_the_input(
-        page, tenant, monkeypatch, case: Case) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(contract_terms, "terms", lambda code, on: TERMS)
+        page, tenant, case: Case) -> None:  # type: ignore[no-untyped-def]
+    contract_with_terms(tenant)
     referral = refer(tenant)
     if case.state != "assigned":
         referral = walk_to(referral, tenant, case.state)

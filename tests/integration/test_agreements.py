@@ -4,6 +4,8 @@ flows: no uploads, referrals, assignments or member data."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -17,6 +19,7 @@ from carehub.referrals.models import RankedList, Referral
 from carehub.tenancy.access import network_cbos, organisations_managed_by
 from carehub.tenancy.models import NetworkMember
 from tests.integration.conftest import accepted_contract, acting_as
+from tests.integration.referrals.conftest import contract_with_terms
 
 pytestmark = pytest.mark.django_db
 UPLOAD = reverse("referrals:upload")
@@ -181,7 +184,7 @@ def test_a_network_invitation_gives_nothing_until_the_cbo_accepts(tenant, other_
     # No work: the coordinator cannot route to it, and a ranked list is not assigned to it.
     coordinator = login_as(tenant.users["hub_coordinator"])
     assert omega_pantry not in coordinator.get(reverse("referrals:coordinator")).context["cbos"]
-    accepted_contract(tenant.payer, tenant.hub, "T-MEALS", hub_may_upload_members=True)
+    contract_with_terms(tenant, "T-MEALS", hub_may_upload_members=True)
     response = coordinator.post(UPLOAD, {
         "kind": "ranked", "plan": tenant.payer.pk, "contract_code": "T-MEALS",
         "service_code": "HDM", "hub": tenant.hub.pk, "assign": "on",
@@ -272,17 +275,21 @@ def test_an_unknown_member_reads_the_same_whether_it_exists_elsewhere(tenant, ot
 
 
 def test_contract_rules_and_activity_ignore_a_contract_not_in_effect(tenant, other_tenant):
+    """A proposal not yet accepted takes no referrals (the rule names why) and has no
+    activity to export."""
     from django.core.management import call_command
 
     from carehub.contracts.services import create_contract
-    from carehub.referrals import contract_terms
+    from carehub.referrals.rules import check_referral
 
     with scopes_disabled():
-        contract = Contract(code="P-ONLY", name="x", payer=other_tenant.payer,
-                            provider=tenant.hub, max_outreach_attempts=9)
+        contract = Contract(code="P-ONLY", name="x", payer=tenant.payer,
+                            provider=tenant.hub, max_outreach_attempts=9,
+                            stage="implementation", baa_required=False)
         create_contract(contract, acting=acting_as(tenant.users["hub_admin"]))
-    assert contract_terms.contract("P-ONLY") is None
-    assert contract_terms.max_outreach_attempts("P-ONLY") == contract_terms.DEFAULT_MAX_ATTEMPTS
+        problems = check_referral(member=tenant.member, contract=contract, service=None,
+                                  organisation=tenant.hub, as_of=date(2026, 1, 5))
+    assert "contract_in_effect" in [p.rule for p in problems]
     with pytest.raises(SystemExit) as exit_info:
         call_command("activity", "--contract", "P-ONLY", "--period", "2026-01")
     assert exit_info.value.code == 2
@@ -312,9 +319,8 @@ def test_a_contract_code_must_name_the_contract_in_effect_between_them(tenant, o
                                                                         login_as):
     """Typed contract codes are checked too: a referral or ranked list cannot be filed under
     another relationship's contract, and the refusal reads the same whether it exists."""
-    accepted_contract(tenant.payer, tenant.hub, "ALPHA-MEALS", hub_may_upload_members=True,
-                      delivering=[tenant.cbo])
-    accepted_contract(other_tenant.payer, other_tenant.hub, "OMEGA-MEALS")
+    contract_with_terms(tenant, "ALPHA-MEALS", hub_may_upload_members=True)
+    contract_with_terms(other_tenant, "OMEGA-MEALS")
     refused = {"OMEGA-MEALS": "There is no contract OMEGA-MEALS in effect",
                "NOWHERE": "There is no contract NOWHERE in effect"}
     with scopes_disabled():

@@ -41,14 +41,16 @@ django.setup()
 from django_scopes import scopes_disabled
 from carehub.referrals import services
 from tests.integration.conftest import make_tenant, make_user
-from tests.integration.referrals.conftest import acting_as
+from tests.integration.referrals.conftest import acting_as, contract_with_terms
 t = make_tenant("Load")
+contract_with_terms(t)
 with scopes_disabled():
     workers = [t.users["cbo_worker"]] + [make_user(f"load-worker{{i}}", t.cbo, "cbo_worker")
                                          for i in range(1, {SESSIONS})]
     referral = services.create_referral(
         member=t.member, organisation=t.cbo, hub=t.hub, service_code="HDM",
-        acting=acting_as(t.users["hub_coordinator"], t.hub), assignee=workers[0])
+        contract_code="T-MEALS", acting=acting_as(t.users["hub_coordinator"], t.hub),
+        assignee=workers[0])
     services.record_attempt(referral, referral.version, channel="phone", outcome="reached",
                             acting=acting_as(workers[0], t.cbo))
 print(referral.pk, t.member.pk, *[w.username for w in workers])

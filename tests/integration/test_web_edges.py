@@ -141,12 +141,15 @@ def test_rows_read_back_undo_the_formula_escape(tmp_path):
 
 
 def test_a_hand_made_reroute_is_a_400(tenant, login_as):
+    from tests.integration.referrals.conftest import contract_with_terms
+
+    contract_with_terms(tenant)
     with scopes_disabled():
         from carehub.referrals import services
 
         referral = services.create_referral(
             member=tenant.member, organisation=tenant.cbo, hub=tenant.hub, service_code="HDM",
-            acting=acting_as(tenant.users["hub_coordinator"], tenant.hub))
+            contract_code="T-MEALS", acting=acting_as(tenant.users["hub_coordinator"], tenant.hub))
     client = login_as(tenant.users["hub_coordinator"])
     url = reverse("referrals:reroute", args=[referral.pk])
     for body in ({"organisation": "x", "version": "1"}, {"organisation": tenant.cbo.pk,

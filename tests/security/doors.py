@@ -323,4 +323,8 @@ OPERATIONS: dict[str, Door] = {
     "GET /api/hsds/service_at_locations": Door("page", _none, query=("", "?per_page=100")),
     "GET /api/referrals/referrals": Door("page", _none, query=("", "?limit=500")),
     "GET /api/referrals/referrals/{pk}": Door("object", _referral),
+    # JSON: the other set's member under its own contract, and under the walker's.
+    "POST /api/referrals/referrals": Door("page", _none, body=lambda o, own: {
+        "member": o.tenant.member.member_id, "contract": o.contract.code, "service": "HDM",
+        "organisation": o.tenant.cbo.pk}),
 }

@@ -16,6 +16,7 @@ Any failure is collected, so one run lists every leak at once.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from collections import Counter
@@ -224,6 +225,19 @@ class Walk:
                                other_member_id=self.other.tenant.member.member_id,
                                other_hsds_org=self.other.hsds_org_id)
 
+    def post_json(self, role: str, client: Client, key: str, path: str, door: Door) -> None:
+        """An API write whose JSON body names the other set's objects: refused (never
+        200) and nothing changes; with the walker's own contract code too."""
+        assert door.body is not None
+        data = door.body(self.other, self.own)
+        for body in (data, {**data, "contract": self.own.contract.code}):
+            self.requests[key] += 1
+            got = client.post(path, json.dumps(body), content_type="application/json")
+            if got.status_code == 200:
+                self.problems.append(f"POST {role} {key} {body}: 200")
+            self.check_text(f"POST {role} {key}", client, got, body.values())
+            self.unchanged(f"POST {role} {key}")
+
     def walk_door(self, role: str, client: Client, key: str, route: str, door: Door) -> None:
         assert door.kwargs is not None
         for kwargs in door.kwargs(self.other, self.own):
@@ -358,6 +372,9 @@ def walk_every_door(walk: Walk, clients: dict[str, Client]) -> None:
                 walk.walk_door(role, client, route, route, door)
         for op, door in OPERATIONS.items():
             method, path = op.split(" ", 1)
+            if method == "POST":
+                walk.post_json(role, client, op, path, door)
+                continue
             assert method == "GET", f"{op}: walk other methods here"
             walk.walk_door(role, client, op, path, door)
         walk.unchanged(f"{role}'s GETs")

@@ -24,6 +24,7 @@ from datetime import date
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
@@ -101,8 +102,15 @@ def make_world(marker: str) -> World:
     contract = make_contract(t, code=code, complete=True)
     proposed = make_contract(t, code=f"{marker.upper()}-RIDES", accepted=False)
     with scopes_disabled():
-        Contract.objects.filter(pk=contract.pk).update(name=f"{marker} meals contract")
+        # Operating with its BAA signed: the rules at the door let its referrals in.
+        Contract.objects.filter(pk=contract.pk).update(name=f"{marker} meals contract",
+                                                       stage="implementation",
+                                                       baa_signed_on=date(2026, 1, 1))
         contract.refresh_from_db()
+        # An operating contract near its end gets its renewal task on the first page view;
+        # made here, so the walk's GETs change nothing.
+        contract_services.ensure_renewal_task(contract, timezone.localdate(),
+                                              acting=acting_as(hub_admin))
         Contract.objects.filter(pk=proposed.pk).update(name=f"{marker} rides proposal")
         proposed.refresh_from_db()
         # Every user has set up an authenticator app, so a second-factor reset would

@@ -35,10 +35,14 @@ STAGE_ORDER = [s.value for s in Stage]
 
 
 class Setting(models.TextChoices):
-    HOME = "home", "Home"
-    CLINIC = "clinic", "Clinic"
+    """Where a service is given: one vocabulary for a contract's service definitions and
+    the services logged under them (referrals.ServiceDelivery)."""
+
+    HOME = "home", "Member's home"
+    COMMUNITY = "community", "Community site"
+    OFFICE = "office", "Office or clinic"
     TELEPHONE = "telephone", "Telephone"
-    COMMUNITY = "community", "Community"
+    VIDEO = "video", "Video"
 
 
 class TimingAnchor(models.TextChoices):

@@ -6,6 +6,10 @@ or closing); services = units logged in the period; events = enrolments, engagem
 visits and completed pathways up to the period's end (earlier ones are needed for open
 episodes); spending = flexible-fund spending up to the period's end (for balances).
 Member ids are the plan's member ids.
+
+What counts is chosen by key, not by code: referrals whose contract is this contract,
+of the contract's payer (the plan), held by its provider or hubbed by it. A referral of
+another plan never counts, whatever code it carries.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from typing import Any
 from django.db.models import Q
 from django_scopes import scopes_disabled
 
+from carehub.contracts import selectors
 from carehub.contracts.models import Contract
 from carehub.core.periods import parse_month
-from carehub.referrals import contract_terms
 from carehub.referrals.models import (
     EngagementVisit,
     FundSpend,
@@ -27,6 +31,7 @@ from carehub.referrals.models import (
     ReferralEvent,
     ServiceDelivery,
 )
+from carehub.tenancy.models import Organisation
 
 
 class PeriodError(ValueError):
@@ -42,24 +47,36 @@ def period_bounds(period: str) -> tuple[date, date]:
     return month.start, month.end
 
 
-def _contract_scope(contract_code: str) -> Q:
-    """Which referrals count for the contract: when a contract row has the code, only those
-    between its payer and its provider (the hub and its network, or the CBO), and only
-    while it is in effect; a contract known only by its terms counts its code."""
+def contract_for_activity(contract_code: str, plan: Organisation | None = None) -> Contract:
+    """The contract whose activity is built: it must exist (and be paid by `plan` when
+    given; the same answer as a code that names nothing) and be in effect."""
     with scopes_disabled():
-        row = Contract.objects.filter(code=contract_code).first()
+        found = Contract.objects.filter(code=contract_code)
+        if plan is not None:
+            found = found.filter(payer=plan)
+        row = found.select_related("payer", "provider").first()
     if row is None:
-        return Q()
-    if contract_terms.contract(contract_code) is None:
+        raise PeriodError(f"contract {contract_code!r} not found")
+    if not selectors.is_in_effect(row):
         raise PeriodError(f"contract {contract_code!r} is not in effect (both parties must accept it)")
-    return Q(plan_id=row.payer_id) & (Q(hub_id=row.provider_id) | Q(organisation_id=row.provider_id))
+    return row
 
 
-def build_activity(contract_code: str, period: str) -> dict[str, Any]:
+def referrals_counted(contract: Contract) -> Q:
+    """Which referrals count for the contract: under it by key, of its payer, held or
+    hubbed by its provider."""
+    return (Q(contract=contract) & Q(plan_id=contract.payer_id)
+            & (Q(hub_id=contract.provider_id) | Q(organisation_id=contract.provider_id)))
+
+
+def build_activity(contract_code: str, period: str, *,
+                   plan: Organisation | None = None) -> dict[str, Any]:
+    """The activity of the contract named `contract_code` (paid by `plan` when given)."""
     start, end = period_bounds(period)
-    scope = _contract_scope(contract_code)
+    contract = contract_for_activity(contract_code, plan)
+    scope = referrals_counted(contract)
     with scopes_disabled():
-        referrals = Referral.objects.filter(scope, contract_code=contract_code)
+        referrals = Referral.objects.filter(scope)
         counted = referrals.values("pk")
         ids = {r.pk: r for r in referrals.select_related("member")
                .only("pk", "service_code", "state", "enrolled_on", "completed_on", "updated_at",
@@ -79,7 +96,7 @@ def build_activity(contract_code: str, period: str) -> dict[str, Any]:
         services = [
             {"member": m, "service": s, "date": d.isoformat(), "units": u}
             for m, s, d, u in ServiceDelivery.objects.filter(
-                contract_code=contract_code, referral__in=counted, date__gte=start, date__lte=end)
+                contract=contract, referral__in=counted, date__gte=start, date__lte=end)
             .order_by("date", "member__member_id", "pk")
             .values_list("member__member_id", "service_code", "date", "units")
         ]
@@ -104,7 +121,7 @@ def build_activity(contract_code: str, period: str) -> dict[str, Any]:
         events.sort(key=lambda ev: ev["date"])
         spending = [
             {"member": m, "category": c, "amount": f"{a:.2f}", "date": d.isoformat()}
-            for m, c, a, d in FundSpend.objects.filter(contract_code=contract_code,
+            for m, c, a, d in FundSpend.objects.filter(contract=contract,
                                                        referral__in=counted, date__lte=end)
             .order_by("date", "pk").values_list("member__member_id", "category", "amount", "date")
         ]

@@ -1,17 +1,24 @@
 """JSON API for referrals: list, detail with the member's timeline (consent-gated), FHIR
-Task status of each referral."""
+Task status of each referral, and making a referral (through `services.create_referral`,
+so the contract's rules are checked as for every other entry point)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django_scopes import scopes_disabled
 from ninja import Path, Query, Router
 
+from carehub.contracts.models import Contract
 from carehub.core.referral_states import FHIR_TASK, State
-from carehub.referrals import selectors
-from carehub.referrals.schemas import ReferralDetailOut, ReferralOut
-from carehub.tenancy.roles import STAFF
+from carehub.members.models import Member
+from carehub.referrals import selectors, services
+from carehub.referrals.rules import Problem
+from carehub.referrals.schemas import ReferralDetailOut, ReferralIn, ReferralOut, RefusedOut
+from carehub.tenancy.access import network_cbos
+from carehub.tenancy.models import OrganisationKind, Role
+from carehub.tenancy.roles import HUB, STAFF
 
 router = Router(tags=["referrals"])
 MAX_LIMIT = 500
@@ -58,3 +65,66 @@ def referral_detail(request: HttpRequest,
     return {**_summary(referral), "shared": shared,
             "timeline": [{"at": i.at, "kind": i.kind, "title": i.title, "body": i.body,
                           "organisation": i.organisation} for i in timeline]}
+
+
+REFERRERS = (*HUB, Role.PAYER_MANAGER)
+
+
+def _refused(problems: list[Problem], message: str) -> dict[str, Any]:
+    return {"message": message,
+            "problems": [{"rule": p.rule, "message": p.message} for p in problems]}
+
+
+@router.post("/referrals", response={200: ReferralOut, 409: RefusedOut, 422: RefusedOut})
+def make_referral(request: HttpRequest, body: ReferralIn) -> Any:
+    """Refer a member under a contract: a hub for a plan paying it, a plan to the hub it
+    pays. 422 names every rule refused; 409 when another organisation owns outreach."""
+    acting = request.auth  # type: ignore[attr-defined]
+    if acting is None or not acting.has_role(*REFERRERS):
+        raise Http404("Not found")
+    org = acting.organisation
+    with scopes_disabled():
+        mine = (Contract.objects.filter(provider=org) if org.kind == OrganisationKind.HUB
+                else Contract.objects.filter(payer=org))
+        contract = mine.select_related("provider").filter(code=body.contract.strip()).first()
+    if contract is None:
+        problem = Problem("contract", f"There is no contract {body.contract.strip()} for "
+                                      f"{org.name}.")
+        return 422, _refused([problem], problem.message)
+    hub = contract.provider
+    member = Member.objects.filter(plan_id=contract.payer_id, member_id=body.member.strip(),
+                                   access__organisation=org).first()
+    if member is None:
+        raise Http404("Not found")
+    target = None
+    if body.organisation is not None:
+        target = network_cbos(hub).filter(pk=body.organisation).first()
+        if target is None:
+            problem = Problem("organisation", f"Organisation {body.organisation} is not a CBO "
+                                              f"of {hub.name}'s network.")
+            return 422, _refused([problem], problem.message)
+    service_code = body.service.strip()
+    if not service_code:
+        with scopes_disabled():
+            codes = list(contract.service_definitions.values_list("code", flat=True)[:2])
+        if len(codes) != 1:
+            problem = Problem("service", f"{contract.code} has {len(codes) or 'no'} services: "
+                                         f"name the service.")
+            return 422, _refused([problem], problem.message)
+        service_code = codes[0]
+    try:
+        placement = services.place_referral(
+            member=member, hub=hub, contract=contract, service_code=service_code,
+            organisation=target, override_reason=body.routing_reason,
+            rules_override_reason=body.override_reason, anchor_date=body.anchor_date,
+            source="api", acting=acting)
+        referral = placement.referral
+    except services.AlreadyOwned as exc:
+        return 409, _refused([], str(exc))
+    except services.RuleRefused as exc:
+        return 422, _refused(exc.problems, str(exc))
+    except services.ReferralError as exc:
+        return 422, _refused([], str(exc))
+    referral = selectors.referrals_for(org).select_related("member", "organisation").get(
+        pk=referral.pk)
+    return 200, _summary(referral)

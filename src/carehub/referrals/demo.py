@@ -170,6 +170,9 @@ def seed(ctx: Any) -> None:
         ctx.log(f"referrals: {CONTRACT} is not in implementation with its BAA signed; "
                 "nothing to refer")
         return
+    # The rows point at the contract and its service by key, as every referral does.
+    contract = Contract.objects.get(code=CONTRACT)
+    service = ServiceDefinition.objects.get(contract=contract, code=SERVICE)
     rng = random.Random(2026)  # nosec B311 # reproducible demo data, not a secret
     coordinator = ctx.users["coordinator"]
     cbo_of = placed.cbo_of
@@ -181,7 +184,9 @@ def seed(ctx: Any) -> None:
     rng.shuffle(members)
     # The demo worker's live inbox is at the first CBO; at most half the members go to
     # it, so small demos keep some history.
-    home = [m for m in members if cbo_of[m.pk] == ctx.cbos[0]] or members
+    # Live referrals are made today: only members enrolled today may have one.
+    today_ok = [m for m in members if placed.enrolled(m, ctx.today)] or members
+    home = [m for m in today_ok if cbo_of[m.pk] == ctx.cbos[0]] or today_ok
     live_members = home[: min(len(LIVE_DUE_HOURS), max(1, len(members) // 2))]
     rest = [m for m in members if m not in live_members]
     pool = MemberPool(rest or members)
@@ -194,7 +199,7 @@ def seed(ctx: Any) -> None:
     consents: list[Consent] = []
     grants: set[tuple[int, int]] = set()
     open_history: list[Referral] = []
-    timing = due.service_timing(CONTRACT, SERVICE)
+    timing = due.service_timing(contract, SERVICE)
     for month in range(MONTHS):
         start = (first + timedelta(days=32 * month)).replace(day=1)
         for _ in range(PER_MONTH):
@@ -208,7 +213,8 @@ def seed(ctx: Any) -> None:
             worker = workers[cbo.pk]
             referral = Referral.objects.create(
                 member=member, plan=ctx.payer, hub=ctx.hub, organisation=cbo,
-                contract_code=CONTRACT, service_code=SERVICE, service_type="nutrition",
+                contract=contract, service=service, contract_code=CONTRACT,
+                service_code=SERVICE, service_type="nutrition",
                 anchor_date=discharge, assignee=worker, created_by=coordinator,
                 updated_by=worker, due_at=_at(discharge) + timedelta(hours=24))
             Referral.objects.filter(pk=referral.pk).update(created_at=_at(discharge, 9))
@@ -243,8 +249,8 @@ def seed(ctx: Any) -> None:
                 for n in range((last - enrolled).days + 1):
                     deliveries.append(ServiceDelivery(
                         referral=referral, member=member, organisation=cbo,
-                        contract_code=CONTRACT, service_code=SERVICE,
-                        date=enrolled + timedelta(days=n), units=2, setting="home",
+                        contract=contract, service=service, contract_code=CONTRACT,
+                        service_code=SERVICE, date=enrolled + timedelta(days=n), units=2, setting="home",
                         staff=worker, at=_at(enrolled + timedelta(days=n), 17)))
                 changes["enrolled_on"] = enrolled
                 if last < ctx.today:
@@ -274,14 +280,15 @@ def seed(ctx: Any) -> None:
                 open_history.append(referral)
     # A live inbox: a few new referrals, one overdue, one due within the day.
     now = timezone.now()
-    levels = contract_terms.escalation_levels(CONTRACT)
+    levels = contract_terms.rules_for(contract).escalation
     escalations: list[tuple[Referral, Any, float, str, str]] = []
     for hours, member in zip(LIVE_DUE_HOURS, live_members, strict=False):
         cbo = cbo_of[member.pk]
         worker = workers[cbo.pk]
         referral = Referral.objects.create(
             member=member, plan=ctx.payer, hub=ctx.hub, organisation=cbo,
-            contract_code=CONTRACT, service_code=SERVICE, service_type="nutrition",
+            contract=contract, service=service, contract_code=CONTRACT,
+            service_code=SERVICE, service_type="nutrition",
             anchor_date=ctx.today, assignee=worker if hours is not None else None,
             created_by=coordinator, updated_by=coordinator,
             due_at=now + timedelta(hours=hours) if hours is not None else due.due_for(
@@ -309,7 +316,7 @@ def seed(ctx: Any) -> None:
         raised = now - timedelta(hours=hours_open)
         Escalation.objects.create(
             referral=referral, member=referral.member, organisation=referral.organisation,
-            contract_code=CONTRACT, level=level, role=role, barrier=barrier,
+            contract=contract, contract_code=CONTRACT, level=level, role=role, barrier=barrier,
             description=description, raised_by=worker, raised_at=raised,
             due_at=raised + timedelta(hours=due_after))
     ReferralEvent.objects.bulk_create(events, batch_size=2000)

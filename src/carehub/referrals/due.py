@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from carehub.contracts.models import Contract
 from carehub.core.referral_states import TERMINAL, State
 from carehub.referrals import contract_terms
 
@@ -53,13 +54,19 @@ class ServiceTiming:
     max_duration_days: int | None = None
 
 
-def service_timing(contract_code: str, service_code: str) -> ServiceTiming:
-    """The timing of the contract's service definition; empty when it sets none."""
-    rule = contract_terms.timing(contract_code, service_code)
-    days = contract_terms.max_duration_days(contract_code, service_code)
-    if rule is None:
+def service_timing(contract: Contract | None, service_code: str) -> ServiceTiming:
+    """The timing of the contract's service definition; empty when it sets none (or the
+    referral has no contract: the defaults apply to due dates, which only inform)."""
+    if contract is None:
+        return ServiceTiming()
+    found = contract_terms.rules_for(contract).service(service_code)
+    if found is None:
+        return ServiceTiming()
+    days = found.definition.max_duration_days
+    days = int(days) if days else None
+    if found.timing is None:
         return ServiceTiming(max_duration_days=days)
-    return ServiceTiming(rule.hours, rule.anchor, days)
+    return ServiceTiming(found.timing.hours, found.timing.anchor, days)
 
 
 def _start_of(day: date) -> datetime:

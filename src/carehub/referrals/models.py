@@ -2,9 +2,10 @@
 everything that happened (outreach, screening, needs, services, pathways, notes,
 escalations, flexible-fund spending, consents).
 
-Contracts are referred to by their `code` and service definitions by their service
-`code` (the codes of the contract terms), so these tables do not depend on the contracts
-app's tables; `carehub.referrals.contract_terms` reads the contract when it is installed.
+A referral, its ranked list, its logged services, escalations and fund spending point at
+their contract (and the contract's service definition) by foreign key: the keys are the
+truth. The `contract_code` / `service_code` columns are kept, written from the keys, for
+display and exports. `carehub.referrals.contract_terms.rules_for` reads a contract's rules.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django_scopes import ScopedManager
 
+from carehub.contracts.models import Setting
 from carehub.core.referral_states import CLOSE_REASON_LABELS, STATE_LABELS, TERMINAL, State
 
 # Who may see a referral row: any organisation with access to the member (plan, hub,
@@ -32,6 +34,11 @@ class RankedList(models.Model):
     hub = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT, related_name="+",
                             null=True, blank=True)
     name = models.CharField(max_length=200)
+    # Null only for lists stored before the keys existed whose code names no contract.
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="+", null=True, blank=True)
+    service = models.ForeignKey("contracts.ServiceDefinition", on_delete=models.PROTECT,
+                                related_name="+", null=True, blank=True)
     contract_code = models.CharField(max_length=64)
     service_code = models.CharField(max_length=32)
     service_type = models.CharField(max_length=60, blank=True)
@@ -78,6 +85,12 @@ class Referral(models.Model):
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
                                      related_name="referrals_owned",
                                      help_text="the CBO (or hub) that owns the outreach")
+    # Every new referral has both; null only for rows made before the keys existed whose
+    # code names no contract (or no service of it).
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="+", null=True, blank=True)
+    service = models.ForeignKey("contracts.ServiceDefinition", on_delete=models.PROTECT,
+                                related_name="+", null=True, blank=True)
     contract_code = models.CharField(max_length=64, blank=True)
     service_code = models.CharField(max_length=32)
     service_type = models.CharField(max_length=60, blank=True)
@@ -302,14 +315,6 @@ class ContactPreference(models.Model):
         return f"Contact preference {self.pk}"
 
 
-class Setting(models.TextChoices):
-    HOME = "home", "Member's home"
-    COMMUNITY = "community", "Community site"
-    OFFICE = "office", "CBO office"
-    PHONE = "phone", "Telephone"
-    VIDEO = "video", "Video"
-
-
 class ServiceDelivery(models.Model):
     """Units of a contract service delivered to a member."""
 
@@ -317,6 +322,10 @@ class ServiceDelivery(models.Model):
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
                                      related_name="+")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="+", null=True, blank=True)
+    service = models.ForeignKey("contracts.ServiceDefinition", on_delete=models.PROTECT,
+                                related_name="+", null=True, blank=True)
     contract_code = models.CharField(max_length=64, blank=True)
     service_code = models.CharField(max_length=32)
     date = models.DateField()
@@ -420,6 +429,8 @@ class Escalation(models.Model):
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
                                      related_name="+", help_text="raised by")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="+", null=True, blank=True)
     contract_code = models.CharField(max_length=64, blank=True)
     level = models.PositiveSmallIntegerField(default=1)
     role = models.CharField(max_length=20, help_text="the role that must answer at this level")
@@ -458,6 +469,8 @@ class FundSpend(models.Model):
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
                                      related_name="+")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.PROTECT,
+                                 related_name="+", null=True, blank=True)
     contract_code = models.CharField(max_length=64)
     category = models.CharField(max_length=40)
     amount = models.DecimalField(max_digits=10, decimal_places=2)

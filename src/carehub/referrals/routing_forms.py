@@ -86,10 +86,14 @@ class RoutingReferralForm(forms.Form):
     override_reason = forms.CharField(
         label="Why this organisation", required=False, max_length=300,
         help_text="Needed when you choose the organisation yourself.")
+    rules_override_reason = forms.CharField(
+        label="Reason to override the contract's rules", required=False, max_length=250,
+        help_text="Leave empty unless the referral was refused by a rule that may be "
+                  "overridden (population, stage, volume); audited and shown on the referral.")
 
     def __init__(self, *args: Any, members: QuerySet[Member], contracts: list[Contract],
                  cbos: list[Organisation] | None = None, for_plan: bool = False,
-                 **kwargs: Any) -> None:
+                 may_override_rules: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = members
         self.contracts = {c.pk: c for c in contracts}
@@ -104,6 +108,8 @@ class RoutingReferralForm(forms.Form):
             shown, [s for s in self.services.values() if s.contract_id in {c.pk for c in shown}])
         self._choice("service_type").choices = [("", "As the contract's service defines")] + [
             (t.slug, t.name) for t in ServiceType.objects.all()]
+        if not may_override_rules:
+            del self.fields["rules_override_reason"]
         if cbos is None:
             del self.fields["organisation"]
             del self.fields["override_reason"]

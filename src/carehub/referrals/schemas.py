@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 
@@ -43,3 +43,35 @@ class ReferralDetailOut(ReferralOut):
 
     shared: bool = Field(description="the member has an active data-sharing consent")
     timeline: list[TimelineEntryOut]
+
+
+class ReferralIn(Schema):
+    """A referral to make: a member of the contract's plan, the contract and its service.
+    The contract's rules are checked as for every other way a referral is made."""
+
+    member: str = Field(description="the plan's member id")
+    contract: str = Field(description="contract code, e.g. DEMO-MEALS")
+    service: str = Field("", description="service code; may be left out when the contract "
+                                         "has a single service")
+    organisation: int | None = Field(None, description="id of the delivering CBO; left out, "
+                                                       "the hub's routing chooses")
+    routing_reason: str = Field("", max_length=300,
+                                description="why this organisation rather than routing's "
+                                            "choice; needed with `organisation`")
+    anchor_date: date | None = Field(None, description="discharge date, when timing runs "
+                                                       "from discharge")
+    override_reason: str = Field("", max_length=250,
+                                 description="hub administrators only: make the referral "
+                                             "although the contract's rules refuse it")
+
+
+class ProblemOut(Schema):
+    rule: str = Field(description="the rule's code, e.g. product, baa, volume")
+    message: str = Field(description="what is wrong, in words")
+
+
+class RefusedOut(Schema):
+    """Why a referral was not made."""
+
+    message: str
+    problems: list[ProblemOut]

@@ -58,6 +58,9 @@ DUE_SOON = due.DUE_SOON
 DUE_NULLS_LAST = F("due_at").asc(nulls_last=True)
 
 
+EVENT_TITLES = {"rules_override": "Contract rules overridden"}
+
+
 def referrals_for(organisation: Organisation) -> QuerySet[Referral]:
     """The referrals an organisation is party to."""
     if organisation.kind == OrganisationKind.PAYER:

@@ -104,12 +104,14 @@ class UploadResult:
     ranked_list_new: bool = False
     assigned: int | None = None
     skipped: list[tuple[str, int]] = field(default_factory=list)
+    # Selected members the contract's rules refused: (member id, every reason in words).
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
         return {"rows": self.rows, "created": self.created, "updated": self.updated,
                 "unchanged": self.unchanged, "ranked_list": self.ranked_list_id,
                 "ranked_list_new": self.ranked_list_new, "assigned": self.assigned,
-                "skipped": dict(self.skipped)}
+                "skipped": dict(self.skipped), "refused": [m for m, _ in self.refused]}
 
 
 def _read_upload(upload: UploadedFile) -> tuple[Table, bytes]:
@@ -179,7 +181,10 @@ def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: Uploade
                 result.skipped = [
                     ("already referred for this service", assigned.already_owned),
                     ("not selected on the list", assigned.not_selected),
-                    ("asked not to be contacted", assigned.do_not_contact)]
+                    ("asked not to be contacted", assigned.do_not_contact),
+                    ("refused by the contract's rules", len(assigned.refused))]
+                result.refused = [(r.member_id, " ".join(p.message for p in r.problems))
+                                  for r in assigned.refused]
         audit.record("create" if result.created or result.ranked_list_new or result.assigned
                      else "update", acting=acting, object_type=f"{kind}_upload",
                      object_id=name, detail={"plan": plan.pk, **result.counts()})

@@ -11,9 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from carehub.accounts.models import User
 from carehub.audit import services as audit
+from carehub.contracts.models import Contract
 from carehub.core.referral_states import STATE_LABELS, State, allowed_targets
 from carehub.core.spreadsheet import SafeWriter
 from carehub.htmx_forms import form_errors
@@ -66,7 +68,8 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
     language = request.GET.get("lang") or request.POST.get("lang") or "en"
     language = language if language in ("en", "es") else "en"
     version = {"version": referral.version}
-    balance = services.fund_balance(member.pk, referral.contract_code, timezone.localdate())
+    balance = services.fund_balance(member.pk, services.contract_of(referral),
+                                   timezone.localdate())
     escalations = selectors.referral_escalations(acting, referral)
     ctx: dict[str, Any] = {
         "referral": referral, "member": member, "timeline": timeline, "shared": shared,
@@ -553,7 +556,15 @@ def plan_export(request: HttpRequest, acting: Acting) -> HttpResponse:
     """Members' progress as CSV; other organisations' detail only under active consent."""
     from carehub.referrals.exports import progress_rows
 
-    rows = progress_rows(acting.organisation)
+    # ?contract=CODE: one of the plan's own contracts; another plan's code finds nothing.
+    code = (request.GET.get("contract") or "").strip()
+    contract = None
+    if code:
+        with scopes_disabled():
+            contract = Contract.objects.filter(code=code, payer=acting.organisation).first()
+        if contract is None:
+            raise Http404("Not found")
+    rows = progress_rows(acting.organisation, contract=contract)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="member-progress.csv"'
     writer = SafeWriter(response)  # member ids and codes from uploads: never formulas

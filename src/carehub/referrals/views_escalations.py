@@ -80,6 +80,13 @@ def _visible(acting: Acting, pk: int) -> Escalation:
     return row
 
 
+def _levels(row: Escalation) -> tuple[tuple[int, str, int], ...]:
+    """The pathway the escalation follows: its contract's (none for a legacy row)."""
+    if row.contract_id is None:
+        return ()
+    return contract_terms.rules_for(contract_terms.contract_row(row.contract_id)).escalation
+
+
 @require_acting(*roles.STAFF)
 def detail(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     row = _visible(acting, pk)
@@ -87,7 +94,7 @@ def detail(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
                  member_id=row.member_id)
     view = selectors.escalation_view(row, selectors.sharing(row.member_id, acting.organisation))
     levels = [{"level": lv, "role": role_label(role), "hours": hours, "current": lv == row.level}
-              for lv, role, hours in contract_terms.escalation_levels(row.contract_code)]
+              for lv, role, hours in _levels(row)]
     return render(request, "referrals/escalation.html", {
         "x": view, "row": row, "member": row.member, "levels": levels,
         "role_label": role_label(row.role),

@@ -67,7 +67,8 @@ def _form(acting: Acting, data: Any = None, initial: dict[str, Any] | None = Non
     form = RoutingReferralForm(
         data, members=_members(acting), contracts=_contracts(acting),
         cbos=list(network_cbos(acting.organisation).order_by("name")) if hub_side else None,
-        for_plan=not hub_side, initial=initial)
+        for_plan=not hub_side, initial=initial,
+        may_override_rules=acting.has_role(Role.HUB_ADMIN))
     # Choosing a contract narrows the service select to its services (htmx; without
     # script the select lists every contract's services, grouped, and the form checks).
     form.fields["contract"].widget.attrs.update({
@@ -151,6 +152,7 @@ def _place(acting: Acting, data: dict[str, Any]
             service_type=data.get("service_type") or "",
             organisation=data.get("organisation"),
             override_reason=data.get("override_reason") or "",
+            rules_override_reason=data.get("rules_override_reason") or "",
             anchor_date=data.get("anchor_date"),
             source="manual" if acting.organisation.kind == OrganisationKind.HUB else "plan",
             acting=acting)

@@ -9,11 +9,12 @@ import yaml
 from django_scopes import scopes_disabled
 
 from carehub.contracts.models import Contract, ServiceDefinition, TermsVersion
+from carehub.contracts.services import sync_parties
 from carehub.core.terms import parse_terms_text
 from carehub.network.models import Service, ServiceType
 from carehub.referrals import services
 from carehub.referrals.models import Referral
-from carehub.tenancy.models import Organisation
+from carehub.tenancy.models import Network, NetworkMember, Organisation
 from tests.integration.conftest import Tenant, accepted_contract, acting_as, make_user  # noqa: F401  (acting_as is used here and by the referral tests)
 
 # The terms of the referral tests' contract, in the format of core/terms.py: meals paid
@@ -35,7 +36,7 @@ components:
     type: fee_for_service
     label: Post-discharge meals
     mlr: medical
-    services: [HDM]
+    services: [HDM]{per_day}
   - id: funds
     type: flexible_funds
     label: Flexible funds
@@ -47,11 +48,17 @@ components:
 
 
 def contract_with_terms(t: Tenant, code: str = "T-MEALS", *, timing_hours: int | None = 24,
-                        **fields: Any) -> Contract:
+                        per_day: int | None = None, **fields: Any) -> Contract:
     """A contract in effect between the tenant's plan and hub, with a service definition
     for HDM (first contact due `timing_hours` after the referral) and its terms stored as
-    the contracts app stores them: the rows the referral code reads in production."""
-    text = TERMS_YAML.format(code=code, payer=t.payer.slug, provider=t.hub.slug)
+    the contracts app stores them: the rows the referral code reads in production. It is
+    at implementation with its BAA signed unless `fields` say otherwise; `per_day` limits
+    the meals a member may get a day."""
+    # Operating and with its BAA signed, so the rules at the door let referrals in.
+    fields.setdefault("stage", "implementation")
+    fields.setdefault("baa_signed_on", date(2025, 1, 1))
+    limit = f"\n    max_units_per_member_per_day: {per_day}" if per_day is not None else ""
+    text = TERMS_YAML.format(code=code, payer=t.payer.slug, provider=t.hub.slug, per_day=limit)
     parse_terms_text(text, "terms.yaml")  # the real reader accepts them
     document = json.loads(json.dumps(yaml.safe_load(text), default=str))
     found = accepted_contract(t.payer, t.hub, code, delivering=[t.cbo], **fields)
@@ -60,8 +67,42 @@ def contract_with_terms(t: Tenant, code: str = "T-MEALS", *, timing_hours: int |
             contract=found, code="HDM", name="Home-delivered meal",
             service_type=ServiceType.objects.get(slug="nutrition"), setting="home",
             timing_hours=timing_hours, timing_anchor="referral")
+        # A second service of the contract (not paid by its terms): nutrition counselling.
+        ServiceDefinition.objects.create(
+            contract=found, code="NUTR", name="Nutrition counselling",
+            service_type=ServiceType.objects.get(slug="nutrition"), setting="community")
         TermsVersion.objects.create(contract=found, version=1, effective=date(2025, 1, 1),
                                     document=document, source_text=text)
+    return found
+
+
+def deliver_under(code: str, cbo: Organisation, hub: Organisation) -> None:
+    """Make `cbo` an accepted member of the hub's network and a delivering CBO of the
+    contract `code`, as the hub would."""
+    with scopes_disabled():
+        network = Network.objects.get(hub=hub)
+        NetworkMember.objects.get_or_create(network=network, cbo=cbo,
+                                            defaults={"status": "accepted",
+                                                      "onboarded_by_hub": True})
+        found = Contract.objects.get(code=code)
+        found.delivering_cbos.add(cbo)
+        sync_parties(found)
+
+
+def operating(code: str, *, delivering: Organisation | None = None) -> Contract:
+    """Bring the contract `code` (made through the pages) to operation: at implementation,
+    its BAA signed, a home-delivered meals service, and `delivering` among its CBOs."""
+    with scopes_disabled():
+        Contract.objects.filter(code=code).update(stage="implementation",
+                                                  baa_signed_on=date(2025, 1, 1))
+        found = Contract.objects.get(code=code)
+        ServiceDefinition.objects.get_or_create(
+            contract=found, code="HDM",
+            defaults={"name": "Home-delivered meal", "setting": "home",
+                      "service_type": ServiceType.objects.get(slug="nutrition")})
+        if delivering is not None:
+            found.delivering_cbos.add(delivering)
+            sync_parties(found)
     return found
 
 

@@ -13,16 +13,18 @@ from carehub.referrals import services
 from carehub.referrals.models import Referral
 from carehub.tenancy.models import Organisation
 from tests.integration.conftest import Tenant, make_org, make_user
-from tests.integration.referrals.conftest import acting_as, refer, walk_to
+from tests.integration.referrals.conftest import acting_as, deliver_under, refer, walk_to
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def second_cbo(tenant: Tenant) -> Organisation:
+def second_cbo(tenant: Tenant, contract: str) -> Organisation:
+    """A second CBO of the hub's network delivering under the contract."""
     with scopes_disabled():
         cbo = make_org("cbo", "Alpha Kitchen")
         make_user("Alpha-kitchen-worker", cbo, "cbo_worker")
+    deliver_under(contract, cbo, tenant.hub)
     return cbo
 
 
@@ -111,11 +113,6 @@ def test_the_cbo_that_did_the_work_keeps_read_access_when_it_ends(tenant, contra
 
 def test_the_reroute_page_withdraws_access(tenant, contract, second_cbo, login_as):
     """The hub's reroute form does the same (the page path, not only the service)."""
-    from carehub.tenancy.models import Network, NetworkMember
-
-    with scopes_disabled():
-        network = Network.objects.get(hub=tenant.hub)
-        NetworkMember.objects.create(network=network, cbo=second_cbo, status="accepted")
     referral = refer(tenant)
     hub = login_as(tenant.users["hub_coordinator"])
     answer = hub.post(f"/referrals/{referral.pk}/reroute/",

@@ -94,7 +94,7 @@ def test_ranked_list_assigns_only_selected_rows_and_skips_owned(tenant, routable
 
         r3 = Member.objects.get(member_id="R3")
         services.create_referral(member=r3, organisation=tenant.cbo, service_code="HDM",
-                                 acting=acting_as(None, tenant.hub))
+                                 contract_code="T-MEALS", acting=acting_as(None, tenant.hub))
     args = ["import_members", "ranked", str(ranked), "--plan", tenant.payer.slug,
             "--contract", "T-MEALS", "--service", "HDM", "--hub", tenant.hub.slug, "--assign"]
     call_command(*args)

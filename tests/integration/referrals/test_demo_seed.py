@@ -97,7 +97,7 @@ def test_every_seeded_referral_moved_only_as_the_state_machine_allows() -> None:
             assert row.from_state == state, (referral.pk, row.from_state, state)
             context = TransitionContext(
                 outreach_attempts=sum(1 for r, at in attempts if r == referral.pk and at <= row.at),
-                max_outreach_attempts=contract_terms.max_outreach_attempts(referral.contract_code),
+                max_outreach_attempts=contract_terms.rules_for(referral.contract).max_attempts,
                 close_reason=referral.close_reason if row.to_state == "closed" else "",
                 decline_reason=referral.decline_reason if row.to_state == "declined" else "")
             state = check_transition(state, row.to_state, context).value
@@ -115,3 +115,23 @@ def test_every_open_demo_referral_is_due_and_stale_work_is_overdue() -> None:
                                  created_at__lt=timezone.now() - timedelta(days=30))
         assert stale.exists()
         assert not stale.filter(due_at__gte=timezone.now()).exists()  # all overdue
+
+
+def test_every_seeded_referral_passes_the_rule_module() -> None:
+    """The demo obeys its own contract: each seeded referral, checked by the rules at the
+    door on the day it was made, breaks none."""
+    from django.utils import timezone
+
+    from carehub.referrals.rules import check_referral
+
+    demo.seed(members=120, log=lambda s: None)
+    with scopes_disabled():
+        referrals = list(Referral.objects.filter(contract_code=referrals_demo.CONTRACT)
+                         .select_related("member", "contract", "service", "organisation",
+                                         "hub"))
+        assert referrals and all(r.contract_id and r.service_id for r in referrals)
+        broken = {r.pk: [p.message for p in check_referral(
+            member=r.member, contract=r.contract, service=r.service,
+            organisation=r.organisation, as_of=timezone.localdate(r.created_at), hub=r.hub)
+            if p.rule != "volume"] for r in referrals}
+    assert {pk: b for pk, b in broken.items() if b} == {}

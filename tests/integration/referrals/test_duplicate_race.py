@@ -11,24 +11,21 @@ from django_scopes import scopes_disabled
 
 from carehub.contracts.models import ServiceDefinition
 from carehub.members.models import MemberAccess
-from carehub.network.models import ServiceType
 from carehub.referrals import services
 from carehub.referrals.models import Referral
 from carehub.tenancy.models import Membership
 from carehub.tenancy.rls import TENANT_ROLE, as_owner, tenant_connection
-from tests.integration.conftest import accepted_contract, make_tenant, make_user, signed_in
+from tests.integration.conftest import make_tenant, make_user, signed_in
+from tests.integration.referrals.conftest import contract_with_terms
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_parallel_duplicate_creates_answer_already_owned_not_500(monkeypatch):
     tenant = make_tenant("Race")
-    contract = accepted_contract(tenant.payer, tenant.hub, "RACE-MEALS",  # the hub works the plan's members
-                                 delivering=[tenant.cbo])
+    contract = contract_with_terms(tenant, "RACE-MEALS")  # the hub works the plan's members
     with scopes_disabled():
-        hdm = ServiceDefinition.objects.create(
-            contract=contract, code="HDM", name="Home-delivered meal",
-            service_type=ServiceType.objects.get(slug="nutrition"))
+        hdm = ServiceDefinition.objects.get(contract=contract, code="HDM")
     with scopes_disabled():
         second = make_user("Race-coord2", tenant.hub, "hub_coordinator")
         assert Membership.objects.filter(user=second).exists()

@@ -17,7 +17,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.mark.django_db
-def test_a_refused_htmx_action_answers_400_with_the_reason_only(tenant: Any, login_as: Any) -> None:
+def test_a_refused_htmx_action_answers_400_with_the_reason_only(tenant: Any, contract: str, login_as: Any) -> None:
     referral = walk_to(refer(tenant), tenant, "enrolled")
     client = login_as(tenant.users["cbo_worker"])
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
@@ -34,7 +34,7 @@ def test_a_refused_htmx_action_answers_400_with_the_reason_only(tenant: Any, log
 
 
 @pytest.mark.django_db
-def test_field_errors_are_named_by_their_label(tenant: Any, login_as: Any) -> None:
+def test_field_errors_are_named_by_their_label(tenant: Any, contract: str, login_as: Any) -> None:
     referral = walk_to(refer(tenant), tenant, "enrolled")
     client = login_as(tenant.users["cbo_worker"])
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
@@ -47,7 +47,7 @@ def test_field_errors_are_named_by_their_label(tenant: Any, login_as: Any) -> No
 
 
 @pytest.mark.django_db
-def test_without_htmx_the_page_reloads_with_the_reason(tenant: Any, login_as: Any) -> None:
+def test_without_htmx_the_page_reloads_with_the_reason(tenant: Any, contract: str, login_as: Any) -> None:
     referral = walk_to(refer(tenant), tenant, "outreach")
     client = login_as(tenant.users["cbo_worker"])
     answer = client.post(f"/referrals/{referral.pk}/transition/",

@@ -14,7 +14,7 @@ from carehub.members.imports import RankedRow
 from carehub.network.models import Service, ServiceType
 from carehub.referrals import services
 from carehub.referrals.models import Referral
-from tests.integration.referrals.conftest import acting_as, refer, walk_to
+from tests.integration.referrals.conftest import acting_as, contract_with_terms, refer, walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +27,9 @@ def home(login_as, user) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def both(tenant, other_tenant, contract):  # type: ignore[no-untyped-def]
-    """One overdue referral in each network."""
-    mine, theirs = refer(tenant), refer(other_tenant)
+    """One overdue referral in each network, each under its own plan's contract."""
+    contract_with_terms(other_tenant, "O-MEALS")
+    mine, theirs = refer(tenant), refer(other_tenant, "O-MEALS")
     with scopes_disabled():
         Referral.objects.filter(pk__in=[mine.pk, theirs.pk]).update(
             due_at=timezone.now() - timedelta(hours=3))
@@ -77,7 +78,7 @@ def test_hub_coordinator_sees_open_by_state_unrouted_and_capacity(tenant, other_
     with scopes_disabled():
         rows = [RankedRow(2, tenant.member.member_id, 1, True, "top", {})]
         services.save_ranked_list(tenant.payer, rows, name="June list", contract_code="T-MEALS",
-                                  service_code="CM", hub=tenant.hub, source_bytes=b"june",
+                                  service_code="NUTR", hub=tenant.hub, source_bytes=b"june",
                                   acting=acting_as(tenant.users["payer_manager"], tenant.payer))
         nutrition = ServiceType.objects.get(slug="nutrition")
         Service.objects.create(organisation=tenant.cbo, name="Pantry boxes",
@@ -117,7 +118,8 @@ def test_hub_card_without_open_work(tenant, login_as):
 def test_plan_sees_funnel_and_barrier_tally_of_its_own_members(tenant, other_tenant, contract,
                                                                login_as, role):
     referral = walk_to(refer(tenant), tenant, "enrolled")
-    theirs = refer(other_tenant)
+    contract_with_terms(other_tenant, "O-MEALS")
+    theirs = refer(other_tenant, "O-MEALS")
     with scopes_disabled():
         services.raise_escalation(referral, barrier="transportation", description="No ride",
                                   acting=acting_as(tenant.users["cbo_worker"], tenant.cbo))

@@ -14,7 +14,13 @@ from carehub.contracts.models import ServiceDefinition
 from carehub.referrals import services
 from carehub.referrals.models import CaseNote, Referral, ReferralEvent
 from carehub.tenancy.access import Acting
-from tests.integration.referrals.conftest import acting_as, contract_with_terms, refer, walk_to
+from tests.integration.referrals.conftest import (
+    acting_as,
+    contract_with_terms,
+    deliver_under,
+    refer,
+    walk_to,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +59,7 @@ def test_a_second_organisation_sees_who_owns_outreach(tenant, contract):
         from tests.integration.conftest import make_org
 
         other = make_org("cbo", "Second Pantry")
+        deliver_under("T-MEALS", other, tenant.hub)
         with pytest.raises(services.AlreadyOwned, match="Alpha Pantry already owns outreach"):
             services.create_referral(member=tenant.member, organisation=other,
                                      service_code="HDM", contract_code="T-MEALS",
@@ -85,8 +92,8 @@ def test_unreachable_needs_the_contracts_attempts(tenant):
 
 
 def test_first_contact_is_due_by_the_contracts_timing(tenant):
-    """The service definition's timing (36 hours from the referral) sets the due time;
-    a contract code with no contract in effect gets the default first-outreach time."""
+    """The service definition's timing (36 hours from the referral) sets the due time; a
+    contract code that names no contract is refused, never given default timing."""
     contract_with_terms(tenant, "T-36", timing_hours=36)
     moment = timezone.now()
     with scopes_disabled():
@@ -95,8 +102,12 @@ def test_first_contact_is_due_by_the_contracts_timing(tenant):
             contract_code="T-36", acting=acting_as(tenant.users["hub_coordinator"], tenant.hub),
             now=moment)
         assert referral.due_at == moment + timedelta(hours=36)
-        assert services.due_at_for("NO-SUCH", "HDM", created=moment,
-                                   anchor_date=None) == moment + timedelta(hours=48)
+        with pytest.raises(services.RuleRefused, match="There is no contract NO-SUCH paid by "
+                                                       "Alpha Plan"):
+            services.create_referral(
+                member=tenant.member, organisation=tenant.cbo, hub=tenant.hub,
+                service_code="NUTR", contract_code="NO-SUCH",
+                acting=acting_as(tenant.users["hub_coordinator"], tenant.hub))
 
 
 def test_two_workers_at_once_one_wins_the_other_gets_a_conflict(tenant, contract, login_as,
@@ -182,7 +193,7 @@ def test_flexible_funds_refuse_overspending_and_other_categories(tenant, contrac
         with pytest.raises(services.ReferralError, match="'rent' is not an allowed category"):
             services.spend_funds(referral, category="rent", amount="5.00", **kw)
         services.spend_funds(referral, category="gas", amount="20.00", **kw)
-        assert services.fund_balance(referral.member_id, "T-MEALS", date.today()) == (
+        assert services.fund_balance(referral.member_id, referral.contract, date.today()) == (
             __import__("decimal").Decimal("100.00"), __import__("decimal").Decimal("100.00"))
 
 

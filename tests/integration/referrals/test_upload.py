@@ -14,10 +14,9 @@ from django_scopes import scopes_disabled
 from carehub.audit.models import AuditEvent
 from carehub.contracts.models import ServiceDefinition
 from carehub.members.models import Member, MemberAccess
-from carehub.network.models import ServiceType
 from carehub.referrals.models import RankedList, Referral
 from tests.integration.conftest import accepted_contract
-from tests.integration.referrals.conftest import directory_service
+from tests.integration.referrals.conftest import contract_with_terms, directory_service
 
 pytestmark = pytest.mark.django_db
 URL = reverse("referrals:upload")
@@ -30,8 +29,7 @@ ROSTER = HEADER + ("U1,Uma,Ulm,1950-02-03,F,medicaid,2025-01-01,\n"
 def uploads_allowed(tenant):  # type: ignore[no-untyped-def]
     """Alpha Plan's contract in effect with Alpha Hub, letting the hub upload its lists."""
     directory_service(tenant.cbo)
-    return accepted_contract(tenant.payer, tenant.hub, "T-MEALS", hub_may_upload_members=True,
-                             delivering=[tenant.cbo])
+    return contract_with_terms(tenant, "T-MEALS", hub_may_upload_members=True)
 
 
 def csv_file(text: str, name: str = "roster.csv") -> SimpleUploadedFile:
@@ -179,11 +177,7 @@ def test_links_show_for_uploaders_only(tenant, login_as):
 def hub_contract(tenant):  # type: ignore[no-untyped-def]
     """ALPHA-MEALS in effect between the plan and the hub, delivered by the tenant's CBO,
     which offers nutrition in Erie County in the directory."""
-    found = accepted_contract(tenant.payer, tenant.hub, "ALPHA-MEALS", name="Meals",
-                              delivering=[tenant.cbo])
-    with scopes_disabled():
-        ServiceDefinition.objects.create(contract=found, code="HDM", name="Home-delivered meal",
-                                         service_type=ServiceType.objects.get(slug="nutrition"))
+    found = contract_with_terms(tenant, "ALPHA-MEALS", name="Meals")
     directory_service(tenant.cbo)
     return found
 

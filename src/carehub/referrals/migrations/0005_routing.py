@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('members', '0003_member_phone_and_email'),
-        ('referrals', '0003_escalation_resolved_organisation'),
+        ('referrals', '0004_contract_foreign_keys'),
         ('tenancy', '0004_least_privilege'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

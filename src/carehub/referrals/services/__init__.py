@@ -4,7 +4,7 @@ Every writer takes the acting party as one keyword argument, `acting` (a
 `tenancy.access.Acting`), runs in one transaction and audits with it. State changes go
 through `transition` only. The modules, by topic:
 
-- `base`: the errors, the timeline row, the audit event, the optimistic version check;
+- `base`: the errors (`RuleRefused` for the contract's rules), the timeline row, the audit event, the optimistic version check;
 - `creation`: creating and rerouting referrals, assigning workers, access;
 - `placement`: placing a referral where routing says, the hub's needs-routing queue;
 - `states`: the state machine's writer, `transition`;
@@ -24,9 +24,17 @@ Callers use `from carehub.referrals import services` and the names below.
 
 from carehub.referrals.services import leaving
 from carehub.referrals.services.assignment import StaleReferrals, assign_workers
-from carehub.referrals.services.base import AlreadyOwned, ConflictError, ReferralError
+from carehub.referrals.services.base import (
+    AlreadyOwned,
+    ConflictError,
+    ReferralError,
+    RuleRefused,
+    contract_of,
+    rules_of,
+)
 from carehub.referrals.services.bulk import (
     AssignResult,
+    RefusedMember,
     assign_ranked_list,
     grant_assignment_access,
     save_ranked_list,
@@ -43,6 +51,7 @@ from carehub.referrals.services.creation import (
     grant_access,
     open_referral_for,
     reroute,
+    resolve_contract,
     withdraw_access,
 )
 from carehub.referrals.services.delivery import (
@@ -79,7 +88,8 @@ __all__ = [
     "escalate_overdue", "fund_balance", "grant_access", "grant_assignment_access",
     "log_service", "move_up_overdue", "open_referral_for", "place_referral", "raise_escalation",
     "record_attempt", "record_consent", "record_screening", "record_visit", "refer_on",
-    "refer_on_choices", "reroute", "resolve_escalation", "route_from_queue", "revoke_consent",
+    "refer_on_choices", "RefusedMember", "RuleRefused", "reroute", "resolve_contract",
+    "resolve_escalation", "route_from_queue", "contract_of", "rules_of", "revoke_consent",
     "save_ranked_list",
     "set_contact_preference", "spend_funds", "start_pathway", "transition",
     "withdraw_access",

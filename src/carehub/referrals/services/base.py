@@ -15,8 +15,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from carehub.audit import services as audit
+from carehub.contracts.models import Contract
 from carehub.core.referral_states import TERMINAL, State
+from carehub.referrals.contract_terms import ContractRules, contract_row, rules_for
 from carehub.referrals.models import Referral, ReferralEvent
+from carehub.referrals.rules import Problem
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation
 
@@ -36,6 +39,36 @@ class AlreadyOwned(ReferralError):
         self.owner = owner
         super().__init__(f"{owner} already owns outreach for this member and service "
                          f"({state} since {timezone.localtime(since):%Y-%m-%d %H:%M}).")
+
+
+class RuleRefused(ReferralError):
+    """The contract's rules refuse the referral; `problems` names each rule broken."""
+
+    def __init__(self, problems: list[Problem], *, preface: str = "Referral not made") -> None:
+        self.problems = list(problems)
+        super().__init__(f"{preface}: " + " ".join(p.message for p in self.problems))
+
+
+def contract_of(referral: Referral) -> Contract | None:
+    """The referral's contract (None for a legacy row without one), loaded once and read
+    as the service (`contract_terms.contract_row`)."""
+    if referral.contract_id is None:
+        return None
+    field = Referral._meta.get_field("contract")
+    if not field.is_cached(referral):  # type: ignore[union-attr]
+        referral.contract = contract_row(referral.contract_id)
+    return referral.contract
+
+
+def rules_of(referral: Referral, as_of: Any = None) -> ContractRules:
+    """The rules of the referral's contract; a referral without one is refused work that
+    needs its rules (never given defaults)."""
+    contract = contract_of(referral)
+    if contract is None:
+        raise ReferralError(
+            f"Referral {referral.pk} has no contract ({referral.contract_code or 'none'} names "
+            f"none of its plan's contracts); the hub must settle its contract first.")
+    return rules_for(contract, as_of=as_of)
 
 
 def organisation_of(acting: Acting) -> Organisation:

@@ -12,32 +12,37 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
+from carehub.contracts.models import Contract, ServiceDefinition
 from carehub.core.referral_states import State
 from carehub.members.models import Member, MemberAccess
 from carehub.referrals import due
+from carehub.referrals.contract_terms import ContractMissing, contract_by_code
 from carehub.referrals.models import OPEN_STATES, ContactPreference, Referral
+from carehub.referrals.rules import OVERRIDABLE, Door, Problem, check_referral
 from carehub.referrals.services.base import (
     AlreadyOwned,
     ReferralError,
+    RuleRefused,
     audit_referral,
     bump,
+    contract_of,
     event,
     user_name,
 )
 from carehub.referrals.services.departure_work import settle_contract
 from carehub.tenancy.access import Acting
-from carehub.tenancy.models import Organisation
+from carehub.tenancy.models import Organisation, Role
 from carehub.tenancy.rls import as_owner
 
 
-def due_at_for(contract_code: str, service_code: str, *, created: datetime,
+def due_at_for(contract: Contract | None, service_code: str, *, created: datetime,
                anchor_date: date | None, enrolled_on: date | None = None,
                state: str = State.ASSIGNED.value,
                entered: datetime | None = None) -> datetime | None:
     """When the next action of a referral in `state` is due (`carehub.referrals.due`):
     the contract's timing where it sets one, the documented defaults elsewhere."""
     return due.due_for(state, entered=entered or created, created=created,
-                       timing=due.service_timing(contract_code, service_code),
+                       timing=due.service_timing(contract, service_code),
                        anchor_date=anchor_date, enrolled_on=enrolled_on)
 
 
@@ -81,19 +86,79 @@ def withdraw_access(member: Member, organisation: Organisation, *, acting: Actin
     return bool(withdrawn)
 
 
-def create_referral(*, member: Member, organisation: Organisation, service_code: str,
-                    acting: Acting, contract_code: str = "", service_type: str = "",
+def resolve_contract(member: Member, *, contract: Contract | None = None,
+                     service: ServiceDefinition | None = None, contract_code: str = "",
+                     service_code: str = "") -> tuple[Contract, ServiceDefinition]:
+    """The contract and service a referral is made under, from rows or from codes typed on
+    a form. A code is looked up among the contracts the member's plan pays for only: an
+    unknown code and another plan's code get the same answer. With no service given, a
+    contract with a single service definition answers for it."""
+    if contract is None:
+        if not contract_code.strip():
+            raise RuleRefused([Problem("contract", "Choose the contract the referral is made "
+                                                   "under; every referral has one.")])
+        try:
+            contract = contract_by_code(contract_code.strip(), payer_id=member.plan_id)
+        except ContractMissing:
+            with scopes_disabled():
+                plan = Organisation.objects.get(pk=member.plan_id)
+            raise RuleRefused([Problem("payer", f"There is no contract {contract_code.strip()} "
+                                                f"paid by {plan.name}.")]) from None
+    if service is None:
+        with scopes_disabled():
+            definitions = ServiceDefinition.objects.filter(contract=contract)
+            if service_code.strip():
+                service = definitions.filter(code=service_code.strip()).first()
+            elif definitions.count() == 1:
+                service = definitions.first()
+            codes = sorted(d.code for d in definitions)
+        if service is None:
+            shown = service_code.strip() or "No service"
+            raise RuleRefused([Problem("service", f"{shown} is not a service of {contract.code}; "
+                                                  f"its services are "
+                                                  f"{', '.join(codes) or 'not defined yet'}.")])
+    return contract, service
+
+
+def create_referral(*, member: Member, organisation: Organisation, acting: Acting,
+                    contract: Contract | None = None, service: ServiceDefinition | None = None,
+                    contract_code: str = "", service_code: str = "", service_type: str = "",
                     hub: Organisation | None = None, anchor_date: date | None = None,
                     source: str = "manual", ranked_entry: Any = None, assignee: Any = None,
-                    now: datetime | None = None) -> Referral:
-    """Refer a member to `organisation` for a service; refused when another owns it."""
+                    now: datetime | None = None, override_reason: str = "") -> Referral:
+    """Refer a member to `organisation` for a contract's service.
+
+    The contract and service are given as rows or as codes (`resolve_contract`). The
+    contract's rules are checked (`rules.check_referral`); a refusal raises RuleRefused
+    naming every rule broken. A hub administrator may make the referral anyway with an
+    `override_reason` when every rule broken is one of `rules.OVERRIDABLE`; the reason is
+    recorded on the referral's timeline and audited. Refused
+    too when another organisation owns open outreach for the member and service, or the
+    member asked not to be contacted."""
     created = now or timezone.now()
-    existing = open_referral_for(member, service_code)
+    contract, service = resolve_contract(member, contract=contract, service=service,
+                                         contract_code=contract_code, service_code=service_code)
+    problems = check_referral(member=member, contract=contract, service=service,
+                              organisation=organisation, as_of=timezone.localdate(created),
+                              hub=hub)
+    reason = override_reason.strip()
+    if problems:
+        if not reason:
+            raise RuleRefused(problems)
+        if not acting.has_role(Role.HUB_ADMIN):
+            raise RuleRefused(problems, preface="Referral not made (only a hub administrator "
+                                                "may override the contract's rules)")
+        if any(p.rule not in OVERRIDABLE for p in problems):
+            raise RuleRefused(problems, preface="Referral not made (the contract's "
+                                                "relationships and BAA cannot be overridden)")
+    existing = open_referral_for(member, service.code)
     if existing is not None:
         raise AlreadyOwned(existing.organisation.name, existing.get_state_display().lower(),
                            existing.created_at)
     if ContactPreference.objects.filter(member=member, do_not_contact=True).exists():
         raise ReferralError("This member asked not to be contacted; no outreach referral can be made.")
+    with scopes_disabled():
+        kind = service_type or service.service_type.slug
     try:
         with transaction.atomic():
             grant_access(member, organisation, "referral")
@@ -102,19 +167,27 @@ def create_referral(*, member: Member, organisation: Organisation, service_code:
             with as_owner():
                 referral = Referral.objects.create(
                     member=member, plan_id=member.plan_id, hub=hub, organisation=organisation,
-                    contract_code=contract_code, service_code=service_code,
-                    service_type=service_type, anchor_date=anchor_date, source=source,
-                    ranked_entry=ranked_entry, assignee=assignee, created_by=acting.user,
-                    updated_by=acting.user,
-                    due_at=due_at_for(contract_code, service_code, created=created,
+                    contract=contract, service=service, contract_code=contract.code,
+                    service_code=service.code, service_type=kind, anchor_date=anchor_date,
+                    source=source, ranked_entry=ranked_entry, assignee=assignee,
+                    created_by=acting.user, updated_by=acting.user,
+                    due_at=due_at_for(contract, service.code, created=created,
                                       anchor_date=anchor_date))
                 event(referral, "assigned", acting, to_state=State.ASSIGNED.value,
                       note=f"referred to {organisation.name}", at=created)
-            audit_referral("create", referral, acting,
-                           detail={"organisation": organisation.pk, "service": service_code})
+                if problems:
+                    event(referral, "rules_override", acting, at=created,
+                          note=f"Contract rules overridden by {user_name(acting.user)}: {reason}"
+                               f" (broken: {', '.join(p.rule for p in problems)})")
+            detail: dict[str, Any] = {"organisation": organisation.pk, "service": service.code,
+                                      "contract": contract.code}
+            if problems:
+                detail["override_reason"] = reason
+                detail["rules_overridden"] = [p.rule for p in problems]
+            audit_referral("create", referral, acting, detail=detail)
     except IntegrityError:
         # Lost a race with another organisation starting outreach at the same moment.
-        existing = open_referral_for(member, service_code)
+        existing = open_referral_for(member, service.code)
         if existing is None:
             raise
         raise AlreadyOwned(existing.organisation.name, existing.get_state_display().lower(),
@@ -124,12 +197,22 @@ def create_referral(*, member: Member, organisation: Organisation, service_code:
 
 def reroute(referral: Referral, version: int, organisation: Organisation, *, acting: Acting,
             reason: str) -> Referral:
-    """A hub coordinator's override: hand the referral to another organisation, saying
-    why (the reason is kept on the referral, shown on its page and audited)."""
+    """A hub coordinator's override: hand the referral to another organisation, one
+    that delivers under the referral's contract (RuleRefused otherwise), saying why (the
+    reason is kept on the referral, shown on its page and audited)."""
     if not reason.strip():
         raise ReferralError("Say why the referral moves to another organisation (reason).")
     if not referral.is_open:
         raise ReferralError("A finished referral cannot be rerouted.")
+    contract = contract_of(referral)
+    if contract is not None:
+        with scopes_disabled(), as_owner():
+            service = (ServiceDefinition.objects.filter(pk=referral.service_id).first()
+                       if referral.service_id else None)
+        refused = Door(contract, service,
+                       timezone.localdate()).organisation_problems(organisation)
+        if refused:
+            raise RuleRefused(refused, preface="Referral not moved")
     with transaction.atomic():
         grant_access(referral.member, organisation, "referral")
         previous = referral.organisation

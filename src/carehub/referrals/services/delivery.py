@@ -6,29 +6,33 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
+from carehub.contracts.models import Contract
 from carehub.core.referral_states import State
-from carehub.referrals import contract_terms
+from carehub.referrals.contract_terms import rules_for
 from carehub.referrals.models import Pathway, PathwayStep, Referral, ServiceDelivery
-from carehub.referrals.services.base import ReferralError, audit_referral
+from carehub.referrals.services.base import ReferralError, audit_referral, rules_of
 from carehub.referrals.services.states import transition
 from carehub.tenancy.access import Acting
 
 SERVICE_STATES = (State.ENROLLED.value, State.IN_SERVICE.value)
 
 
-def contract_service_codes(contract_code: str, on: date) -> set[str] | None:
-    """The service codes of the contract's terms in force; None when unknown."""
-    document = contract_terms.terms(contract_code, on)
-    if not document:
-        return None
-    return {str(s.get("code")) for s in document.get("services", [])}
+def contract_service_codes(contract: Contract, on: date) -> set[str]:
+    """The codes of the contract's service definitions (those a service may be logged
+    under), as its rules stand on `on`."""
+    return set(rules_for(contract, as_of=on).services)
 
 
 def log_service(referral: Referral, *, service_code: str, on: date, units: int, setting: str,
                 acting: Acting, note: str = "") -> ServiceDelivery:
-    """Log a service given to an enrolled member; the first moves the referral in service."""
+    """Log a service given to an enrolled member; the first moves the referral in service.
+
+    The service is checked against the referral's contract: it must be one of the
+    contract's service definitions, in the terms in force on the day when the contract
+    has terms, and within the terms' units per member per day."""
     if referral.state not in SERVICE_STATES:
         raise ReferralError(
             f"Services are logged once the member is enrolled; this referral is "
@@ -37,19 +41,37 @@ def log_service(referral: Referral, *, service_code: str, on: date, units: int, 
         raise ReferralError("Units must be 1 or more.")
     if on > timezone.localdate():
         raise ReferralError("A service cannot be logged for a future date.")
-    allowed = contract_service_codes(referral.contract_code, on)
-    if allowed is not None and service_code not in allowed:
+    rules = rules_of(referral, as_of=on)
+    code = service_code.strip()
+    rule = rules.service(code)
+    if rule is None:
         raise ReferralError(
-            f"{service_code} is not a service of contract {referral.contract_code} on {on}; "
-            f"its services are {', '.join(sorted(allowed))}.")
+            f"{code or 'No service'} is not a service of contract {rules.code}; its services "
+            f"are {', '.join(sorted(rules.services)) or 'not defined yet'}.")
+    if rules.terms is not None and not rule.in_terms:
+        raise ReferralError(
+            f"{code} is not in the terms of contract {rules.code} in force on {on}; they pay "
+            f"for {', '.join(sorted(rules.service_codes_in_terms))}.")
     with transaction.atomic():
+        limit = rule.max_units_per_member_per_day
+        if limit is not None:
+            # Lock the referral so two logs for the same day cannot both pass the limit.
+            Referral.objects.select_for_update().filter(pk=referral.pk).first()
+            logged = ServiceDelivery.objects.filter(
+                member_id=referral.member_id, service=rule.definition, date=on,
+            ).aggregate(u=Sum("units"))["u"] or 0
+            if logged + units > limit:
+                raise ReferralError(
+                    f"Contract {rules.code} pays at most {limit} {code} a member a day; "
+                    f"{logged} already logged on {on}, so {units} more would pass it.")
         delivery = ServiceDelivery.objects.create(
             referral=referral, member_id=referral.member_id,
-            organisation_id=referral.organisation_id, contract_code=referral.contract_code,
-            service_code=service_code, date=on, units=units, setting=setting,
+            organisation_id=referral.organisation_id, contract_id=referral.contract_id,
+            service=rule.definition, contract_code=referral.contract_code,
+            service_code=code, date=on, units=units, setting=setting,
             staff=acting.user, note=note[:300], at=timezone.now())
         audit_referral("create", referral, acting, object_type="service_delivery",
-                       object_id=delivery.pk, detail={"service": service_code, "units": units})
+                       object_id=delivery.pk, detail={"service": code, "units": units})
         if referral.state == State.ENROLLED.value:
             fresh = Referral.objects.get(pk=referral.pk)
             transition(fresh, fresh.version, State.IN_SERVICE.value, acting=acting,

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
-from carehub.referrals import contract_terms, escalation_queues
+from carehub.referrals import escalation_queues
+from carehub.referrals.contract_terms import contract_row, rules_for
 from carehub.referrals.escalation_queues import role_label, role_phrase
 from carehub.referrals.models import Escalation, Referral, ReferralEvent
 from carehub.referrals.services.base import (
@@ -29,6 +30,7 @@ from carehub.referrals.services.base import (
     audit_referral,
     organisation_of,
     refuse_finished,
+    rules_of,
 )
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Membership, Organisation
@@ -38,13 +40,14 @@ def raise_escalation(referral: Referral, *, barrier: str, description: str, acti
                      now: datetime | None = None) -> Escalation:
     if not description.strip():
         raise ReferralError("Describe the problem to escalate.")
-    level, role, hours = contract_terms.escalation_levels(referral.contract_code)[0]
+    level, role, hours = rules_of(referral).escalation[0]
     raised = now or timezone.now()
     with transaction.atomic():
         refuse_finished(referral, "an escalation")
         row = Escalation.objects.create(
             referral=referral, member_id=referral.member_id, organisation=organisation_of(acting),
-            contract_code=referral.contract_code, level=level, role=role, barrier=barrier,
+            contract_id=referral.contract_id, contract_code=referral.contract_code,
+            level=level, role=role, barrier=barrier,
             description=description.strip(), raised_by=acting.user, raised_at=raised,
             due_at=raised + timedelta(hours=hours))
         audit_referral("create", referral, acting, object_type="escalation",
@@ -90,7 +93,10 @@ def move_up_overdue(*, acting: Acting, now: datetime | None = None) -> Escalatio
                        .filter(pk=pk, resolved_at__isnull=True, due_at__lt=moment).first())
                 if row is None:
                     continue  # resolved or moved meanwhile
-                levels = contract_terms.escalation_levels(row.contract_code)
+                # An escalation with no contract (legacy rows) has no pathway to follow:
+                # it stays at its level and is reported as at the top.
+                levels = (rules_for(contract_row(row.contract_id)).escalation
+                          if row.contract_id is not None else ())
                 higher = [lv for lv in levels if lv[0] > row.level]
                 if not higher:
                     run.at_top.append(row)

@@ -24,6 +24,7 @@ from carehub.referrals.services.base import (
     ReferralError,
     audit_referral,
     bump,
+    contract_of,
     event,
     organisation_of,
 )
@@ -76,11 +77,14 @@ def _network_cbo(router: Router, organisation: Organisation) -> Organisation:
 def place_referral(*, member: Member, hub: Organisation, contract: Contract,
                    service_code: str, acting: Acting, service_type: str = "",
                    organisation: Organisation | None = None, override_reason: str = "",
-                   anchor_date: date | None = None, source: str = "manual",
-                   router: Router | None = None, now: datetime | None = None) -> Placement:
+                   rules_override_reason: str = "", anchor_date: date | None = None,
+                   source: str = "manual", router: Router | None = None,
+                   now: datetime | None = None) -> Placement:
     """Create the referral where routing places it (or where the coordinator chose,
     with `override_reason`), recording the decision; held by the hub when nobody
-    qualifies. Raises ReferralError (and saves nothing) on a refusal."""
+    qualifies. The contract's rules are checked by `create_referral` (a hub
+    administrator's `rules_override_reason` overrides those that may be). Raises
+    ReferralError, RuleRefused among them, and saves nothing, on a refusal."""
     router = router or Router(hub)
     kind = _service_type(router, contract, service_code, service_type)
     decision = router.decide(member, contract, kind)
@@ -93,11 +97,10 @@ def place_referral(*, member: Member, hub: Organisation, contract: Contract,
     else:
         target = decision.organisation or hub
     with transaction.atomic():
-        # Once contracts are foreign keys on Referral, pass `contract=contract` here.
         referral = create_referral(
-            member=member, organisation=target, hub=hub, service_code=service_code,
-            contract_code=contract.code, service_type=kind, anchor_date=anchor_date,
-            source=source, acting=acting, now=now)
+            member=member, organisation=target, hub=hub, contract=contract,
+            service_code=service_code, service_type=kind, anchor_date=anchor_date,
+            source=source, acting=acting, now=now, override_reason=rules_override_reason)
         fields = {"routing_reason": decision.reason[:400],
                   "needs_routing": not override and decision.organisation is None,
                   "routed_by_override": override,
@@ -137,7 +140,7 @@ def route_from_queue(referral: Referral, version: int, organisation: Organisatio
     if not referral.needs_routing:
         raise ReferralError("This referral is not waiting for routing.")
     router = Router(hub)
-    contract = router.contract(referral.contract_code)
+    contract = contract_of(referral)
     try:
         kind = referral.service_type or (
             contract_service_type(contract, referral.service_code) if contract else "")

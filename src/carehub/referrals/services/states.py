@@ -22,14 +22,22 @@ from django.utils import timezone
 from carehub.core.referral_states import (
     STATE_LABELS,
     TERMINAL,
+    CloseReason,
     IllegalTransition,
     State,
     TransitionContext,
     check_transition,
 )
-from carehub.referrals import contract_terms, due
+from carehub.referrals import due
 from carehub.referrals.models import Escalation, Referral
-from carehub.referrals.services.base import ReferralError, audit_referral, bump, event
+from carehub.referrals.services.base import (
+    ReferralError,
+    audit_referral,
+    bump,
+    contract_of,
+    event,
+    rules_of,
+)
 from carehub.referrals.services.departure_work import settle_contract
 from carehub.referrals.services.escalations import resolve_escalation
 from carehub.tenancy.access import Acting
@@ -42,10 +50,13 @@ OPEN_ESCALATION_ANSWERS = (KEEP_ESCALATIONS, RESOLVE_ESCALATIONS)
 def transition(referral: Referral, version: int, target: str, *, acting: Acting,
                close_reason: str = "", decline_reason: str = "", note: str = "",
                open_escalations: str = "", on: date | None = None) -> Referral:
-    """Move the referral to `target` if the state machine allows it."""
+    """Move the referral to `target` if the state machine allows it. The contract's
+    rules are read when the move depends on them (closing as unreachable, enrolment); a
+    referral without a contract is refused those moves, never defaulted."""
+    unreachable = target == State.CLOSED.value and close_reason == CloseReason.UNREACHABLE.value
+    attempts_allowed = rules_of(referral).max_attempts if unreachable else 0
     context = TransitionContext(
-        outreach_attempts=referral.attempts,
-        max_outreach_attempts=contract_terms.max_outreach_attempts(referral.contract_code),
+        outreach_attempts=referral.attempts, max_outreach_attempts=attempts_allowed,
         close_reason=close_reason, decline_reason=decline_reason)
     try:
         goal = check_transition(referral.state, target, context)
@@ -62,11 +73,12 @@ def transition(referral: Referral, version: int, target: str, *, acting: Acting,
         changes["decline_reason"] = decline_reason[:200]
     if goal is State.ENROLLED:
         changes["enrolled_on"] = day
+        rules_of(referral)  # no enrolment without a contract
     if goal is State.COMPLETED:
         changes["completed_on"] = day
     changes["due_at"] = due.due_for(
         goal, entered=moment, created=referral.created_at or moment,
-        timing=due.service_timing(referral.contract_code, referral.service_code),
+        timing=due.service_timing(contract_of(referral), referral.service_code),
         anchor_date=referral.anchor_date,
         enrolled_on=changes.get("enrolled_on", referral.enrolled_on))
     reason = close_reason or decline_reason

@@ -1,5 +1,7 @@
-"""`carehub activity --contract CODE --period YYYY-MM [--out FILE]`: the contract's
-activity JSON for one month, from the database (the input of `carehub settle`)."""
+"""`carehub activity --contract CODE --period YYYY-MM [--plan SLUG] [--out FILE]`: the
+contract's activity JSON for one month, from the database (the input of `carehub settle`).
+Only the referrals under the contract (by key) of its payer count; with `--plan`, the
+contract must be that plan's."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from carehub.core.activity import ActivityError, load_activity
 from carehub.referrals.activity import PeriodError, build_activity
-from carehub.referrals.models import Referral
+from carehub.tenancy.models import Organisation
 
 
 class Command(BaseCommand):
@@ -23,18 +25,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--contract", required=True, help="contract code, e.g. DEMO-MEALS")
         parser.add_argument("--period", required=True, help="month, YYYY-MM")
+        parser.add_argument("--plan", help="the paying plan's organisation slug")
         parser.add_argument("--out", help="file to write (default: standard output)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from django_scopes import scopes_disabled
 
         code = opts["contract"]
-        with scopes_disabled():
-            known = Referral.objects.filter(contract_code=code).exists()
-        if not known and not _contract_exists(code):
-            self._fail(f"contract {code!r} not found")
+        plan = None
+        if opts.get("plan"):
+            with scopes_disabled():
+                plan = Organisation.objects.filter(slug=opts["plan"], kind="payer").first()
+            if plan is None:
+                self._fail(f"no health plan with slug {opts['plan']!r}")
         try:
-            data = build_activity(code, opts["period"])
+            data = build_activity(code, opts["period"], plan=plan)
             load_activity(data)  # the engine's own check: never write what it would refuse
         except (PeriodError, ActivityError) as exc:
             self._fail(str(exc).splitlines()[0])
@@ -66,8 +71,3 @@ class Command(BaseCommand):
         print(f"carehub activity: {message}", file=sys.stderr)
         raise SystemExit(2)
 
-
-def _contract_exists(code: str) -> bool:
-    from carehub.referrals.contract_terms import contract
-
-    return contract(code) is not None

@@ -19,7 +19,7 @@ from django_scopes import scopes_disabled
 from carehub.contracts.selectors import contract_in_effect_between
 from carehub.members.imports import ImportProblem, parse_ranked_list, parse_roster, read_table
 from carehub.members.services import import_roster
-from carehub.referrals.services import assign_ranked_list, save_ranked_list
+from carehub.referrals.services import ReferralError, assign_ranked_list, save_ranked_list
 from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation
 from carehub.tenancy.rls import tenant_connection
@@ -79,17 +79,27 @@ class Command(BaseCommand):
             for line in exc.describe().splitlines():
                 print(f"carehub import_members: {line}", file=sys.stderr)
             raise SystemExit(2) from None
+        except ReferralError as exc:
+            self._fail(str(exc))
         self.stdout.write(f"{path}: ranked list {ranked.pk} "
                           f"{'stored' if made else 'already stored'}")
         if opts["assign"]:
             if hub is None:
                 self._fail("--assign needs --hub")
                 return
-            result = assign_ranked_list(ranked, list(network_cbos(hub).order_by("name")),
-                                        acting=Acting.system(plan))
+            try:
+                result = assign_ranked_list(ranked, list(network_cbos(hub).order_by("name")),
+                                            acting=Acting.system(plan))
+            except ReferralError as exc:
+                self._fail(str(exc))
+                return
             self.stdout.write(f"{result.created} referrals created, {result.already_owned} "
                               f"already owned, {result.not_selected} not selected, "
-                              f"{result.do_not_contact} do not contact")
+                              f"{result.do_not_contact} do not contact, "
+                              f"{len(result.refused)} refused by the contract's rules")
+            for refused in result.refused:
+                self.stdout.write(f"refused {refused.member_id}: "
+                                  + " ".join(p.message for p in refused.problems))
 
     def _fail(self, message: str) -> None:
         print(f"carehub import_members: {message}", file=sys.stderr)
