@@ -135,12 +135,12 @@ def test_reroute_goes_only_to_a_cbo_delivering_under_the_contract(tenant, contra
                            match="Referral not moved: Alpha Stranger does not deliver under "
                                  "T-MEALS"):
             services.reroute(Referral.objects.get(pk=referral.pk), referral.version, stranger,
-                             acting=hub)
+                             reason="closer to the member", acting=hub)
         assert Referral.objects.get(pk=referral.pk).organisation == tenant.cbo
     deliver_under("T-MEALS", stranger, tenant.hub)
     with scopes_disabled():
         moved = services.reroute(Referral.objects.get(pk=referral.pk), referral.version,
-                                 stranger, acting=hub, note="closer")
+                                 stranger, acting=hub, reason="closer")
         assert moved.organisation == stranger and moved.assignee is None
         assert ReferralEvent.objects.filter(referral=referral, kind="routed").count() == 1
 

@@ -166,11 +166,12 @@ def another_member(tenant, n: int) -> Member:  # type: ignore[no-untyped-def]
     return member
 
 
-def referral_due(tenant, member: Member, hours: float) -> Referral:  # type: ignore[no-untyped-def]
+def referral_due(tenant, member: Member, hours: float,  # type: ignore[no-untyped-def]
+                 code: str = "T-MEALS") -> Referral:
     with scopes_disabled():
         referral = services.create_referral(
             member=member, organisation=tenant.cbo, hub=tenant.hub, service_code="HDM",
-            contract_code="T-MEALS", assignee=tenant.users["cbo_worker"],
+            contract_code=code, assignee=tenant.users["cbo_worker"],
             acting=acting_as(tenant.users["hub_coordinator"], tenant.hub))
         Referral.objects.filter(pk=referral.pk).update(
             due_at=timezone.now() + timedelta(hours=hours))
@@ -196,7 +197,8 @@ def test_supervisor_list_sorts_overdue_first_then_due_soonest(tenant, spread, lo
 
 def test_overdue_and_due_soon_are_counted_on_every_home_card(tenant, other_tenant, spread,
                                                              login_as):
-    referral_due(other_tenant, other_tenant.member, -3)  # never counted for Alpha
+    contract_with_terms(other_tenant, "O-MEALS")
+    referral_due(other_tenant, other_tenant.member, -3, code="O-MEALS")  # never counted for Alpha
     for role in ("cbo_supervisor", "hub_coordinator", "payer_manager"):
         page = login_as(tenant.users[role]).get("/").content.decode()
         assert "2 overdue" in page and "1 due within a day" in page, role

@@ -18,6 +18,7 @@ from carehub.members.models import Member, MemberAccess
 from carehub.referrals import services
 from carehub.referrals.models import RankedList, Referral
 from tests.integration.conftest import Tenant, acting_as, make_org
+from tests.integration.referrals.conftest import contract_with_terms
 
 
 def add_referrals(t: Tenant, n: int, *, prefix: str = "Row", service: str = "HDM",
@@ -174,21 +175,24 @@ def test_a_list_of_another_network_never_shows_our_rows(tenant, other_tenant, lo
 
 
 def send_ranked_list(t: Tenant, members: list[Member], name: str = "Post-discharge meals",
-                     ) -> RankedList:
+                     code: str = "T-MEALS") -> RankedList:
     rows = [RankedRow(i + 2, m.member_id, i + 1, i % 2 == 0, f"reason {i}", {})
             for i, m in enumerate(members)]
     with scopes_disabled():
         ranked, _ = services.save_ranked_list(
-            t.payer, rows, name=name, contract_code="T-MEALS", service_code="HDM", hub=t.hub,
+            t.payer, rows, name=name, contract_code=code, service_code="HDM", hub=t.hub,
             acting=acting_as(t.users["payer_manager"], t.payer))
     return ranked
 
 
-def test_ranked_lists_and_their_members_filter_sort_and_page(tenant, other_tenant, login_as):
+def test_ranked_lists_and_their_members_filter_sort_and_page(tenant, other_tenant, contract,
+                                                             login_as):
+    contract_with_terms(other_tenant, "O-MEALS")
     members = [r.member for r in add_referrals(tenant, 4, state="outreach")]
     ranked = send_ranked_list(tenant, members)
     send_ranked_list(tenant, members[:1], name="Housing")
-    theirs = send_ranked_list(other_tenant, [other_tenant.member], name="Omega list")
+    theirs = send_ranked_list(other_tenant, [other_tenant.member], name="Omega list",
+                              code="O-MEALS")
     for role in ("payer_analyst", "hub_coordinator"):
         client = login_as(tenant.users[role])
         lists = client.get(reverse("referrals:ranked_lists")).content.decode()

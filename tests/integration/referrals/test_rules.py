@@ -26,6 +26,7 @@ from tests.integration.referrals.conftest import (
     acting_as,
     contract_with_terms,
     deliver_under,
+    directory_service,
     refer,
 )
 
@@ -385,28 +386,33 @@ def test_the_contracts_relationships_and_baa_are_never_overridden(tenant, other_
 
 
 def test_the_hub_form_shows_the_refusal_and_the_admin_overrides_it(tenant, login_as):
-    operating(tenant, stage="pre_launch")
-    body = {"member_id": tenant.member.member_id, "contract_code": "T-MEALS",
-            "service_code": "HDM", "organisation": tenant.cbo.pk}
-    answer = login_as(tenant.users["hub_coordinator"]).post("/referrals/hub/", body)
+    contract = operating(tenant, stage="pre_launch")
+    body = {"member": tenant.member.pk, "contract": contract.pk, "service": hdm(contract).pk,
+            "organisation": tenant.cbo.pk, "override_reason": "the member knows them"}
+    coordinator = login_as(tenant.users["hub_coordinator"])
+    assert "rules_override_reason" not in coordinator.get(
+        reverse("referrals:new")).context["form"].fields  # only administrators override
+    answer = coordinator.post(reverse("referrals:new"), body)
     assert answer.status_code == 400
     assert "T-MEALS is at pre-launch; referrals are taken from implementation on." in (
         answer.content.decode())
     answer = login_as(tenant.users["hub_admin"]).post(
-        "/referrals/hub/", {**body, "override_reason": "launch moved up a week"}, follow=True)
-    assert b"Referred to Alpha Pantry" in answer.content
+        reverse("referrals:new"), {**body, "rules_override_reason": "launch moved up a week"})
+    assert answer.status_code == 200, answer.content.decode()
     with scopes_disabled():
-        assert ReferralEvent.objects.filter(kind="rules_override").count() == 1
+        made = Referral.objects.get()
+        assert made.organisation == tenant.cbo
+        override = ReferralEvent.objects.get(kind="rules_override")
+    assert "launch moved up a week" in override.note
 
 
 def test_the_plan_form_is_refused_by_the_population_rule(tenant, login_as):
-    operating(tenant, criteria=MEALS_CRITERIA)
+    contract = operating(tenant, criteria=MEALS_CRITERIA)
     change_member(tenant, product="commercial")
     answer = login_as(tenant.users["payer_manager"]).post(reverse("referrals:plan_refer"), {
-        "member_id": tenant.member.member_id, "hub": tenant.hub.pk,
-        "contract_code": "T-MEALS", "service_code": "HDM"}, follow=True)
-    shown = [str(m) for m in answer.context["messages"]]
-    assert any("this member is on Commercial" in m for m in shown), shown
+        "member": tenant.member.pk, "contract": contract.pk, "service": hdm(contract).pk})
+    assert answer.status_code == 400
+    assert "this member is on Commercial" in answer.content.decode()
     with scopes_disabled():
         assert not Referral.objects.exists()
 
@@ -428,6 +434,7 @@ def test_ranked_list_assignment_reports_refused_members_by_name(tenant):
     operating(tenant, criteria=MEALS_CRITERIA.replace(', zips: ["14201"]', ""))
     roster_members(tenant, [("R1", "dsnp", "Erie, NY"), ("R2", "medicaid", "Erie, NY"),
                             ("R3", "dsnp", "Bronx, NY")])
+    directory_service(tenant.cbo)
     with scopes_disabled():
         stranger = make_org("cbo", "Alpha Stranger")
     from carehub.members.imports import parse_ranked_list
@@ -540,7 +547,8 @@ def test_the_api_makes_a_referral_through_the_rules(tenant, other_tenant, login_
     operating(tenant, criteria=MEALS_CRITERIA.replace(', zips: ["14201"]', ""))
     hub = login_as(tenant.users["hub_coordinator"])
     made = api_post(hub, {"member": tenant.member.member_id, "contract": "T-MEALS",
-                          "service": "HDM", "organisation": tenant.cbo.pk})
+                          "service": "HDM", "organisation": tenant.cbo.pk,
+                          "routing_reason": "the member knows them"})
     assert made.status_code == 200, made.content
     assert made.json()["contract"] == "T-MEALS" and made.json()["organisation"] == "Alpha Pantry"
     again = api_post(hub, {"member": tenant.member.member_id, "contract": "T-MEALS",
@@ -565,6 +573,7 @@ def test_the_api_makes_a_referral_through_the_rules(tenant, other_tenant, login_
 
 def test_the_plan_refers_through_the_api(tenant, login_as):
     operating(tenant)
+    directory_service(tenant.cbo)  # routing places it at the CBO covering the member
     made = api_post(login_as(tenant.users["payer_manager"]), {
         "member": tenant.member.member_id, "contract": "T-MEALS", "service": "HDM"})
     assert made.status_code == 200, made.content
@@ -586,10 +595,13 @@ def test_another_plans_hub_cannot_refer_under_this_plans_contract(tenant, other_
         services.create_referral(member=other_tenant.member, organisation=other_tenant.cbo,
                                  hub=other_tenant.hub, contract_code="T-MEALS",
                                  service_code="HDM", acting=omega)
-    answer = login_as(other_tenant.users["hub_coordinator"]).post("/referrals/hub/", {
-        "member_id": other_tenant.member.member_id, "contract_code": "T-MEALS",
-        "service_code": "HDM", "organisation": other_tenant.cbo.pk})
+    with scopes_disabled():
+        theirs = Contract.objects.get(code="T-MEALS")
+    answer = login_as(other_tenant.users["hub_coordinator"]).post(reverse("referrals:new"), {
+        "member": other_tenant.member.pk, "contract": theirs.pk, "service": hdm(theirs).pk,
+        "organisation": other_tenant.cbo.pk, "override_reason": "walked"})
     assert answer.status_code == 400
+    assert "contract" in answer.context["form"].errors
     # A row that slipped in before the rules (another plan's referral under T-MEALS, by
     # code and even by key) is not in T-MEALS's activity.
     walk = refer(tenant)
