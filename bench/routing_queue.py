@@ -286,6 +286,8 @@ def measure(args: argparse.Namespace) -> None:
     base = "/referrals/hub/needs-routing/"
     timed("queue, first page", spread(args.samples, lambda ms: base))
     timed("queue, last page", spread(args.samples, lambda ms: f"{base}?page={last[ms.pk]}"))
+    if not args.list_samples:
+        return
     timed("coordinator list /referrals/hub/", spread(args.list_samples,
                                                        lambda ms: "/referrals/hub/"))
     timed("coordinator list, service HDM", spread(args.list_samples,
@@ -295,15 +297,16 @@ def measure(args: argparse.Namespace) -> None:
 
 
 def explain() -> None:
-    """EXPLAIN ANALYZE of the queue's page and count queries under the tenant role."""
+    """EXPLAIN ANALYZE of the queue's page and count queries as the view runs them: in
+    the coordinator's django-scopes scope, under the tenant role."""
     from django.db import connection, transaction
-    from django_scopes import scopes_disabled
+    from django_scopes import scope
 
     from carehub.referrals.views_routing import QUEUE_PAGE, queue_for
     from carehub.tenancy.rls import ORG_SETTING, TENANT_ROLE
 
     ms = coordinators()[0]
-    with scopes_disabled():
+    with scope(organisation=ms.organisation_id):
         qs = queue_for(ms.organisation).select_related("member")
         pages = -(-qs.count() // QUEUE_PAGE)
         queries = [("first page", qs[:QUEUE_PAGE].query),
