@@ -307,7 +307,7 @@ def explain() -> None:
 
     ms = coordinators()[0]
     with scope(organisation=ms.organisation_id):
-        qs = queue_for(ms.organisation).select_related("member")
+        qs = queue_for(ms.organisation).prefetch_related("member")
         pages = -(-qs.count() // QUEUE_PAGE)
         queries = [("first page", qs[:QUEUE_PAGE].query),
                    ("last page", qs[(pages - 1) * QUEUE_PAGE:pages * QUEUE_PAGE].query)]
