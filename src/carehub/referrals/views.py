@@ -457,9 +457,9 @@ def coordinator(request: HttpRequest, acting: Acting) -> HttpResponse:
                             object_id="hub-open")
     return render(request, "referrals/coordinator.html", {
         "rows": rows, "listing": found, "capacity": selectors.capacity(hub),
-        "counts": state_labels(selectors.state_counts(Referral.objects.filter(hub=hub))),
-        "needs_routing": Referral.objects.filter(hub=hub, needs_routing=True,
-                                                 state__in=OPEN_STATES).count(),
+        "counts": state_labels(selectors.state_counts(selectors.hub_referrals(hub))),
+        "needs_routing": selectors.hub_referrals(hub).filter(needs_routing=True,
+                                                             state__in=OPEN_STATES).count(),
         "cbos": candidates, "now": timezone.now()})
 
 

@@ -20,7 +20,7 @@ from carehub.audit import services as audit
 from carehub.contracts import selectors as contract_selectors
 from carehub.contracts.models import Contract, ServiceDefinition
 from carehub.htmx_forms import form_errors
-from carehub.members.models import Member, MemberAccess
+from carehub.members.models import Member
 from carehub.referrals import selectors, services, uploads
 from carehub.referrals.models import OPEN_STATES, Referral
 from carehub.referrals.routing_forms import (
@@ -186,16 +186,10 @@ def contract_services(request: HttpRequest, acting: Acting) -> HttpResponse:
 def queue_for(hub: Organisation) -> QuerySet[Referral]:
     """Open referrals the hub holds because no CBO qualified, oldest first, of members
     the hub has access to."""
-    # The hub's django-scopes filter written as a semi-join on its member access rows:
-    # the same referrals as the scope's join through members (whose row policy an access
-    # row of the hub already satisfies), without a member lookup per held referral, which
-    # made counting and deep pages cost a few milliseconds per thousand waiting.
-    with scopes_disabled():
-        return (Referral.objects.filter(
-                    hub=hub, needs_routing=True, state__in=OPEN_STATES,
-                    member_id__in=MemberAccess.objects.filter(organisation=hub)
-                    .values("member_id"))
-                .order_by("created_at", "pk"))
+    # The hub's scope as a semi-join (see `selectors.hub_referrals`): counting and deep
+    # pages do no member lookup per held referral.
+    return (selectors.hub_referrals(hub).filter(needs_routing=True, state__in=OPEN_STATES)
+            .order_by("created_at", "pk"))
 
 
 @require_acting(*HUB)
