@@ -161,6 +161,7 @@ def test_the_referral_loop_through_every_role(page, tenant, viewport):  # type: 
     expect(page.get_by_label("Service", exact=True).locator("option:checked")).to_have_text(
         "HDM Home-delivered meal")
     checked(page)
+    refusal.scroll_into_view_if_needed()
     shot(page, "2-hub-refused")
     with scopes_disabled():
         assert not Referral.objects.filter(member__member_id="C-12").exists()
@@ -260,6 +261,7 @@ def test_the_referral_loop_through_every_role(page, tenant, viewport):  # type: 
     expect(page.locator("#open-escalations-help")).to_contain_text("1 open escalation")
     move(page, "completed", "Completed", open_escalations="keep")
     checked(page)
+    page.locator("#referral-state").scroll_into_view_if_needed()
     shot(page, "4-worker-completed")
     with scopes_disabled():
         escalation = Escalation.objects.get(referral__member=tenant.member)
