@@ -87,12 +87,13 @@ def may_reach(acting: Acting, referral: Referral, shared: bool) -> bool:
 
 
 def _code_words(code: str) -> str:
+    """An ICD-10-CM code with its description; a code the library does not know (or
+    cannot read) is shown as it is."""
     try:
-        if icd.is_valid_item(code):
-            return f"{icd.get_description(code)} ({code})"
-    except Exception:  # noqa: BLE001  (an unreadable code is shown as it is)
-        pass
-    return code
+        known = icd.is_valid_item(code)
+        return f"{icd.get_description(code)} ({code})" if known else code
+    except Exception:  # noqa: BLE001
+        return code
 
 
 _RANGE = re.compile(r"^(?P<label>age|risk) (?P<value>[\d.]+)(?:(?P<op>>=|<=)(?P<bound>[\d.]+)"

@@ -98,6 +98,9 @@ def _panel_context(request: HttpRequest, acting: Acting, referral: Referral,
         if acting.has_role(Role.CBO_SUPERVISOR) else [],
     }
     ctx.update(_screening_context(acting, referral, ctx))
+    from carehub.referrals.views_routing import routing_note  # views_routing imports this module
+
+    ctx["routing"] = routing_note(acting, referral)
     if bound:
         ctx.update(bound)
     return ctx
@@ -128,10 +131,7 @@ def _screening_context(acting: Acting, referral: Referral,
 @require_acting(*READERS)
 def referral_detail(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     referral = selectors.get_referral(request, acting, pk)
-    from carehub.referrals.views_routing import routing_note
-
-    return render(request, "referrals/referral.html", {
-        **_panel_context(request, acting, referral), "routing": routing_note(acting, referral)})
+    return render(request, "referrals/referral.html", _panel_context(request, acting, referral))
 
 
 def _action(handler: Callable[..., Any],

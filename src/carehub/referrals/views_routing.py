@@ -117,12 +117,13 @@ def _new_referral(request: HttpRequest, acting: Acting) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()
     form = _form(acting, request.POST or None)
     placement: services.Placement | None = None
+    error = ""
     status = 200
     if request.method == "POST":
         if form.is_valid():
+            # A refusal (rules, ownership) is shown in the form's error region, beside
+            # what was chosen, not as a banner above the page.
             placement, error, status = _place(acting, form.cleaned_data)
-            if error:
-                messages.error(request, error)
         else:
             status = 400
     if placement is not None:
@@ -135,7 +136,7 @@ def _new_referral(request: HttpRequest, acting: Acting) -> HttpResponse:
     response = render(request, "referrals/routing/new.html", {
         "form": form, "query": query, "results": results,
         "chosen": chosen.pk if isinstance(chosen, Member) else None,
-        "placement": placement, "hub_side": hub_side,
+        "placement": placement, "hub_side": hub_side, "error": error,
         "title": "New referral" if hub_side else "Refer a member to a hub"})
     response.status_code = status
     return response

@@ -417,6 +417,23 @@ def test_the_plan_form_is_refused_by_the_population_rule(tenant, login_as):
         assert not Referral.objects.exists()
 
 
+
+def test_the_hub_form_shows_a_refusal_beside_the_form_with_the_choices_kept(tenant, login_as):
+    contract = operating(tenant, criteria=MEALS_CRITERIA)
+    change_member(tenant, product="medicaid")
+    answer = login_as(tenant.users["hub_coordinator"]).post(reverse("referrals:new"), {
+        "member": tenant.member.pk, "contract": contract.pk, "service": hdm(contract).pk})
+    body = answer.content.decode()
+    assert answer.status_code == 400
+    # In the form's error region (role="alert"), not a banner above the page.
+    region = body.split("data-form-errors", 1)[1].split("</div></div>", 1)[0]
+    assert "Referral not made: T-MEALS covers Medicare Advantage" in region
+    assert "this member is on Medicaid." in region
+    assert body.count("this member is on Medicaid") == 1
+    assert f'value="{hdm(contract).pk}" selected' in body
+    with scopes_disabled():
+        assert not Referral.objects.exists()
+
 def roster_members(t: Tenant, rows: list[tuple[str, str, str]]) -> None:
     with scopes_disabled():
         for member_id, product, county in rows:

@@ -217,7 +217,9 @@ def test_payer_refers_a_member_to_the_hub(tenant, hub_contract, login_as):
     assert event is not None and event.organisation_id == tenant.payer.pk
     again = client.post(refer, body)
     assert again.status_code == 409
-    assert any("Alpha Pantry already owns" in str(m) for m in again.context["messages"])
+    # Said beside the form, in its error region.
+    assert "Alpha Pantry already owns" in again.context["error"]
+    assert "Alpha Pantry already owns" in again.content.decode().split("data-form-errors", 1)[1]
     with scopes_disabled():
         assert Referral.objects.filter(member=member).count() == 1
 

@@ -107,6 +107,21 @@ def test_the_cbo_worker_sees_how_to_reach_the_member_and_why(tenant, meals, logi
                                          actor=tenant.users["cbo_worker"]).exists()
 
 
+
+def test_the_page_opens_with_the_member_and_keeps_routing_after_an_action(tenant, meals,
+                                                                          login_as):
+    with scopes_disabled():
+        Referral.objects.filter(pk=meals.pk).update(
+            routing_reason="Alpha Pantry: delivers T-MEALS, offers nutrition in Erie County")
+    html = page_of(login_as, tenant.users["cbo_worker"], meals)
+    # The first heading says who the page is about; routing follows the member card.
+    assert html.index("<h1>") < html.index('id="reach-heading"') < html.index('id="routing-h"')
+    # An htmx action re-renders the panel, routing note included.
+    answer = login_as(tenant.users["cbo_worker"]).post(
+        f"/referrals/{meals.pk}/note/", {"text": "left a card"}, HTTP_HX_REQUEST="true")
+    assert answer.status_code == 200
+    assert "offers nutrition in Erie County" in answer.content.decode()
+
 def test_the_hub_without_consent_sees_no_contact_details(tenant, meals, login_as):
     html = page_of(login_as, tenant.users["hub_coordinator"], meals)
     assert "7165550142" not in html and "555-0142" not in html and "ada@example.org" not in html

@@ -18,7 +18,7 @@ from carehub.tenancy.rls import as_owner
 
 def open_referrals_of(contract: Contract, organisation: Organisation) -> QuerySet[Referral]:
     """The organisation's open referrals under the contract."""
-    return Referral.objects.filter(contract_code=contract.code, organisation=organisation,
+    return Referral.objects.filter(contract=contract, organisation=organisation,
                                    state__in=OPEN_STATES)
 
 

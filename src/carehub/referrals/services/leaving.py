@@ -37,7 +37,7 @@ def _departure_of(departure: Departure, referral: Referral) -> None:
         raise ReferralError(f"{departure.organisation.name} has already left "
                             f"{departure.contract.code}.")
     if (referral.organisation_id != departure.organisation_id
-            or referral.contract_code != departure.contract.code or not referral.is_open):
+            or referral.contract_id != departure.contract_id or not referral.is_open):
         raise ReferralError("This referral is not one of the leaving organisation's open "
                             "referrals under the contract.")
 

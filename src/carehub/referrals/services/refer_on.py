@@ -184,8 +184,8 @@ def refer_on(referral: Referral, *, domain: str, organisation_id: int,
                             f" for {choice.domain_label}.")
     assert referral.hub is not None
     with transaction.atomic():
-        # wrules: create_referral will require `contract=`; pass the Contract row of
-        # choice.contract_code here once it does.
+        # The code is resolved among the member's plan's contracts and the rules are
+        # checked, as for every referral.
         made = create_referral(
             member=referral.member, organisation=offer.organisation, hub=referral.hub,
             service_code=choice.service_code, contract_code=choice.contract_code,
