@@ -42,7 +42,7 @@ security: $(VENV)/.installed-dev
 # Everything on SQLite: unit, analytics on DuckDB and Spark, integration, browser.
 # Coverage is measured here (config in pyproject.toml) and may only go up: raise the floor
 # when the total rises.
-COV_FLOOR ?= 90
+COV_FLOOR ?= 92
 test-sqlite: $(VENV)/.installed-dev
 	DATABASE_URL= $(BIN)/python -m pytest -m "not postgres" --cov=carehub --cov-report=term --cov-fail-under=$(COV_FLOOR)
 
