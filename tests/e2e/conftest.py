@@ -39,6 +39,8 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
+# A browser test run once on a phone and once on a desk (overrides the `viewport` fixture).
+BOTH_WIDTHS = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
 
 # axe-core from npm, vendored for the tests only (docs/decisions/0007).
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"

@@ -9,8 +9,7 @@ from django_scopes import scopes_disabled
 
 from carehub.referrals.models import Referral
 from tests.e2e.conftest import (
-    DESKTOP,
-    PHONE,
+    BOTH_WIDTHS,
     check_accessibility,
     fits_the_screen,
     shot,
@@ -23,11 +22,7 @@ from tests.integration.referrals.test_lists import add_referrals
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(params=[PHONE, DESKTOP], ids=["390px", "1366px"])
-def viewport(request):  # type: ignore[no-untyped-def]
-    return request.param
-
-
+@BOTH_WIDTHS
 def test_a_supervisor_assigns_a_page_of_referrals_in_one_action(page, tenant, viewport):  # type: ignore[no-untyped-def]
     rows = add_referrals(tenant, 3, state="outreach", assignee=None)
     add_referrals(tenant, 1, prefix="Busy", state="contacted")

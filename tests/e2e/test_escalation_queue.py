@@ -14,8 +14,7 @@ from carehub.referrals import services
 from carehub.referrals.models import Escalation
 from carehub.tenancy.access import Acting
 from tests.e2e.conftest import (
-    DESKTOP,
-    PHONE,
+    BOTH_WIDTHS,
     check_accessibility,
     fits_the_screen,
     shot,
@@ -27,11 +26,7 @@ from tests.integration.referrals.conftest import acting_as, contract_with_terms,
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
-def viewport(request):  # type: ignore[no-untyped-def]
-    return request.param
-
-
+@BOTH_WIDTHS
 def test_the_hub_coordinator_resolves_an_escalation_from_the_queue(page, tenant):  # type: ignore[no-untyped-def]
     contract_with_terms(tenant)
     referral = refer(tenant)

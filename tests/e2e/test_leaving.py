@@ -9,8 +9,7 @@ from django_scopes import scopes_disabled
 
 from carehub.contracts.models import Departure
 from tests.e2e.conftest import (
-    DESKTOP,
-    PHONE,
+    BOTH_WIDTHS,
     check_accessibility,
     fits_the_screen,
     sign_in_verified,
@@ -20,7 +19,7 @@ from tests.integration.referrals.test_leaving import make_leaving_setup
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@BOTH_WIDTHS
 def test_withdraw_then_reroute_and_let_finish(page, tenant, viewport):  # type: ignore[no-untyped-def]
     contract, kitchen, first, other = make_leaving_setup(tenant)
     page.set_default_timeout(60_000)  # a shared machine can be slow to serve

@@ -25,8 +25,7 @@ from carehub.referrals import services
 from carehub.referrals.models import Escalation, Referral
 from carehub.tenancy.access import Acting
 from tests.e2e.conftest import (
-    DESKTOP,
-    PHONE,
+    BOTH_WIDTHS,
     check_accessibility,
     fits_the_screen,
     sign_in_verified,
@@ -48,11 +47,6 @@ require:
 """
 TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
 NEEDS_ROUTING = "no CBO under T-MEALS covers Bronx County for nutrition"
-
-
-@pytest.fixture(params=[PHONE, DESKTOP], ids=["390px", "1366px"])
-def viewport(request: Any) -> dict[str, int]:
-    return dict(request.param)
 
 
 def shot(page: Any, name: str) -> None:
@@ -118,6 +112,7 @@ def move(page: Any, target: str, label: str, **extra: str) -> None:
     expect(page.locator("#referral-state")).to_have_text(label)
 
 
+@BOTH_WIDTHS
 def test_the_referral_loop_through_every_role(page, tenant, viewport):  # type: ignore[no-untyped-def]
     page.set_default_timeout(30_000)  # a shared machine can be slow to serve
     contract_with_terms(tenant, criteria=PRODUCTS)

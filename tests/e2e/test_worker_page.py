@@ -4,8 +4,6 @@ screening and refer a positive domain on (issue 11)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
@@ -13,8 +11,7 @@ from playwright.sync_api import expect
 from carehub.referrals import services
 from carehub.referrals.models import Referral
 from tests.e2e.conftest import (
-    DESKTOP,
-    PHONE,
+    BOTH_WIDTHS,
     check_accessibility,
     fits_the_screen,
     shot,
@@ -28,11 +25,7 @@ from tests.integration.referrals.test_worker_page import a_shelter, reachable
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(params=[PHONE, DESKTOP], ids=["390px", "1366px"])
-def viewport(request: Any) -> dict[str, int]:
-    return dict(request.param)
-
-
+@BOTH_WIDTHS
 def test_the_worker_reaches_screens_and_refers_on_from_one_page(page, tenant, viewport):
     contract_with_terms(tenant)
     reachable(tenant)
