@@ -23,7 +23,6 @@ ranked-list step runs only once per database, as it adds referrals).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from postgres_setup import django_on  # noqa: E402  (beside this script)
 
 CBOS = 50
 WORKERS_PER_CBO = 10
@@ -53,23 +54,7 @@ def main() -> int:
     mode.add_argument("--reuse", action="store_true", help="measure an already seeded database")
     args = parser.parse_args()
 
-    import psycopg
-
-    if not args.reuse:
-        with psycopg.connect(f"{args.host}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {args.db}")
-            admin.execute(f"CREATE DATABASE {args.db}")
-    os.environ["DATABASE_URL"] = f"{args.host}/{args.db}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carehub.settings")
-    os.environ.setdefault("CAREHUB_VAR", "/tmp/carehub-bench-var")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    t0 = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"migrate: {time.perf_counter() - t0:.1f} s")
+    django_on(args.host, args.db, reuse=args.reuse)
     if not args.reuse:
         seed(args)
     if args.seed_only:
@@ -153,7 +138,8 @@ def seed(args: argparse.Namespace) -> None:
         with cur.copy("COPY referrals_referral (id, member_id, plan_id, hub_id, organisation_id, "
                       "contract_code, service_code, service_type, state, close_reason, "
                       "decline_reason, assignee_id, source, due_at, attempts, created_at, "
-                      "updated_at, version) FROM STDIN") as copy:
+                      "updated_at, version, routing_reason, needs_routing, "
+                      "routed_by_override, override_reason) FROM STDIN") as copy:
             for r in range(1, args.referrals + 1):
                 m = (r + 1) // 2
                 org = owner[m]
@@ -161,7 +147,8 @@ def seed(args: argparse.Namespace) -> None:
                 due = now + timedelta(hours=rng.randrange(-96, 96)) if rng.random() < 0.7 else None
                 copy.write_row((r, m, plan.pk, hub.pk, org, "BENCH", "HDM" if r % 2 else "CM",
                                 "nutrition", state, "other" if state == "closed" else "", "",
-                                rng.choice(workers[org]), "ranked_list", due, 1, now, now, 1))
+                                rng.choice(workers[org]), "ranked_list", due, 1, now, now, 1,
+                                "", False, False, ""))
         print(f"referrals: {args.referrals:,} in {time.perf_counter() - t1:.1f} s")
         t1 = time.perf_counter()
         per = max(1, args.events // args.referrals)

@@ -41,6 +41,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from postgres_setup import django_on  # noqa: E402  (beside this script)
+
 PLANS = 2
 HUBS = 4
 CBOS_PER_HUB = 40
@@ -66,29 +68,14 @@ def main() -> int:
     mode.add_argument("--reuse", action="store_true", help="measure an already seeded database")
     args = parser.parse_args()
 
-    import psycopg
-
-    if not args.reuse:
-        with psycopg.connect(f"{args.host}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {args.db}")
-            admin.execute(f"CREATE DATABASE {args.db}")
-    os.environ["DATABASE_URL"] = f"{args.host}/{args.db}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carehub.settings")
-    os.environ.setdefault("CAREHUB_VAR", "/tmp/carehub-bench-var")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    t0 = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"migrate: {time.perf_counter() - t0:.1f} s")
+    django_on(args.host, args.db, reuse=args.reuse)
     if not args.reuse:
         seed(args)
     if not args.seed_only:
         explain()
         measure(args)
     if args.drop:
+        import psycopg
         from django.db import connections
 
         connections.close_all()
