@@ -70,11 +70,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_scopes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     # carehub's apps, lowest layer first (docs/directory-structure.md); each imports
     # only apps listed before it.
     "carehub.tenancy",
     "carehub.audit",
     "carehub.accounts",
+    "carehub.jobs",
     "carehub.members",
     "carehub.network",
     "carehub.contracts",
@@ -205,3 +208,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CAREHUB_LOG_LEVEL", "WARNING")},
 }
+
+# Background jobs (docs/decisions/0009-background-jobs.md): django-tasks with its database
+# backend, on whichever database the site uses; `carehub worker` runs the queue. A
+# deployment that outgrows one database queue switches BACKEND to django-tasks' RQ
+# backend (Redis) here; task code does not change.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("CAREHUB_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "periodic"],
+    }
+}
+# A running job whose worker has not been seen for this long is taken over by another.
+CAREHUB_WORKER_STALE_SECONDS = int(os.environ.get("CAREHUB_WORKER_STALE_SECONDS", "60"))

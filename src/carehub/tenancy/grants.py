@@ -51,6 +51,9 @@ TENANT_GRANTS: dict[str, Grant] = {
     # The audit trail is append-only for requests (the chain itself is written by
     # audit.services as the owner).
     "audit_auditevent": Grant(table=("SELECT", "INSERT")),
+    # A request starts, reads and cancels its organisation's jobs; the queue's own
+    # table, worker heartbeats and schedules are the worker's (NO_ACCESS).
+    "jobs_job": TENANT_DATA,
     "members_member": TENANT_DATA,
     "members_memberaccess": TENANT_DATA,
     "members_enrolmentspan": TENANT_DATA,
@@ -90,6 +93,7 @@ NO_ACCESS = (
     "accounts_loginthrottle", "accounts_user_groups", "accounts_user_user_permissions",
     "audit_auditseal", "auth_group", "auth_group_permissions", "auth_permission",
     "django_admin_log", "django_content_type", "django_migrations", "django_session",
+    "django_tasks_db_dbtaskresult", "jobs_scheduledrun", "jobs_workerheartbeat",
     "otp_totp_totpdevice",
 )
 
