@@ -221,3 +221,5 @@ TASKS = {
 }
 # A running job whose worker has not been seen for this long is taken over by another.
 CAREHUB_WORKER_STALE_SECONDS = int(os.environ.get("CAREHUB_WORKER_STALE_SECONDS", "60"))
+# The periodic work the workers schedule (docs/jobs.md): a list in the project module.
+CAREHUB_SCHEDULE = "carehub.schedule.SCHEDULE"

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from carehub.api import api
 from carehub.audit.admin_site import site as admin_site
+from carehub.jobs import views as jobs_views
 from carehub.portal import views as portal_views
 
 
@@ -31,6 +32,8 @@ urlpatterns = [
     path("network/", include("carehub.network.urls")),
     path("contracts/", include("carehub.contracts.urls")),
     path("referrals/", include("carehub.referrals.urls")),
+    path("jobs/", include("carehub.jobs.urls")),
+    path("healthz", jobs_views.healthz, name="healthz"),
     path("api/", api.urls),
     # carehub's own admin site: its sign-in, a verified second factor, audited.
     path("admin/", admin_site.urls),

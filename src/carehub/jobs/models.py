@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django_scopes import ScopedManager
 
 
@@ -74,6 +76,38 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    # What the progress bar shows (jobs/_progress.html).
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return max(0, min(100, int(self.done * 100 / self.total)))
+
+    @property
+    def elapsed(self) -> timedelta | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at or timezone.now()
+        return max(end - self.started_at, timedelta(0))
+
+    @property
+    def remaining(self) -> timedelta | None:
+        """Time left at the rate so far (rows done per second since it started); None
+        when there is no rate yet or nothing to count against."""
+        elapsed = self.elapsed
+        if self.finished or not self.total or not self.done or not elapsed:
+            return None
+        seconds = elapsed.total_seconds()
+        if seconds < 1:
+            return None
+        left = max(self.total - self.done, 0) * seconds / self.done
+        return timedelta(seconds=round(left))
+
+    @property
+    def active(self) -> bool:
+        """Waiting or running, and nobody asked it to stop yet: it can be cancelled."""
+        return not self.finished and not self.cancel_requested
 
 
 class WorkerHeartbeat(models.Model):

@@ -4,8 +4,8 @@ Two layers are switched on here: django-scopes (an unscoped query on tenant data
 raises) and, on PostgreSQL, row-level security through the tenant role.
 
 Which paths run as which database role:
-- /static/ and /admin/: the owner, scopes disabled (Django's admin is for platform
-  staff and sees every tenant).
+- /static/, /admin/ and /healthz: the owner, scopes disabled (Django's admin is for
+  platform staff and sees every tenant; /healthz shows counts of the queue, no tenant data).
 - /accounts/ (sign-in, second factor, sign-out, switching organisation, the user's own
   account pages): the owner, with django-scopes still scoped to the acting organisation.
   These pages read and write identity data the tenant role may not touch (password
@@ -27,7 +27,8 @@ from carehub.tenancy import rls
 from carehub.tenancy.access import acting_for
 
 # Paths that never touch tenant data and must work before sign-in completes.
-UNSCOPED_PREFIXES = ("/static/", "/admin/")
+# /healthz reads only the queue and worker tables, as the owner, for anyone (monitors).
+UNSCOPED_PREFIXES = ("/static/", "/admin/", "/healthz")
 # Identity pages: run as the owner, still scoped to the acting organisation.
 IDENTITY_PREFIXES = ("/accounts/",)
 

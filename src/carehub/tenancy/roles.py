@@ -28,3 +28,5 @@ CONTRACT_SIGNERS: tuple[str, ...] = (*CONTRACT_EDITORS, Role.CBO_SUPERVISOR)
 CREDENTIAL_EDITORS: tuple[str, ...] = (Role.HUB_ADMIN, Role.CBO_SUPERVISOR)
 REFERRAL_UPLOADERS: tuple[str, ...] = (Role.PAYER_MANAGER, *HUB)
 AUDIT_READERS: tuple[str, ...] = (Role.AUDITOR, Role.HUB_ADMIN)
+# An organisation's administrators: they oversee everyone's work there (e.g. all its jobs).
+ORGANISATION_ADMINS: tuple[str, ...] = (Role.HUB_ADMIN, Role.PAYER_MANAGER, Role.CBO_SUPERVISOR)

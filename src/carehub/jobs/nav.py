@@ -1,0 +1,3 @@
+from carehub.tenancy.roles import EVERYONE
+
+NAV = [("My jobs", "jobs:list", EVERYONE)]

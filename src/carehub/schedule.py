@@ -1,0 +1,23 @@
+"""What the workers run on a schedule: one line per periodic task.
+
+Each entry is (name, task, when, title): `Every(timedelta)` runs at that interval,
+`DailyAt(time)` once a day at that site time. The task is an ordinary job task on the
+queue `periodic` (`@task(queue_name="periodic")` in its app's `tasks.py`, body run by
+`run_job`), so each run is a site-wide Job row. Adding periodic work is adding a line
+here (docs/jobs.md). The setting CAREHUB_SCHEDULE names this list.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from carehub.jobs.scheduler import DailyAt, Entry, Every
+from carehub.jobs.tasks import audit_seal_task, audit_verify_task
+from carehub.referrals.tasks import escalate_task
+
+SCHEDULE: list[Entry] = [
+    Entry("referrals.escalate", escalate_task, Every(timedelta(minutes=5)),
+          "Move overdue escalations up"),
+    Entry("audit.seal", audit_seal_task, Every(timedelta(minutes=5)), "Seal the audit chain"),
+    Entry("audit.verify", audit_verify_task, DailyAt(time(3, 30)), "Verify the audit chain"),
+]
