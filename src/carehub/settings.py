@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "carehub.audit.middleware.RequestIdMiddleware",
     "carehub.tenancy.middleware.ActiveOrganisationMiddleware",
+    # Request id, path, user and organisation on every log line (carehub/logs.py).
+    "carehub.logs.RequestContextMiddleware",
 ]
 
 ROOT_URLCONF = "carehub.urls"

@@ -3,6 +3,7 @@
 import os
 
 from carehub.settings import *  # noqa: F403
+from carehub.logs import json_logging
 from carehub.settings import AUDIT_KEY, MIDDLEWARE, SECRET_KEY
 
 DEBUG = False
@@ -29,3 +30,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# One JSON object per line (time, level, logger, message, request_id, path, user_id,
+# organisation_id) for the log collector; docs/operations.md.
+LOGGING = json_logging(os.environ.get("CAREHUB_LOG_LEVEL", "INFO"))
