@@ -16,8 +16,8 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.core.signals import request_started
-from pythonjsonlogger.core import RESERVED_ATTRS
 from django.http import HttpRequest, HttpResponse
+from pythonjsonlogger.core import RESERVED_ATTRS
 
 FIELDS = ("request_id", "path", "user_id", "organisation_id")
 _context: ContextVar[dict[str, Any] | None] = ContextVar("carehub_log_context", default=None)

@@ -2,8 +2,8 @@
 
 import os
 
-from carehub.settings import *  # noqa: F403
 from carehub.logs import json_logging
+from carehub.settings import *  # noqa: F403
 from carehub.settings import AUDIT_KEY, MIDDLEWARE, SECRET_KEY
 
 DEBUG = False

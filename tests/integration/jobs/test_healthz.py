@@ -4,7 +4,6 @@ unreachable or tasks wait with no live worker."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import timedelta

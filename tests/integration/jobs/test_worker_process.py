@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
 
-from tests.integration.jobs.processes import QueueDatabase, wait_for
+from tests.integration.jobs.processes import ROOT, QueueDatabase, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -124,15 +125,11 @@ print(started)
 def test_two_schedulers_racing_enqueue_each_due_run_once(queue_db):
     at = time.time() + 4  # both interpreters are up by then
     source = "import django\ndjango.setup()\n" + RACE.format(start=at)
-    import sys
-
-    from tests.integration.jobs.processes import ROOT
-
     racers = [subprocess.Popen([sys.executable, "-c", source], env=queue_db.env, cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
               for _ in range(2)]
     outputs = [r.communicate(timeout=120) for r in racers]
-    for racer, (out, err) in zip(racers, outputs, strict=True):
+    for racer, (_out, err) in zip(racers, outputs, strict=True):
         assert racer.returncode == 0, err[-3000:]
     # Two `Every` entries are due once; the daily one only records its first sight.
     assert sum(int(out.strip()) for out, _ in outputs) == 2
