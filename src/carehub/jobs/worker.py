@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 from collections.abc import Callable
@@ -71,7 +72,7 @@ class CarehubWorker(Worker):
     def __init__(self, *, worker_id: str | None = None, interval: float = 1.0,
                  batch: bool = False, max_tasks: int | None = None, schedule: bool = True,
                  housekeeping_every: float = HOUSEKEEPING_EVERY, startup_delay: bool = True,
-                 queue_names: list[str] | None = None) -> None:
+                 queue_names: list[str] | None = None, parent_pid: int | None = None) -> None:
         super().__init__(queue_names=queue_names or list(QUEUES), interval=interval,
                          batch=batch, backend_name="default", startup_delay=startup_delay,
                          max_tasks=max_tasks, worker_id=worker_id or new_worker_id(),
@@ -79,6 +80,7 @@ class CarehubWorker(Worker):
         self.schedule = schedule
         self.housekeeping_every = housekeeping_every
         self.started_at = timezone.now()
+        self.parent_pid = parent_pid
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -92,6 +94,11 @@ class CarehubWorker(Worker):
     def _housekeeping_loop(self) -> None:
         try:
             while not self._stop.wait(self.housekeeping_every):
+                if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                    logger.warning("the process that started this worker is gone: stopping")
+                    # As if told to stop: the library's handler ends the loop gracefully.
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
                 close_old_connections()
                 self.housekeeping()
         finally:

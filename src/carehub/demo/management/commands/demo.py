@@ -3,7 +3,10 @@ from __future__ import annotations
 import base64
 import errno
 import os
+import signal
 import socket
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -38,12 +41,41 @@ def listen_problem(host: str, port: int) -> OSError | None:
     return None
 
 
+# How long a stopping worker may take to finish its current chunk before it is killed.
+WORKER_STOP_SECONDS = 15
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    """`carehub worker` as a child, with this process's settings and environment; it
+    leaves by itself should this process die without stopping it."""
+    return subprocess.Popen([sys.executable, "-m", "carehub.cli", "worker", "--exit-with-parent"],
+                            env={**os.environ})
+
+
+def stop_worker(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.terminate()  # SIGTERM: the worker finishes its chunk and leaves
+        try:
+            child.wait(timeout=WORKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _sigterm_as_exit(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
 class Command(BaseCommand):
     help = ("Migrate, seed the demo network and serve it at http://127.0.0.1:8000 "
             f"(another address: --addr or {ADDR_ENV}).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="seed and exit")
+        parser.add_argument("--no-seed", action="store_true",
+                            help="serve the database as it is (migrated, not seeded again)")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="serve without starting a background worker")
         parser.add_argument("--members", type=int, default=demo.DEMO_MEMBERS)
         parser.add_argument(
             "--addr", default=os.environ.get(ADDR_ENV) or DEFAULT_ADDR,
@@ -56,10 +88,11 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             self._check_addr(options["addr"])  # before seeding, which takes a while
         call_command("migrate", verbosity=0, interactive=False)
-        demo.seed(members=options["members"], log=lambda s: self.stdout.write(f"  {s}"))
-        # Chain the seed's audit events now, so `carehub audit verify` passes straight away.
-        sealed = seal_audit_events()
-        self.stdout.write(f"  audit chain sealed to position {sealed.position}")
+        if not options["no_seed"]:
+            demo.seed(members=options["members"], log=lambda s: self.stdout.write(f"  {s}"))
+            # Chain the seed's audit events now, so `carehub audit verify` passes straight away.
+            sealed = seal_audit_events()
+            self.stdout.write(f"  audit chain sealed to position {sealed.position}")
         secret = base64.b32encode(bytes.fromhex(demo.DEMO_TOTP_KEY)).decode()
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD})")
         for username, what in demo.logins():
@@ -69,8 +102,24 @@ class Command(BaseCommand):
             "or run `carehub demo_code` for the current six-digit code.\n"
         )
         if not options["no_serve"]:
-            self.stdout.write(f"Serving the demo at http://{options['addr']}/ (Ctrl-C stops it)")
-            call_command("runserver", options["addr"], use_reloader=False, insecure_serving=True)
+            self._serve(options["addr"], worker=not options["no_worker"])
+
+    def _serve(self, addr: str, *, worker: bool) -> None:
+        """The web server here and one `carehub worker` beside it; the worker is stopped
+        whenever the server stops: Ctrl-C, SIGTERM, or the server failing."""
+        child = start_worker() if worker else None
+        if child is not None:
+            self.stdout.write(f"Background worker started (pid {child.pid}).")
+        self.stdout.write(f"Serving the demo at http://{addr}/ (Ctrl-C stops it)")
+        self.stdout.flush()
+        previous = signal.signal(signal.SIGTERM, _sigterm_as_exit)
+        try:
+            call_command("runserver", addr, use_reloader=False, insecure_serving=True)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            if child is not None:
+                stop_worker(child)
+                self.stdout.write(f"Background worker stopped (pid {child.pid}).")
 
     def _check_addr(self, addr: str) -> None:
         try:

@@ -8,6 +8,7 @@ worker and resumes from its checkpoint).
 from __future__ import annotations
 
 import logging
+import os
 from argparse import ArgumentParser
 from typing import Any
 
@@ -34,6 +35,9 @@ class Command(BaseCommand):
                             default=HOUSEKEEPING_EVERY,
                             help="seconds between heartbeats, take-over and scheduler rounds "
                                  f"(default {HOUSEKEEPING_EVERY:g})")
+        parser.add_argument("--exit-with-parent", action="store_true",
+                            help="stop when the process that started this one is gone "
+                                 "(`carehub demo` starts its worker so)")
         parser.add_argument("--worker-id", default="",
                             help="unique id in the pool (default: host-pid-random)")
 
@@ -50,7 +54,8 @@ class Command(BaseCommand):
             interval=options["interval"], batch=options["batch"],
             max_tasks=options["max_tasks"], schedule=options["schedule"],
             housekeeping_every=options["housekeeping_every"],
-            startup_delay=not options["batch"])
+            startup_delay=not options["batch"],
+            parent_pid=os.getppid() if options["exit_with_parent"] else None)
         self.stdout.write(f"worker {worker.worker_id} serving queues "
                           f"{', '.join(worker.queue_names)}"
                           f"{'' if options['schedule'] else ' (not scheduling)'}")
