@@ -209,3 +209,93 @@ def shot(page: Any, name: str, full: bool = True) -> None:
 def fits_the_screen(page: Any) -> bool:
     """Nothing makes the page scroll sideways."""
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+@pytest.fixture
+def worker(live_server: Any, transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A real `carehub worker` loop (heartbeat, take-over; no scheduler) running beside the
+    live server for the test, so jobs a page starts actually run:
+
+        def test_import_shows_its_bar(page, tenant, worker):
+            ...start the job from the page, then watch `progress` on the page...
+
+    It runs in a thread of this process because the SQLite test database is in memory
+    and reachable only from here; like the live server's threads, it then shares the
+    test's connection, and transactions of the threads are taken one at a time (a lock
+    around `transaction.atomic`), since a shared connection has one transaction state.
+    On PostgreSQL the thread has its own connection and nothing is shared. The worker is
+    stopped (after its current chunk) when the test ends. `worker.worker_id` names it.
+    """
+    import threading
+
+    from django.db import connections, transaction
+
+    from carehub.jobs.worker import CarehubWorker
+
+    shared = {c.alias: c for c in connections.all()
+              if c.vendor == "sqlite" and c.is_in_memory_db()}
+    if shared:
+        one_at_a_time = threading.RLock()
+        enter, leave = transaction.Atomic.__enter__, transaction.Atomic.__exit__
+
+        def locked_enter(self: Any) -> None:
+            one_at_a_time.acquire()
+            try:
+                enter(self)
+            except BaseException:
+                one_at_a_time.release()
+                raise
+
+        def locked_exit(self: Any, *exc: Any) -> None:
+            try:
+                leave(self, *exc)
+            finally:
+                one_at_a_time.release()
+
+        monkeypatch.setattr(transaction.Atomic, "__enter__", locked_enter)
+        monkeypatch.setattr(transaction.Atomic, "__exit__", locked_exit)
+        # The loop claims a task in an EXCLUSIVE transaction (for other processes); on a
+        # connection shared by threads that fails while another thread reads, and the
+        # lock above already keeps the threads' transactions apart.
+        from django_tasks_db.management.commands import db_worker
+
+        monkeypatch.setattr(db_worker, "exclusive_transaction",
+                            lambda using=None: transaction.atomic(using=using))
+        # An in-memory test database is a shared cache, locked table by table: a read in
+        # progress in one thread would make another thread's write fail ("database
+        # table is locked"). Reads that take no table lock let the worker write while a
+        # page reads (the transactions themselves are kept apart by the lock above).
+        for conn in shared.values():
+            with conn.cursor() as cursor:
+                cursor.execute("PRAGMA read_uncommitted = true")
+
+    def use_shared() -> None:
+        for alias, conn in shared.items():
+            connections[alias] = conn
+
+    class TestWorker(CarehubWorker):
+        def _housekeeping_loop(self) -> None:
+            use_shared()
+            super()._housekeeping_loop()
+
+    loop = TestWorker(worker_id="e2e-worker", interval=0.1, housekeeping_every=0.5,
+                      schedule=False, startup_delay=False)
+
+    def run() -> None:
+        use_shared()
+        loop.run()
+
+    for conn in shared.values():
+        conn.inc_thread_sharing()
+    thread = threading.Thread(target=run, name="e2e-worker", daemon=True)
+    thread.start()
+    try:
+        yield loop
+    finally:
+        loop.stop()
+        thread.join(timeout=60)
+        for conn in shared.values():
+            conn.dec_thread_sharing()
+            with conn.cursor() as cursor:
+                cursor.execute("PRAGMA read_uncommitted = false")
+        assert not thread.is_alive(), "the worker did not stop"
