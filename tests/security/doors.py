@@ -81,6 +81,10 @@ def _member(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.tenant.member.pk}, {"pk": o.member2.pk}]
 
 
+def _job(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["job"].pk}]
+
+
 def _leaving_choice(o: World, own: World) -> list[dict[str, Any]]:
     return [{"departure": 1, "pk": o.referral.pk}]
 
@@ -297,6 +301,12 @@ DOORS: dict[str, Door] = {
     "referrals/member/<int:pk>/consent/": Door("object", _member, body=everything),
     "referrals/member/<int:pk>/contact/": Door("object", _member, body=everything),
     "referrals/consent/<int:pk>/revoke/": Door("object", _consent, body=everything),
+    # Background jobs: the acting person's (an administrator: the organisation's) jobs.
+    "jobs/": Door("page", _none, query=("", "?status=queued", "?sort=-title")),
+    "jobs/<uuid:pk>/": Door("object", _job),
+    "jobs/<uuid:pk>/progress/": Door("object", _job),
+    "jobs/<uuid:pk>/cancel/": Door("object", _job, body=everything),
+    "healthz": Door("public", _none, why="counts of the queue and the workers, no tenant data"),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

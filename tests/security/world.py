@@ -30,6 +30,7 @@ from django_scopes import scopes_disabled
 
 from carehub.contracts import services as contract_services
 from carehub.contracts.models import Contract, EscalationLevel, LifecycleTask, StaffCredential
+from carehub.jobs.services import start_job
 from carehub.members.models import EnrolmentSpan, Member, MemberAccess
 from carehub.network import services as network_services
 from carehub.network.models import Location, Service, ServiceType
@@ -41,6 +42,7 @@ from carehub.tenancy.models import Membership, NetworkMember
 from tests.integration.conftest import Tenant, acting_as, make_org, make_tenant, signed_in
 from tests.integration.contracts.factories import make_contract
 from tests.integration.contracts.test_contracts import terms_text
+from tests.integration.jobs.sample_tasks import count_task
 
 FUNDS = """
   - id: funds
@@ -194,10 +196,14 @@ def make_world(marker: str) -> World:
             profile_for(org)
         ranked = RankedList.objects.get(plan=t.payer)
         second = Referral.objects.get(member=member2)
+    # A job the hub's coordinator started (waiting: no worker runs in the walk).
+    job = start_job(count_task, kind="test.count", title=f"{marker} count job",
+                    acting=acting_as(coord, t.hub), params={"n": 3}, total=3)
     return World(marker=marker, tenant=t, contract=contract, task=task, credential=credential,
                  service=service, site=site, referral=referral, second_referral=second,
                  member2=member2, step=step, escalation=escalation, consent=consent,
-                 ranked_list=ranked, proposed=proposed, invitation=invitation)
+                 ranked_list=ranked, proposed=proposed, invitation=invitation,
+                 extras={"job": job})
 
 
 def parquet_bytes(columns: dict[str, list[Any]]) -> bytes:
