@@ -283,7 +283,10 @@ def worker(live_server: Any, transactional_db: Any, monkeypatch: pytest.MonkeyPa
 
     def run() -> None:
         use_shared()
-        loop.run()
+        try:
+            loop.run()
+        finally:
+            connections.close_all()  # this thread's own (a shared in-memory one stays open)
 
     for conn in shared.values():
         conn.inc_thread_sharing()
