@@ -110,3 +110,31 @@ def test_my_jobs_lists_the_users_jobs_with_a_status_filter(tenant):
 def test_every_role_has_the_my_jobs_link(tenant):
     for user in tenant.users.values():
         assert '<a href="/jobs/"' in signed_in(user).get("/").content.decode(), user
+
+
+def test_platform_staff_see_every_job_and_the_workers_in_the_admin(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from carehub.accounts.models import User
+    from carehub.jobs import scheduler
+    from carehub.jobs.models import WorkerHeartbeat
+    from tests.integration.jobs.sample_tasks import TEST_SCHEDULE
+
+    job = start(tenant.users["cbo_worker"], title="A CBO's count")
+    scheduler.enqueue_due(schedule=TEST_SCHEDULE)  # site-wide runs, no organisation
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(worker_id="w-1", host="h", pid=9, started_at=now,
+                                   seen_at=now - timedelta(seconds=3))
+    staff = User.objects.create_superuser("platform-ops", "ops@example.org", "pw-9-correct")
+    TOTPDevice.objects.create(user=staff, name="app", confirmed=True)
+    client = signed_in(staff)
+    jobs = client.get("/admin/jobs/job/").content.decode()
+    assert "A CBO&#x27;s count" in jobs and "Hourly count" in jobs
+    assert client.get(f"/admin/jobs/job/{job.pk}/change/").status_code == 200
+    assert "w-1" in client.get("/admin/jobs/workerheartbeat/").content.decode()
+    assert "test.hourly" in client.get("/admin/jobs/scheduledrun/").content.decode()
+    # Read-only: nobody edits a job here.
+    assert client.post(f"/admin/jobs/job/{job.pk}/change/", {"title": "x"}).status_code == 403
