@@ -221,6 +221,12 @@ TASKS = {
         "QUEUES": ["default", "periodic"],
     }
 }
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    # The queue on Redis (pip install django-tasks-rq); RQ workers run the tasks and one
+    # `carehub worker` still keeps heartbeats, take-over and the schedule (0009).
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {name: {"URL": os.environ.get("CAREHUB_REDIS_URL", "redis://127.0.0.1:6379/0")}
+                 for name in TASKS["default"]["QUEUES"]}
 # A running job whose worker has not been seen for this long is taken over by another.
 CAREHUB_WORKER_STALE_SECONDS = int(os.environ.get("CAREHUB_WORKER_STALE_SECONDS", "60"))
 # The periodic work the workers schedule (docs/jobs.md): a list in the project module.
