@@ -96,6 +96,13 @@ def enqueue_due(*, now: datetime | None = None,
     started: list[Job] = []
     for entry in entries:
         _ensure_row(entry.name)
+        # A plain read first: most rounds nothing is due, and on SQLite every transaction
+        # takes the write lock, so only a due entry is locked and checked again.
+        last = (ScheduledRun.objects.filter(name=entry.name)
+                .values_list("last_enqueued_at", flat=True).first())
+        moment = now or timezone.now()
+        if last is not None and not entry.when.due(last, moment):
+            continue
         with transaction.atomic():
             row = ScheduledRun.objects.select_for_update().get(name=entry.name)
             moment = now or timezone.now()
