@@ -25,6 +25,7 @@ from carehub.members.imports import (
 )
 from carehub.members.services import import_roster
 from carehub.referrals.services import assign_ranked_list, save_ranked_list
+from carehub.jobs.models import Job
 from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation, OrganisationKind
 
@@ -134,6 +135,54 @@ def _read_upload(upload: UploadedFile) -> tuple[Table, bytes]:
         raise ImportProblem(name, exc.errors) from None
     rows.keep(folder)  # the folder goes when the rows are no longer used
     return rows, path.read_bytes()
+
+
+def start_upload(acting: Acting, *, kind: str, plan: Organisation, upload: UploadedFile,
+                 contract_code: str = "", service_code: str = "", service_type: str = "",
+                 hub: Organisation | None = None, assign: bool = False,
+                 chunk: int | None = None) -> Job:
+    """Check what can be checked at once (the relationship, the codes, the size) and start
+    the import as a job (`members.roster_import` or `referrals.ranked_import`): the file
+    is kept in the job's folder, its rows are checked and saved by the job, whose page
+    shows the progress and, at the end, the counts or every row problem. ValueError
+    (NotAllowed) when the acting organisation may not upload this."""
+    from carehub.jobs import services as jobs
+    from carehub.members import jobfiles
+    from carehub.members.tasks import KIND as ROSTER_KIND
+    from carehub.members.tasks import roster_import_task
+    from carehub.referrals.tasks import RANKED_KIND, ranked_import_task
+
+    if acting.organisation.kind == OrganisationKind.HUB:
+        hub = acting.organisation  # a hub's list is always its own
+    check_upload(acting, plan, hub)
+    name = Path(upload.name or "upload").name
+    if upload.size is None or upload.size > MAX_UPLOAD_BYTES:
+        raise ValueError(f"{name}: the file is larger than "
+                         f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    params: dict[str, Any] = {**jobfiles.upload_params(upload), "plan": plan.pk,
+                              "upload": True}
+    if chunk:
+        params["chunk"] = chunk
+    if kind == "roster":
+        task, job_kind, title = roster_import_task, ROSTER_KIND, f"Roster import: {name}"
+    else:
+        if not (contract_code and service_code):
+            raise ValueError("A ranked list needs a contract code and a service code.")
+        check_contract_code(plan, hub, contract_code)
+        if assign:
+            if hub is None:
+                raise ValueError("Choose the hub whose network receives the referrals.")
+            if not network_cbos(hub).exists():
+                raise ValueError(f"{hub.name}'s network has no CBO to assign to.")
+        params.update(contract_code=contract_code, service_code=service_code,
+                      service_type=service_type, hub=hub.pk if hub else None, assign=assign)
+        task, job_kind = ranked_import_task, RANKED_KIND
+        title = f"Ranked list import{' and assignment' if assign else ''}: {name}"
+    with transaction.atomic():
+        job = jobs.start_job(task, kind=job_kind, title=title, acting=acting, params=params)
+        # In the job's transaction: should the copy fail, the job never existed.
+        jobfiles.keep_upload(job, upload)
+    return job
 
 
 def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: UploadedFile,
