@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django_scopes import scopes_disabled
 
+from carehub.audit import services as audit
 from carehub.jobs.models import Job
 from carehub.jobs.progress import JobFailed, Progress
 from carehub.jobs.queue import task
@@ -69,8 +70,6 @@ def _import(job: Job, acting: Acting, progress: Progress) -> Outcome:
         with transaction.atomic():
             record_roster_import(plan, counts, rows=count, acting=acting, source=name)
             if params.get("upload"):
-                from carehub.audit import services as audit
-
                 audit.record("create" if counts.created else "update", acting=acting,
                              object_type="roster_upload", object_id=name,
                              detail={"plan": plan.pk, "rows": count, **counts.as_dict()})

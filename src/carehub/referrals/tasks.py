@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
+from carehub.audit import services as audit
 from carehub.jobs.models import Job
 from carehub.jobs.progress import JobFailed, Progress
 from carehub.jobs.queue import task
@@ -110,6 +111,14 @@ def _ranked_import(job: Job, acting: Acting, progress: Progress) -> Outcome:
                                                                 "made": made, "next": start})
         summary.update(done.summary)
         url, message = done.url, f"{message}; {done.message}"
+    point = progress.checkpoint
+    if params.get("upload") and not point.get("upload_audited"):
+        with transaction.atomic():
+            audit.record("create" if made or summary.get("assigned") else "update",
+                         acting=acting, object_type="ranked_upload", object_id=name,
+                         detail={"plan": plan.pk, **{k: v for k, v in summary.items()
+                                                     if k != "refused"}})
+            progress.commit(checkpoint={**point, "upload_audited": True})
     return Outcome(summary=summary, url=url, message=message)
 
 

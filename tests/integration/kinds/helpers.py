@@ -42,3 +42,22 @@ def run(job: Job, body: Any) -> Job:
     with scopes_disabled():
         job.refresh_from_db()
     return job
+
+
+def finish(response: Any) -> Job:
+    """The job a page started (it redirected to the job's page), run to its end as a
+    worker would run it."""
+    from django.utils.module_loading import import_string
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    pk = response["Location"].rstrip("/").split("/")[-1]
+    with scopes_disabled():
+        job = Job.objects.get(pk=pk)
+    import_string(job.task_path).func(str(job.pk))
+    with scopes_disabled():
+        job.refresh_from_db()
+    return job
+
+
+def places(job: Job) -> list[tuple[str, str]]:
+    return [(e["where"], e["message"]) for e in job.errors]
