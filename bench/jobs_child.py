@@ -40,8 +40,9 @@ def seed(sizes: str) -> None:
 
 
 def acting_for(size: str):  # type: ignore[no-untyped-def]
-    from carehub.accounts.models import User
     from tests.integration.conftest import acting_as
+
+    from carehub.accounts.models import User
 
     with scopes_disabled():
         return acting_as(User.objects.get(username=f"B{size}-manager"))

@@ -19,6 +19,7 @@ CBO and the users' authenticator apps.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -220,9 +221,9 @@ def _settled(t: Tenant, contract: Contract) -> Any:
             result={"contract": contract.code, "period": "2026-10", "total": "1.00"})
     path = statement_path(job.pk)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text('{"contract": "%s", "period": {"start": "2026-10-01", "end": '
-                    '"2026-10-31"}, "lines": [], "total": "1.00", "by_mlr": {}}'
-                    % contract.code)
+    path.write_text(json.dumps({"contract": contract.code, "lines": [], "total": "1.00",
+                                "period": {"start": "2026-10-01", "end": "2026-10-31"},
+                                "by_mlr": {}}))
     return job
 
 

@@ -99,6 +99,8 @@ def _ranked_import(job: Job, acting: Acting, progress: Progress) -> Outcome:
             start += len(chunk)
             progress.commit(done=start, checkpoint={"ranked": ranked_pk, "made": made,
                                                     "next": start})
+    if ranked_pk is None:  # a checked file has rows; this is only for the type checker
+        raise JobFailed(f"{name}: the file has no rows")
     summary: dict[str, Any] = {"rows": count, "ranked_list": ranked_pk,
                                "ranked_list_new": made}
     url = reverse("referrals:ranked_list", args=[ranked_pk])

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from carehub.audit import services as audit
 from carehub.contracts import selectors as contract_selectors
+from carehub.jobs.models import Job
 from carehub.members.imports import (
     ImportProblem,
     Table,
@@ -25,7 +26,6 @@ from carehub.members.imports import (
 )
 from carehub.members.services import import_roster
 from carehub.referrals.services import assign_ranked_list, save_ranked_list
-from carehub.jobs.models import Job
 from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation, OrganisationKind
 
