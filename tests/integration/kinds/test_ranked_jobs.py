@@ -104,3 +104,19 @@ def test_start_assignment_checks_the_door_at_once(tenant, other_tenant, setup):
         jobs_api.start_assignment(ranked, tenant.hub, acting=manager)
     with pytest.raises(ValueError, match="may not send referrals to this hub"):
         jobs_api.start_assignment(ranked, other_tenant.hub, acting=manager)
+
+
+def test_assignment_pages_through_tied_ranks_in_order(tenant, setup):
+    _, manager = setup
+    text = "member_id,rank,selected\n" + "".join(
+        f"{m},{r},true\n" for m, r in zip(IDS[:7], [1, 1, 1, 2, 2, 3, 3], strict=True))
+    stored = run(start_ranked(tenant, manager, assign=False, text=text), ranked_import_body)
+    with scopes_disabled():
+        ranked = RankedList.objects.get(pk=stored.result["ranked_list"])
+    job = run(jobs_api.start_assignment(ranked, tenant.hub, acting=manager, chunk=2),
+              assignment_body)
+    assert (job.result["assigned"], job.checkpoint["assign"]["done"]) == (7, 7)
+    with scopes_disabled():
+        made = list(Referral.objects.filter(source="ranked_list").order_by("pk")
+                    .values_list("ranked_entry__rank", flat=True))
+    assert made == [1, 1, 1, 2, 2, 3, 3]

@@ -143,10 +143,9 @@ def entry_page(ranked: RankedList, after: tuple[int, int] | None,
     with scopes_disabled():
         found = selected_entries(ranked)
         if after is not None:
+            # rank >= r minus (rank = r, id <= p): a range on the index, not an OR.
             rank, pk = after
-            from django.db.models import Q
-
-            found = found.filter(Q(rank__gt=rank) | Q(rank=rank, pk__gt=pk))
+            found = found.filter(rank__gte=rank).exclude(rank=rank, pk__lte=pk)
         return list(found.values_list("pk", "member_id", "rank")[:size])
 
 
