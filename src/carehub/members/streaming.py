@@ -39,8 +39,16 @@ def digest(key: str) -> int:
 
 
 def _repeated(digests: array) -> set[int]:
-    ordered = sorted(digests)
-    return {a for a, b in itertools.pairwise(ordered) if a == b}
+    """The digests that occur more than once: sorted in place as 8-byte integers (numpy
+    over the array's own buffer), never as a list of Python ints."""
+    import numpy as np
+
+    if len(digests) < 2:
+        return set()
+    ordered = np.frombuffer(digests, dtype=np.int64).copy()
+    ordered.sort()
+    same = ordered[1:][ordered[1:] == ordered[:-1]]
+    return {int(value) for value in np.unique(same)}
 
 
 def _sorted_errors(check: _Checker) -> list[tuple[int, str, str]]:

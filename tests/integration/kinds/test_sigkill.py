@@ -192,3 +192,48 @@ def test_settlement_killed_mid_job_gives_the_same_statement(world: World) -> Non
     assert end["status"] == "succeeded", end["message"]
     assert end["statement"] == reference["statement"]
     assert end["result"]["total"] == reference["result"]["total"]
+
+
+def test_import_members_draws_a_bar_on_a_terminal_and_nothing_when_piped(
+        world: World, tmp_path: Path) -> None:
+    """The command runs the import job inline: through a pipe only the result line is
+    printed; on a pseudo-terminal rich draws the progress bar as well."""
+    import pty
+
+    from tests.integration.kinds.helpers import roster_text
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(roster_text(60, prefix="T"))
+    args = [sys.executable, "-m", "carehub.cli", "import_members", "roster", str(roster),
+            "--plan", "kill-plan", "--chunk", "10"]
+    piped = subprocess.run(args, env=world.env, capture_output=True, text=True, timeout=300,
+                           cwd=ROOT)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == f"{roster}: 60 created, 0 updated, 0 unchanged\n"
+    assert piped.stderr == ""
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.chdir(ROOT)
+        os.execve(sys.executable, args, {**world.env, "COLUMNS": "120"})
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    text = seen.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "Roster import: roster.csv: Saving" in text and "60/60" in text
+    assert f"{roster}: 0 created, 0 updated, 60 unchanged" in text
+    # A bad row: the same message and exit code as before, on a terminal or not.
+    bad = tmp_path / "bad.csv"
+    bad.write_text(roster_text(1, prefix="T").replace("1950-02-03", "1950-13-03"))
+    failed = subprocess.run([*args[:5], str(bad), *args[6:]], env=world.env,
+                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert failed.returncode == 2 and failed.stdout == ""
+    assert failed.stderr == (f"carehub import_members: {bad}: row 2, column birth_date: "
+                             "'1950-13-03' is not a date YYYY-MM-DD\n")

@@ -5,15 +5,9 @@ managers, contracts they are party to), the statement page and its downloads, an
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -28,7 +22,6 @@ from tests.integration.referrals.conftest import refer, walk_to
 
 pytestmark = pytest.mark.django_db
 URL = reverse("referrals:settle")
-REPO = Path(__file__).parents[3]
 
 
 def expected(period: str) -> dict:  # type: ignore[type-arg]
@@ -90,62 +83,3 @@ def test_settle_contract_command_prints_the_same_statement(tenant, contract, cap
     assert stopped.value.code == 2
     assert capsys.readouterr().err.strip() == (
         "carehub settle_contract: period '2026-13' is not a month written YYYY-MM")
-
-
-def _command(db_env: dict[str, str], *args: str) -> list[str]:
-    return [sys.executable, "-m", "carehub.cli", *args]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_import_members_draws_a_bar_on_a_terminal_and_nothing_when_piped(tenant, tmp_path):
-    """A real subprocess on the test database (a file): on a pseudo-terminal the rich bar
-    is drawn on it; through a pipe only the result line is printed."""
-    from django.db import connection
-
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-            ("file:memorydb", ":memory:")):
-        pytest.skip("needs a database file the subprocess can open")
-    from tests.integration.kinds.helpers import roster_text
-
-    roster = tmp_path / "roster.csv"
-    roster.write_text(roster_text(30))
-    env = {**os.environ, **_database_env(), "PYTHONPATH": str(REPO / "src"),
-           "COLUMNS": "100"}
-    args = [sys.executable, "-m", "carehub.cli", "import_members", "roster", str(roster),
-            "--plan", tenant.payer.slug, "--chunk", "5"]
-    piped = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120,
-                           cwd=REPO)
-    assert piped.returncode == 0, piped.stderr
-    assert piped.stdout == f"{roster}: 30 created, 0 updated, 0 unchanged\n"
-    assert piped.stderr == ""
-    # On a terminal: the bar (rich draws "30/30" and the stage) on the same terminal.
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.chdir(REPO)
-        os.execve(sys.executable, args, env)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    _, status = os.waitpid(pid, 0)
-    text = seen.decode(errors="replace")
-    assert os.waitstatus_to_exitcode(status) == 0, text
-    assert "Roster import: roster.csv: Saving" in text and "30/30" in text
-    assert f"{roster}: 0 created, 0 updated, 30 unchanged" in text
-
-
-def _database_env() -> dict[str, str]:
-    from django.db import connection
-
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        return {"DATABASE_URL": f"sqlite:///{name}", "CAREHUB_VAR": str(settings.VAR_DIR)}
-    s = connection.settings_dict
-    return {"DATABASE_URL": f"postgresql://{s['USER']}@{s['HOST'] or '127.0.0.1'}:"
-                            f"{s['PORT'] or 5432}/{name}",
-            "CAREHUB_VAR": str(settings.VAR_DIR)}
