@@ -13,7 +13,8 @@ database to recreate) runs, each in its own process as a worker runs it (`run_jo
 
 Each line printed gives the job, rows, seconds and the process's peak RSS (ru_maxrss),
 next to the RSS of the same process before the job started: memory that does not grow
-with the rows is the point.
+with the rows is the point. `--trace` adds the peak of the job's Python allocations
+(tracemalloc), which leaves out SQLite's and the C libraries' own memory.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def main() -> int:
     parser.add_argument("--chunk", type=int, default=2000)
     parser.add_argument("--folder", default="/tmp/carehub-bench-jobs")
     parser.add_argument("--postgres", default="", help="postgresql://USER@HOST:PORT/DB")
+    parser.add_argument("--trace", action="store_true",
+                        help="also report the job's peak of Python allocations "
+                             "(tracemalloc; slows the jobs, so time a run without it)")
     args = parser.parse_args()
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -53,6 +57,8 @@ def main() -> int:
     for n in sizes:
         (folder / f"roster-{n}.csv").write_text("\n".join(lines[: n + 1]) + "\n")
     env = database(args, folder)
+    if args.trace:
+        env["BENCH_TRACE"] = "1"
     run([sys.executable, "-m", "carehub.cli", "migrate", "--no-input", "-v", "0"], env)
     child(env, "seed", ",".join(str(n) for n in sizes))
     print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; chunk {args.chunk:,} rows")
@@ -104,9 +110,11 @@ def child(env: dict[str, str], *args: str) -> dict[str, object]:
 
 
 def report(row: dict[str, object]) -> None:
+    traced = (f"  Python peak {row['python_peak_mb']:.1f} MB" if row.get("python_peak_mb")
+              is not None else "")
     print(f"{row['job']:<28} {row['rows']:>8,} rows  {row['seconds']:>7.1f} s  "
-          f"peak RSS {row['peak_mb']:>6.0f} MB (before the job {row['before_mb']:.0f} MB)  "
-          f"{row['summary']}", flush=True)
+          f"peak RSS {row['peak_mb']:>6.0f} MB (before the job {row['before_mb']:.0f} MB)"
+          f"{traced}  {row['summary']}", flush=True)
 
 
 if __name__ == "__main__":

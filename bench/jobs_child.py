@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import django
@@ -80,9 +82,13 @@ def main() -> None:
         params = {"ranked": ranked.pk, "hub": hub.pk, "chunk": int(chunk)}
     job = jobs.start_job(task, kind=kind, title=f"bench {step}", acting=acting, params=params)
     before = rss_mb()
+    trace = os.environ.get("BENCH_TRACE") == "1"
+    if trace:  # Python's own allocations (slows the job: the timing is not comparable)
+        tracemalloc.start()
     started = time.perf_counter()
     out = run_job(str(job.pk), body)
     seconds = time.perf_counter() - started
+    python_peak = tracemalloc.get_traced_memory()[1] / 1e6 if trace else None
     summary = {k: v for k, v in (out.get("summary") or {}).items()
                if k in ("rows", "created", "updated", "unchanged", "assigned", "already_owned",
                         "refused_count", "ranked_list_new")}
@@ -92,7 +98,8 @@ def main() -> None:
         summary = {"status": out["status"], "message": job.message, "errors": job.errors[:3]}
     rows = sum(1 for _ in path.open()) - 1
     print(json.dumps({"job": kind, "rows": rows, "seconds": seconds, "peak_mb": rss_mb(),
-                      "before_mb": before, "summary": summary}))
+                      "before_mb": before, "python_peak_mb": python_peak,
+                      "summary": summary}))
 
 
 if __name__ == "__main__":

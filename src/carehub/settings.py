@@ -221,3 +221,5 @@ TASKS = {
 }
 # A running job whose worker has not been seen for this long is taken over by another.
 CAREHUB_WORKER_STALE_SECONDS = int(os.environ.get("CAREHUB_WORKER_STALE_SECONDS", "60"))
+# Rows an import or assignment job saves per transaction (and per checkpoint).
+CAREHUB_IMPORT_CHUNK = int(os.environ.get("CAREHUB_IMPORT_CHUNK", "2000"))
