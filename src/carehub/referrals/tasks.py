@@ -60,11 +60,6 @@ def _ranked_import(job: Job, acting: Acting, progress: Progress) -> Outcome:
     point = progress.checkpoint
     size = jobfiles.chunk_rows(job)
     try:
-        contract, service = bulk_jobs.list_contract(plan, params.get("contract_code", ""),
-                                                    params.get("service_code", ""))
-    except ReferralError as exc:
-        raise JobFailed(str(exc)) from None
-    try:
         rows = read_table(path)
         progress.stage("Checking", len(rows))
         count = check_ranked(name, rows, every=progress.advance)
@@ -76,6 +71,11 @@ def _ranked_import(job: Job, acting: Acting, progress: Progress) -> Outcome:
                 raise ImportProblem(name, missing)
     except ImportProblem as exc:
         raise jobfiles.failed(exc, name) from None
+    try:  # after the rows, as save_ranked_list checks them
+        contract, service = bulk_jobs.list_contract(plan, params.get("contract_code", ""),
+                                                    params.get("service_code", ""))
+    except ReferralError as exc:
+        raise JobFailed(str(exc)) from None
     ranked_pk = point.get("ranked")
     made = bool(point.get("made"))
     if ranked_pk is None:
