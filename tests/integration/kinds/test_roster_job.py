@@ -98,3 +98,29 @@ def test_resume_starts_at_the_checkpoint_and_refuses_another_file(tenant, manage
     other = run(other, roster_import_body)
     assert other.status == JobStatus.FAILED and "checksum differs" in other.message
     assert members(tenant.payer) == 6
+
+
+def test_a_cancel_stops_between_chunks_and_keeps_what_was_committed(tenant, manager,
+                                                                     monkeypatch):
+    from carehub.members import tasks
+
+    real = tasks.save_roster_chunk
+    calls: list[int] = []
+
+    def save_then_ask_to_stop(plan, chunk, *args):  # type: ignore[no-untyped-def]
+        real(plan, chunk, *args)
+        calls.append(len(chunk))
+        with scopes_disabled():
+            Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+
+    monkeypatch.setattr(tasks, "save_roster_chunk", save_then_ask_to_stop)
+    job = uploads.start_upload(manager, kind="roster", plan=tenant.payer,
+                               upload=upload(roster_text(6)), chunk=2)
+    job = run(job, roster_import_body)
+    assert job.status == JobStatus.CANCELLED and calls == [2]
+    assert job.checkpoint["next"] == 2 and members(tenant.payer) == 1 + 2
+    assert "running it again carries on" in job.message
+    monkeypatch.setattr(tasks, "save_roster_chunk", real)
+    again = run(uploads.start_upload(manager, kind="roster", plan=tenant.payer,
+                                     upload=upload(roster_text(6))), roster_import_body)
+    assert (again.result["created"], again.result["unchanged"]) == (4, 2)
