@@ -231,3 +231,5 @@ if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
 CAREHUB_WORKER_STALE_SECONDS = int(os.environ.get("CAREHUB_WORKER_STALE_SECONDS", "60"))
 # The periodic work the workers schedule (docs/jobs.md): a list in the project module.
 CAREHUB_SCHEDULE = "carehub.schedule.SCHEDULE"
+# Rows an import or assignment job saves per transaction (and per checkpoint).
+CAREHUB_IMPORT_CHUNK = int(os.environ.get("CAREHUB_IMPORT_CHUNK", "2000"))

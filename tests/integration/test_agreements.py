@@ -19,6 +19,7 @@ from carehub.referrals.models import RankedList, Referral
 from carehub.tenancy.access import network_cbos, organisations_managed_by
 from carehub.tenancy.models import NetworkMember
 from tests.integration.conftest import accepted_contract, acting_as
+from tests.integration.kinds.helpers import finish
 from tests.integration.referrals.conftest import contract_with_terms
 
 pytestmark = pytest.mark.django_db
@@ -106,8 +107,7 @@ def test_a_one_sided_contract_lets_a_hub_do_nothing_with_another_plan(tenant, ot
                         {"allowed": "1"}).status_code == 302
     response = coordinator.post(UPLOAD, {"kind": "roster", "plan": other_tenant.payer.pk,
                                          "file": roster(other_tenant.member.member_id)})
-    assert response.status_code == 200, response.content.decode()
-    assert response.context["result"].updated == 1
+    assert finish(response).result["updated"] == 1
     assert member_row(other_tenant.member)[1] == "Changed"
     with scopes_disabled():
         actions = list(AuditEvent.objects.filter(object_type="contract_party",
@@ -189,7 +189,7 @@ def test_a_network_invitation_gives_nothing_until_the_cbo_accepts(tenant, other_
         "kind": "ranked", "plan": tenant.payer.pk, "contract_code": "T-MEALS",
         "service_code": "HDM", "hub": tenant.hub.pk, "assign": "on",
         "file": ranked(tenant.member.member_id)})
-    assert response.status_code == 200, response.content.decode()
+    assert finish(response).status == "succeeded"
     with scopes_disabled():
         assert omega_pantry.pk not in set(Referral.objects.values_list("organisation_id",
                                                                        flat=True))
@@ -253,13 +253,14 @@ def test_an_unknown_member_reads_the_same_whether_it_exists_elsewhere(tenant, ot
         response = manager.post(UPLOAD, {"kind": "ranked", "plan": tenant.payer.pk,
                                          "contract_code": "T-MEALS", "service_code": "HDM",
                                          "file": ranked(member_id)})
-        assert response.status_code == 400
-        return [(row, col, msg.replace(member_id, "ID"))
-                for row, col, msg in response.context["problem"].errors]
+        job = finish(response)
+        assert job.status == "failed"
+        return [(e["where"], e["message"].replace(member_id, "ID")) for e in job.errors]
 
     elsewhere = errors(other_tenant.member.member_id)  # on Omega Plan's roster
     nowhere = errors("Omega-M9")
-    assert elsewhere == nowhere == [(2, "member_id", "ID is not on Alpha Plan's roster")]
+    assert elsewhere == nowhere == [("ranked.csv row 2, column member_id",
+                                     "ID is not on Alpha Plan's roster")]
 
     # The hub's new-referral form: a member of a plan without a contract in effect with
     # the hub reads like one that does not exist.

@@ -18,6 +18,7 @@ from carehub.members import services as member_services
 from carehub.members.models import Member
 from carehub.tenancy.rls import TENANT_ROLE, tenant_connection
 from tests.integration.conftest import accepted_contract, acting_as
+from tests.integration.kinds.helpers import finish
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -84,7 +85,7 @@ def test_each_party_sees_the_other_partys_acceptance(tenant, other_tenant):
 def test_an_upload_runs_as_the_tenant_role(tenant, login_as, monkeypatch):
     accepted_contract(tenant.payer, tenant.hub, "T-MEALS", hub_may_upload_members=True)
     seen: list[str] = []
-    real = member_services.import_roster
+    real = member_services.save_roster_chunk
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         with connection.cursor() as cursor:
@@ -92,13 +93,14 @@ def test_an_upload_runs_as_the_tenant_role(tenant, login_as, monkeypatch):
             seen.append(cursor.fetchone()[0])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("carehub.referrals.uploads.import_roster", spy)
+    # The upload starts the import job; the job's chunks are written as the tenant role.
+    monkeypatch.setattr("carehub.members.tasks.save_roster_chunk", spy)
     text = ("member_id,first_name,last_name,birth_date,sex,product,enroll_start,enroll_end\n"
             "U1,Uma,Ulm,1950-02-03,F,medicaid,2025-01-01,\n")
     response = login_as(tenant.users["hub_coordinator"]).post(reverse("referrals:upload"), {
         "kind": "roster", "plan": tenant.payer.pk,
         "file": SimpleUploadedFile("roster.csv", text.encode(), content_type="text/csv")})
-    assert response.status_code == 200, response.content.decode()
+    assert finish(response).status == "succeeded"
     assert seen == [TENANT_ROLE]
     with scopes_disabled():
         member = Member.objects.get(plan=tenant.payer, member_id="U1")

@@ -15,9 +15,11 @@ from django.urls import path, reverse
 from django_scopes import scopes_disabled
 
 from carehub.audit.models import AuditEvent
+from carehub.jobs.models import Job
 from carehub.members.imports import MAX_LENGTHS, read_table
 from carehub.members.models import Member
 from carehub.referrals.models import Referral
+from tests.integration.kinds.helpers import finish, places
 from tests.integration.referrals.conftest import acting_as
 
 pytestmark = pytest.mark.django_db
@@ -78,10 +80,9 @@ def test_roster_values_longer_than_their_columns_are_row_errors(tenant, login_as
     response = roster_upload(client, tenant.payer, HEADER + (
         f"{long_id},Ada,Lee,1950-01-01,F,medicaid,2025-01-01\n"
         f"OK1,{long_name},Lee,1950-01-01,F,medicaid,2025-01-01\n"))
-    assert response.status_code == 400
-    assert response.context["problem"].errors == [
-        (2, "member_id", "is 65 characters long; at most 64 fit"),
-        (3, "first_name", "is 101 characters long; at most 100 fit")]
+    assert places(finish(response)) == [
+        ("roster.csv row 2, column member_id", "is 65 characters long; at most 64 fit"),
+        ("roster.csv row 3, column first_name", "is 101 characters long; at most 100 fit")]
     assert saved_nothing(tenant.payer)
 
 
@@ -96,9 +97,9 @@ def test_a_huge_cell_is_a_row_and_column_error_on_the_page_and_the_command(
                      f"A2,Bo,\"{'x' * 200_000}\",1950-01-01,F,medicaid,2025-01-01\n")
     client = login_as(tenant.users["payer_manager"])
     response = roster_upload(client, tenant.payer, text)
-    assert response.status_code == 400
-    assert response.context["problem"].errors == [
-        (3, "last_name", "a cell is longer than 131,072 characters; no column holds that much")]
+    assert places(finish(response)) == [
+        ("roster.csv row 3, column last_name",
+         "a cell is longer than 131,072 characters; no column holds that much")]
     assert saved_nothing(tenant.payer)
 
     roster = tmp_path / "roster.csv"
@@ -116,19 +117,22 @@ def test_a_nul_inside_an_uploaded_cell_is_a_row_error(tenant, login_as):
     client = login_as(tenant.users["payer_manager"])
     response = roster_upload(client, tenant.payer,
                              HEADER + "A1,Ad\x00a,Lee,1950-01-01,F,medicaid,2025-01-01\n")
-    assert response.status_code == 400
-    assert response.context["problem"].errors == [
-        (2, "first_name", "contains a NUL character (\\x00), which is not allowed")]
+    assert places(finish(response)) == [
+        ("roster.csv row 2, column first_name",
+         "contains a NUL character (\\x00), which is not allowed")]
     assert saved_nothing(tenant.payer)
 
 
-def test_an_upload_over_the_limit_is_refused_before_it_is_read():
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(tenant):
     from carehub.referrals import uploads
 
     big = SimpleUploadedFile("roster.csv", b"x" * 10, content_type="text/csv")
     big.size = uploads.MAX_UPLOAD_BYTES + 1
-    with pytest.raises(uploads.ImportProblem, match="larger than 50 MB"):
-        uploads._read_upload(big)
+    with pytest.raises(ValueError, match="larger than 50 MB"):
+        uploads.start_upload(acting_as(tenant.users["payer_manager"]), kind="roster",
+                             plan=tenant.payer, upload=big)
+    with scopes_disabled():
+        assert not Job.objects.exists()
 
 
 def test_rows_read_back_undo_the_formula_escape(tmp_path):

@@ -77,6 +77,18 @@ def _ranked_list(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.ranked_list.pk}]
 
 
+def _settle_body(o: World, own: World) -> dict[str, Any]:
+    return {"contract": o.contract.pk, "period": "2026-10"}
+
+
+def _statement(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"job_id": o.statement.pk}]
+
+
+def _statement_file(o: World, own: World) -> list[dict[str, Any]]:
+    return [{**k, "fmt": fmt} for k in _statement(o, own) for fmt in ("json", "csv")]
+
+
 def _member(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.tenant.member.pk}, {"pk": o.member2.pk}]
 
@@ -278,6 +290,10 @@ DOORS: dict[str, Door] = {
     "referrals/plan/refer/": Door("page", _none, body=_refer_body),
     "referrals/ranked/": Door("page", _none, query=("", "?q={other_marker}")),
     "referrals/ranked/<int:pk>/": Door("object", _ranked_list),
+    "referrals/ranked/<int:pk>/assign/": Door("object", _ranked_list, body=everything),
+    "referrals/settle/": Door("page", _none, body=_settle_body),
+    "referrals/statements/<uuid:job_id>/": Door("object", _statement),
+    "referrals/statements/<uuid:job_id>/statement.<str:fmt>": Door("object", _statement_file),
     "referrals/escalations/": Door("page", _none, query=("", "?page=2")),
     "referrals/leaving/": Door("page", _none),
     # The other set has no departure; test_leaving walks another hub's real departure.

@@ -19,6 +19,7 @@ CBO and the users' authenticator apps.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -75,6 +76,7 @@ class World:
     ranked_list: RankedList
     proposed: Contract  # proposed by the hub, not yet accepted by the plan
     invitation: NetworkMember  # the hub's invitation to a CBO that has not yet decided
+    statement: Any = None  # a finished settlement job of the hub, with its statement
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -187,7 +189,11 @@ def make_world(marker: str) -> World:
         "kind": "ranked", "plan": t.payer.pk, "contract_code": code, "service_code": "HDM",
         "hub": t.hub.pk, "assign": "on",
         "file": SimpleUploadedFile("ranked.csv", body.encode(), content_type="text/csv")})
-    assert response.status_code == 200, response.content.decode()[:2000]
+    from tests.integration.kinds.helpers import finish
+
+    job = finish(response)  # the import runs as a job; here, as a worker would run it
+    assert job.status == "succeeded", (job.message, job.errors)
+    statement = _settled(t, contract)
     with scopes_disabled():
         from carehub.network.hsds import profile_for
 
@@ -203,7 +209,28 @@ def make_world(marker: str) -> World:
                  service=service, site=site, referral=referral, second_referral=second,
                  member2=member2, step=step, escalation=escalation, consent=consent,
                  ranked_list=ranked, proposed=proposed, invitation=invitation,
-                 extras={"job": job})
+                 extras={"job": job},
+                 statement=statement)
+
+
+def _settled(t: Tenant, contract: Contract) -> Any:
+    """A statement the hub settled: a finished settlement job and its file."""
+    from carehub.jobs.models import Job
+    from carehub.referrals.statements import statement_path
+
+    with scopes_disabled():
+        job = Job.objects.create(
+            kind="referrals.settle", title=f"Settle {contract.code}", organisation=t.hub,
+            role="hub_admin", status="succeeded",
+            task_path="carehub.referrals.tasks.settle_task",
+            params={"contract": contract.pk, "period": "2026-10"},
+            result={"contract": contract.code, "period": "2026-10", "total": "1.00"})
+    path = statement_path(job.pk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"contract": contract.code, "lines": [], "total": "1.00",
+                                "period": {"start": "2026-10-01", "end": "2026-10-31"},
+                                "by_mlr": {}}))
+    return job
 
 
 def parquet_bytes(columns: dict[str, list[Any]]) -> bytes:

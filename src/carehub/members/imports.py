@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -324,65 +324,105 @@ def parse_roster(source: str, rows: Sequence[dict[str, Any]]) -> list[RosterRow]
 
     for index, raw in enumerate(rows, start=2):  # row 1 is the header
         mid = _text(raw.get("member_id"))
-        if not mid:
-            check.fail(index, "member_id", "is empty")
-        for column in ("first_name", "last_name"):
-            if not _text(raw.get(column)):
-                check.fail(index, column, "is empty")
-        sex = _text(raw.get("sex")).upper()
-        if sex not in ("F", "M", "U"):
-            check.fail(index, "sex", f"{sex!r} is not one of F, M, U")
-        product = _text(raw.get("product"))
-        if product not in PRODUCTS:
-            check.fail(index, "product", f"{product!r} is not one of {', '.join(PRODUCTS)}")
-        birth = check.date(index, "birth_date", raw.get("birth_date"))
         start = check.date(index, "enroll_start", raw.get("enroll_start"))
-        end = check.date(index, "enroll_end", raw.get("enroll_end"), required=False)
-        if start and end and end < start:
-            check.fail(index, "enroll_end", f"{end} is before enroll_start {start}")
-        risk: Decimal | None = None
-        risk_text = _text(raw.get("risk_score"))
-        if risk_text:
-            try:
-                risk = Decimal(risk_text)
-                if not risk.is_finite() or risk < 0 or risk >= 1000:
-                    raise InvalidOperation
-            except InvalidOperation:
-                check.fail(index, "risk_score", f"{risk_text!r} is not a risk score like 1.25")
-                risk = None
-        npi = _text(raw.get("pcp_npi"))
-        if npi and not (len(npi) == 10 and npi.isdigit()):
-            check.fail(index, "pcp_npi", f"{npi!r} is not 10 digits")
-        elif npi and not reference.is_npi(npi):
-            check.fail(index, "pcp_npi", f"{npi!r} is not an NPI (its check digit is wrong)")
-        state = _text(raw.get("state"))
-        check.reference(index, "state", state, reference.state_problem(state))
-        county = _text(raw.get("county"))
-        check.reference(index, "county", county, reference.county_problem(county, state))
-        zip_code = _text(raw.get("zip"))
-        check.reference(index, "zip", zip_code, reference.zip_problem(zip_code))
-        contact = {"phone": check.phone(index, "phone", raw.get("phone")),
-                   "phone_alt": check.phone(index, "phone_alt", raw.get("phone_alt")),
-                   "email": check.email(index, "email", raw.get("email"))}
         key = (mid, start.isoformat() if start else "")
         if mid and key in seen:
             check.fail(index, "member_id",
                        f"{mid} with enroll_start {key[1]} repeats row {seen[key]}")
         seen[key] = index
-        hospice = check.boolean(index, "hospice", raw.get("hospice"))
-        fits = check.lengths(index, raw)
-        if fits and birth and start and mid and sex in ("F", "M", "U") and product in PRODUCTS:
-            out.append(RosterRow(
-                row=index, member_id=mid, first_name=_text(raw.get("first_name")),
-                last_name=_text(raw.get("last_name")), birth_date=birth, sex=sex,
-                product=product, enroll_start=start, enroll_end=end, hospice=hospice,
-                risk_score=risk,
-                details={**{c: shared(raw, c) for c in ROSTER_OPTIONAL
-                            if c not in NOT_DETAILS}, **contact},
-            ))
+        row = roster_row(check, index, raw, shared, start=start)
+        if row is not None:
+            out.append(row)
     if check.errors:
         raise ImportProblem(source, check.errors)
     return out
+
+
+def roster_row(check: _Checker, index: int, raw: dict[str, Any],
+               shared: Callable[[dict[str, Any], str], str] | None = None, *,
+               start: date | None | bool = False) -> RosterRow | None:
+    """Check one roster row (every column but the file-wide repeat check); the row, or
+    None when it has a problem (recorded in `check`). `start`: enroll_start when the
+    caller already read it."""
+    share = shared or (lambda raw, column: _text(raw.get(column)))
+    mid = _text(raw.get("member_id"))
+    if not mid:
+        check.fail(index, "member_id", "is empty")
+    for column in ("first_name", "last_name"):
+        if not _text(raw.get(column)):
+            check.fail(index, column, "is empty")
+    sex = _text(raw.get("sex")).upper()
+    if sex not in ("F", "M", "U"):
+        check.fail(index, "sex", f"{sex!r} is not one of F, M, U")
+    product = _text(raw.get("product"))
+    if product not in PRODUCTS:
+        check.fail(index, "product", f"{product!r} is not one of {', '.join(PRODUCTS)}")
+    birth = check.date(index, "birth_date", raw.get("birth_date"))
+    if start is False:
+        start = check.date(index, "enroll_start", raw.get("enroll_start"))
+    assert start is not True
+    end = check.date(index, "enroll_end", raw.get("enroll_end"), required=False)
+    if start and end and end < start:
+        check.fail(index, "enroll_end", f"{end} is before enroll_start {start}")
+    risk: Decimal | None = None
+    risk_text = _text(raw.get("risk_score"))
+    if risk_text:
+        try:
+            risk = Decimal(risk_text)
+            if not risk.is_finite() or risk < 0 or risk >= 1000:
+                raise InvalidOperation
+        except InvalidOperation:
+            check.fail(index, "risk_score", f"{risk_text!r} is not a risk score like 1.25")
+            risk = None
+    npi = _text(raw.get("pcp_npi"))
+    if npi and not (len(npi) == 10 and npi.isdigit()):
+        check.fail(index, "pcp_npi", f"{npi!r} is not 10 digits")
+    elif npi and not reference.is_npi(npi):
+        check.fail(index, "pcp_npi", f"{npi!r} is not an NPI (its check digit is wrong)")
+    state = _text(raw.get("state"))
+    check.reference(index, "state", state, reference.state_problem(state))
+    county = _text(raw.get("county"))
+    check.reference(index, "county", county, reference.county_problem(county, state))
+    zip_code = _text(raw.get("zip"))
+    check.reference(index, "zip", zip_code, reference.zip_problem(zip_code))
+    contact = {"phone": check.phone(index, "phone", raw.get("phone")),
+               "phone_alt": check.phone(index, "phone_alt", raw.get("phone_alt")),
+               "email": check.email(index, "email", raw.get("email"))}
+    hospice = check.boolean(index, "hospice", raw.get("hospice"))
+    fits = check.lengths(index, raw)
+    if not (fits and birth and start and mid and sex in ("F", "M", "U") and product in PRODUCTS):
+        return None
+    return RosterRow(
+        row=index, member_id=mid, first_name=_text(raw.get("first_name")),
+        last_name=_text(raw.get("last_name")), birth_date=birth, sex=sex,
+        product=product, enroll_start=start, enroll_end=end, hospice=hospice,
+        risk_score=risk,
+        details={**{c: share(raw, c) for c in ROSTER_OPTIONAL if c not in NOT_DETAILS},
+                 **contact},
+    )
+
+
+def ranked_row(check: _Checker, index: int, raw: dict[str, Any]) -> RankedRow | None:
+    """Check one ranked-list row (all but the repeat check); None when it has a problem."""
+    mid = _text(raw.get("member_id"))
+    if not mid:
+        check.fail(index, "member_id", "is empty")
+    rank_text = _text(raw.get("rank"))
+    try:
+        rank = int(rank_text)
+        if rank < 1:
+            raise ValueError
+    except ValueError:
+        check.fail(index, "rank", f"{rank_text!r} is not a whole number of 1 or more")
+        rank = 0
+    selected = check.boolean(index, "selected", raw.get("selected"))
+    if not check.lengths(index, raw, ("member_id",)):
+        mid = ""
+    if not (mid and rank):
+        return None
+    measures = {k: _text(v) for k, v in raw.items()
+                if k not in ("member_id", "rank", "selected", "reasons")}
+    return RankedRow(index, mid, rank, selected, _text(raw.get("reasons")), measures)
 
 
 def parse_ranked_list(source: str, rows: Sequence[dict[str, Any]]) -> list[RankedRow]:
@@ -393,26 +433,12 @@ def parse_ranked_list(source: str, rows: Sequence[dict[str, Any]]) -> list[Ranke
     seen: dict[str, int] = {}
     for index, raw in enumerate(rows, start=2):
         mid = _text(raw.get("member_id"))
-        if not mid:
-            check.fail(index, "member_id", "is empty")
-        elif mid in seen:
+        if mid and mid in seen:
             check.fail(index, "member_id", f"{mid} repeats row {seen[mid]}")
         seen.setdefault(mid, index)
-        rank_text = _text(raw.get("rank"))
-        try:
-            rank = int(rank_text)
-            if rank < 1:
-                raise ValueError
-        except ValueError:
-            check.fail(index, "rank", f"{rank_text!r} is not a whole number of 1 or more")
-            rank = 0
-        selected = check.boolean(index, "selected", raw.get("selected"))
-        if not check.lengths(index, raw, ("member_id",)):
-            mid = ""
-        measures = {k: _text(v) for k, v in raw.items()
-                    if k not in ("member_id", "rank", "selected", "reasons")}
-        if mid and rank:
-            out.append(RankedRow(index, mid, rank, selected, _text(raw.get("reasons")), measures))
+        row = ranked_row(check, index, raw)
+        if row is not None:
+            out.append(row)
     if check.errors:
         raise ImportProblem(source, check.errors)
     return out

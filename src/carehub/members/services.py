@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
@@ -95,3 +97,107 @@ def import_roster(plan: Organisation, rows: list[RosterRow], *, acting: Acting,
         audit.record("create", object_type="roster_import", object_id=source, acting=acting,
                      organisation=plan, detail=detail)
     return RosterImportResult(created, updated, unchanged, spans_created, spans_updated)
+
+
+@dataclass
+class RosterCounts:
+    """Running counts of a roster import job (kept in its checkpoint)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    spans_created: int = 0
+    spans_updated: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def save_roster_chunk(plan: Organisation, rows: list[RosterRow], counts: RosterCounts,
+                      seen_before: set[str], may_repeat: Callable[[str], bool]) -> None:
+    """Create or update one chunk of a checked roster in bulk (a few statements per
+    chunk), adding to `counts`. The caller holds the transaction (with the job's
+    checkpoint) and the audit. `seen_before`: member ids already met in earlier chunks
+    among those that `may_repeat` (a member with several enrolment spans), so the member
+    is counted once, as `import_roster` counts it; grown here. Only such members are
+    kept, so the set stays small whatever the file's size.
+
+    Safe to run twice on the same rows: members are unique per plan and spans per
+    member and start (database constraints), so a re-run finds them and changes
+    nothing."""
+    if plan.kind != "payer":
+        raise ValueError(f"{plan.name} is not a health plan; a roster belongs to a plan")
+    now = timezone.now()
+    with scopes_disabled():
+        ids = {r.member_id for r in rows}
+        existing = {m.member_id: m for m in Member.objects.filter(plan=plan, member_id__in=ids)}
+        new: dict[str, Member] = {}
+        changed: dict[str, Member] = {}
+        changed_fields: set[str] = set()
+        touched: set[str] = set()
+        for row in rows:
+            if row.member_id in touched or row.member_id in seen_before:
+                continue
+            touched.add(row.member_id)
+            values: dict[str, Any] = {
+                "first_name": row.first_name, "last_name": row.last_name,
+                "birth_date": row.birth_date, "sex": row.sex, "product": row.product,
+                "hospice": row.hospice, "risk_score": row.risk_score, **row.details}
+            member = existing.get(row.member_id)
+            if member is None:
+                new[row.member_id] = Member(plan=plan, member_id=row.member_id, **values)
+                continue
+            fields = [f for f in _FIELDS if f in values and getattr(member, f) != values[f]]
+            for name in fields:
+                setattr(member, name, values[name])
+            if fields:
+                member.updated_at = now  # bulk_update does not touch auto_now fields
+                changed[row.member_id] = member
+                changed_fields.update(fields)
+            else:
+                counts.unchanged += 1
+        if new:
+            Member.objects.bulk_create(list(new.values()), batch_size=1000)
+            # Primary keys from the database (bulk_create does not return them everywhere).
+            existing.update((m.member_id, m) for m in Member.objects.filter(
+                plan=plan, member_id__in=list(new)).only("pk", "member_id", "plan_id"))
+            with as_owner():
+                MemberAccess.objects.bulk_create(
+                    [MemberAccess(member_id=existing[mid].pk, organisation_id=plan.pk,
+                                  reason="plan") for mid in new], batch_size=1000)
+            counts.created += len(new)
+        if changed:
+            Member.objects.bulk_update(list(changed.values()),
+                                       sorted([*changed_fields, "updated_at"]), batch_size=1000)
+            counts.updated += len(changed)
+        seen_before.update(m for m in touched if may_repeat(m))
+        pks = {existing[r.member_id].pk for r in rows}
+        spans = {(s.member_id, s.start): s for s in EnrolmentSpan.objects.filter(member_id__in=pks)}
+        add: dict[tuple[int, Any], EnrolmentSpan] = {}
+        ends: list[EnrolmentSpan] = []
+        for row in rows:
+            key = (existing[row.member_id].pk, row.enroll_start)
+            span = spans.get(key)
+            if span is None:
+                if key not in add:
+                    add[key] = EnrolmentSpan(member_id=key[0], start=row.enroll_start,
+                                             end=row.enroll_end)
+            elif span.end != row.enroll_end:
+                span.end = row.enroll_end
+                ends.append(span)
+        EnrolmentSpan.objects.bulk_create(list(add.values()), batch_size=1000)
+        EnrolmentSpan.objects.bulk_update(ends, ["end"], batch_size=1000)
+        counts.spans_created += len(add)
+        counts.spans_updated += len(ends)
+
+
+def record_roster_import(plan: Organisation, counts: RosterCounts, *, rows: int, acting: Acting,
+                         source: str) -> None:
+    """The roster import's one audit event (the plan's roster changed), as
+    `import_roster` records it."""
+    detail: dict[str, Any] = {"created": counts.created, "updated": counts.updated,
+                              "unchanged": counts.unchanged, "rows": rows}
+    if acting.organisation is not None and acting.organisation.pk != plan.pk:
+        detail["uploaded_by"] = acting.organisation.pk
+    audit.record("create", object_type="roster_import", object_id=source, acting=acting,
+                 organisation=plan, detail=detail)

@@ -70,6 +70,10 @@ class RankedListEntry(models.Model):
         ordering = ["rank"]
         constraints = [models.UniqueConstraint(fields=["ranked_list", "member"],
                                                name="ranked_entry_once")]
+        # The assignment job reads a list's selected entries a page at a time in rank
+        # order (a keyset on rank, id): without this each page would sort the whole list.
+        indexes = [models.Index(fields=["ranked_list", "selected", "rank", "id"],
+                                name="ranked_entry_pages")]
 
     def __str__(self) -> str:
         return f"Ranked list entry {self.pk}"

@@ -1,30 +1,25 @@
 """Uploading a roster or a ranked eligible list from the browser, and a plan's
-"refer to the hub". The checks and writes are those of `carehub import_members`
-(members.imports, members.services, referrals.services.bulk); this module only decides which
-plans and hubs the acting organisation may use and runs the import in one transaction.
+"refer to the hub". This module decides which plans and hubs the acting organisation may
+use and starts the import job (`start_upload`); the job checks and writes as
+`carehub import_members` does (members.tasks, referrals.tasks).
 """
 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from carehub.audit import services as audit
 from carehub.contracts import selectors as contract_selectors
+from carehub.jobs.models import Job
 from carehub.members.imports import (
     ImportProblem,
     Table,
-    parse_ranked_list,
-    parse_roster,
     read_table,
 )
-from carehub.members.services import import_roster
-from carehub.referrals.services import assign_ranked_list, save_ranked_list
 from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation, OrganisationKind
 
@@ -91,29 +86,6 @@ def check_contract_code(plan: Organisation, hub: Organisation | None, code: str)
         raise NotAllowed(f"There is no contract {code} in effect {where}.")
 
 
-@dataclass
-class UploadResult:
-    kind: str
-    name: str
-    plan: Organisation
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    ranked_list_id: int | None = None
-    ranked_list_new: bool = False
-    assigned: int | None = None
-    skipped: list[tuple[str, int]] = field(default_factory=list)
-    # Selected members the contract's rules refused: (member id, every reason in words).
-    refused: list[tuple[str, str]] = field(default_factory=list)
-
-    def counts(self) -> dict[str, Any]:
-        return {"rows": self.rows, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "ranked_list": self.ranked_list_id,
-                "ranked_list_new": self.ranked_list_new, "assigned": self.assigned,
-                "skipped": dict(self.skipped), "refused": [m for m, _ in self.refused]}
-
-
 def _read_upload(upload: UploadedFile) -> tuple[Table, bytes]:
     """The upload's checked rows and bytes; its size is checked before anything is read,
     its chunks go straight to a temporary file (never joined in memory) and the rows are
@@ -136,56 +108,49 @@ def _read_upload(upload: UploadedFile) -> tuple[Table, bytes]:
     return rows, path.read_bytes()
 
 
-def run_upload(acting: Acting, *, kind: str, plan: Organisation, upload: UploadedFile,
-               contract_code: str = "", service_code: str = "", service_type: str = "",
-               hub: Organisation | None = None, assign: bool = False) -> UploadResult:
-    """Import the file for `plan`; raises ImportProblem (rows and columns) or ValueError,
-    in which case nothing is saved."""
+def start_upload(acting: Acting, *, kind: str, plan: Organisation, upload: UploadedFile,
+                 contract_code: str = "", service_code: str = "", service_type: str = "",
+                 hub: Organisation | None = None, assign: bool = False,
+                 chunk: int | None = None) -> Job:
+    """Check what can be checked at once (the relationship, the codes, the size) and start
+    the import as a job (`members.roster_import` or `referrals.ranked_import`): the file
+    is kept in the job's folder, its rows are checked and saved by the job, whose page
+    shows the progress and, at the end, the counts or every row problem. ValueError
+    (NotAllowed) when the acting organisation may not upload this."""
+    from carehub.jobs import services as jobs
+    from carehub.members import jobfiles
+    from carehub.members.tasks import KIND as ROSTER_KIND
+    from carehub.members.tasks import roster_import_task
+    from carehub.referrals.tasks import RANKED_KIND, ranked_import_task
+
     if acting.organisation.kind == OrganisationKind.HUB:
-        # A hub's list is always its own: referrals go to its network only.
-        hub = acting.organisation
+        hub = acting.organisation  # a hub's list is always its own
     check_upload(acting, plan, hub)
     name = Path(upload.name or "upload").name
-    rows, data = _read_upload(upload)
-    result = UploadResult(kind=kind, name=name, plan=plan, rows=len(rows))
-    # Runs as the request does: on PostgreSQL under the tenant role with row-level
-    # security in force. The only writes for another organisation (access grants) go
-    # through the checked services in members.services and referrals.services.bulk.
+    if upload.size is None or upload.size > MAX_UPLOAD_BYTES:
+        raise ValueError(f"{name}: the file is larger than "
+                         f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    params: dict[str, Any] = {**jobfiles.upload_params(upload), "plan": plan.pk,
+                              "upload": True}
+    if chunk:
+        params["chunk"] = chunk
+    if kind == "roster":
+        task, job_kind, title = roster_import_task, ROSTER_KIND, f"Roster import: {name}"
+    else:
+        if not (contract_code and service_code):
+            raise ValueError("A ranked list needs a contract code and a service code.")
+        check_contract_code(plan, hub, contract_code)
+        if assign:
+            if hub is None:
+                raise ValueError("Choose the hub whose network receives the referrals.")
+            if not network_cbos(hub).exists():
+                raise ValueError(f"{hub.name}'s network has no CBO to assign to.")
+        params.update(contract_code=contract_code, service_code=service_code,
+                      service_type=service_type, hub=hub.pk if hub else None, assign=assign)
+        task, job_kind = ranked_import_task, RANKED_KIND
+        title = f"Ranked list import{' and assignment' if assign else ''}: {name}"
     with transaction.atomic():
-        if kind == "roster":
-            done = import_roster(plan, parse_roster(name, rows), acting=acting, source=name)
-            result.created, result.updated, result.unchanged = (done.created, done.updated,
-                                                                done.unchanged)
-        else:
-            if not (contract_code and service_code):
-                raise ValueError("A ranked list needs a contract code and a service code.")
-            check_contract_code(plan, hub, contract_code)
-            ranked, made = save_ranked_list(
-                plan, parse_ranked_list(name, rows), name=name, contract_code=contract_code,
-                service_code=service_code, service_type=service_type, hub=hub,
-                source_bytes=data, acting=acting)
-            result.ranked_list_id, result.ranked_list_new = ranked.pk, made
-            if assign:
-                if hub is None:
-                    raise ValueError("Choose the hub whose network receives the referrals.")
-                cbos = list(network_cbos(hub).order_by("name"))
-                if not cbos:
-                    raise ValueError(f"{hub.name}'s network has no CBO to assign to.")
-                if ranked.hub_id is None:
-                    ranked.hub = hub
-                    ranked.save(update_fields=["hub"])
-                elif ranked.hub_id != hub.pk:
-                    raise ValueError("This list was already stored for another hub.")
-                assigned = assign_ranked_list(ranked, cbos, acting=acting)
-                result.assigned = assigned.created
-                result.skipped = [
-                    ("already referred for this service", assigned.already_owned),
-                    ("not selected on the list", assigned.not_selected),
-                    ("asked not to be contacted", assigned.do_not_contact),
-                    ("refused by the contract's rules", len(assigned.refused))]
-                result.refused = [(r.member_id, " ".join(p.message for p in r.problems))
-                                  for r in assigned.refused]
-        audit.record("create" if result.created or result.ranked_list_new or result.assigned
-                     else "update", acting=acting, object_type=f"{kind}_upload",
-                     object_id=name, detail={"plan": plan.pk, **result.counts()})
-    return result
+        job = jobs.start_job(task, kind=job_kind, title=title, acting=acting, params=params)
+        # In the job's transaction: should the copy fail, the job never existed.
+        jobfiles.keep_upload(job, upload)
+    return job

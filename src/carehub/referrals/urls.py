@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carehub.referrals import leaving_views, views, views_escalations, views_routing
+from carehub.referrals import leaving_views, views, views_escalations, views_jobs, views_routing
 
 app_name = "referrals"
 urlpatterns = [
@@ -19,6 +19,11 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("ranked/", views.ranked_lists, name="ranked_lists"),
     path("ranked/<int:pk>/", views.ranked_list, name="ranked_list"),
+    path("ranked/<int:pk>/assign/", views_jobs.assign_list, name="ranked_assign"),
+    path("settle/", views_jobs.settle, name="settle"),
+    path("statements/<uuid:job_id>/", views_jobs.statement, name="statement"),
+    path("statements/<uuid:job_id>/statement.<str:fmt>", views_jobs.statement_download,
+         name="statement_download"),
     path("leaving/", leaving_views.leaving_page, name="leaving"),
     path("leaving/<int:departure>/<int:pk>/", leaving_views.leaving_choice,
          name="leaving_choice"),

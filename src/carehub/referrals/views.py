@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,6 @@ from carehub.core.referral_states import STATE_LABELS, State, allowed_targets
 from carehub.core.spreadsheet import SafeWriter
 from carehub.htmx_forms import form_errors
 from carehub.listing import Column, listing
-from carehub.members.imports import ImportProblem
 from carehub.members.models import Member
 from carehub.referrals import escalation_queues, filters, forms, selectors, services, uploads
 from carehub.referrals.member_card import member_card
@@ -504,13 +504,28 @@ def ranked_lists(request: HttpRequest, acting: Acting) -> HttpResponse:
 
 @require_acting(*PLAN, *HUB)
 def ranked_list(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+    from carehub.jobs.models import Job
+
     ranked = selectors.get_ranked_list(acting.organisation, pk)
     found = listing(request, filters.RankedEntryFilterSet, selectors.ranked_entries(ranked),
                     ENTRY_COLUMNS)
     audit.record("view", request=request, object_type="ranked_list", object_id=str(pk),
                  detail={"member_ids": [e.member_id for e in found.rows]})
+    # ?job=<id>: the assignment job's outcome, its refused members named (the job
+    # manager is scoped to the acting organisation: another's job is not found).
+    job = None
+    wanted = request.GET.get("job", "")
+    if wanted:
+        try:
+            job = Job.objects.filter(pk=wanted, result__ranked_list=ranked.pk).first()
+        except (ValueError, ValidationError):
+            job = None
+    may_assign = acting.has_role(*UPLOADERS)
     return render(request, "referrals/ranked_list.html",
-                  {"ranked": ranked, "entries": found.rows, "listing": found})
+                  {"ranked": ranked, "entries": found.rows, "listing": found, "job": job,
+                   "may_assign": may_assign,
+                   "assign_hubs": uploads.hubs_for(acting) if may_assign and ranked.hub_id is None
+                   else []})
 
 
 UPLOADERS = roles.REFERRAL_UPLOADERS
@@ -518,14 +533,15 @@ UPLOADERS = roles.REFERRAL_UPLOADERS
 
 @require_acting(*UPLOADERS)
 def upload(request: HttpRequest, acting: Acting) -> HttpResponse:
-    """Upload a roster or a ranked eligible list; the same checks and writes as
-    `carehub import_members`, nothing saved when any row is wrong."""
+    """Upload a roster or a ranked eligible list: the import runs as a job (the same
+    checks and writes as `carehub import_members`, nothing saved when any row is wrong)
+    and its page shows the progress, then the counts or every row problem."""
+    from carehub.referrals.views_jobs import job_page
+
     plans = uploads.plans_for(acting)
     hubs = uploads.hubs_for(acting)
     form = forms.UploadForm(request.POST or None, request.FILES or None, plans=plans, hubs=hubs,
                             max_bytes=uploads.MAX_UPLOAD_BYTES)
-    result: uploads.UploadResult | None = None
-    problem: ImportProblem | None = None
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -533,20 +549,19 @@ def upload(request: HttpRequest, acting: Acting) -> HttpResponse:
             plan = next(p for p in plans if p.pk == data["plan"])
             hub = next((h for h in hubs if h.pk == data["hub"]), None)
             try:
-                result = uploads.run_upload(
+                job = uploads.start_upload(
                     acting, kind=data["kind"], plan=plan, upload=data["file"],
                     contract_code=data["contract_code"], service_code=data["service_code"],
                     service_type=data["service_type"], hub=hub, assign=data["assign"])
-            except ImportProblem as exc:
-                problem, status = exc, 400
             except ValueError as exc:
                 messages.error(request, str(exc))
                 status = 400
+            else:
+                return redirect(job_page(job))
         else:
             status = 400
     response = render(request, "referrals/upload.html", {
-        "form": form, "result": result, "problem": problem,
-        "is_hub": acting.has_role(*HUB)})
+        "form": form, "is_hub": acting.has_role(*HUB)})
     response.status_code = status
     return response
 

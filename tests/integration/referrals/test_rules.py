@@ -22,6 +22,7 @@ from carehub.referrals.contract_terms import DEFAULT_ESCALATION, rules_for
 from carehub.referrals.models import RankedList, Referral, ReferralEvent
 from carehub.referrals.rules import check_referral
 from tests.integration.conftest import Tenant, make_org
+from tests.integration.kinds.helpers import finish
 from tests.integration.referrals.conftest import (
     acting_as,
     contract_with_terms,
@@ -517,8 +518,8 @@ def test_the_upload_page_lists_the_members_the_rules_refused(tenant, login_as):
         "kind": "ranked", "plan": tenant.payer.pk, "contract_code": "T-MEALS",
         "service_code": "HDM", "hub": tenant.hub.pk, "assign": "on",
         "file": SimpleUploadedFile("ranked.csv", RANKED.encode(), content_type="text/csv")})
-    page = answer.content.decode()
-    assert answer.status_code == 200, page
+    job = finish(answer)
+    page = login_as(tenant.users["hub_coordinator"]).get(job.result_url).content.decode()
     assert "Not referred: the contract" in page
     assert "R2</td><td>T-MEALS covers Medicare Advantage and Dual-eligible special needs plan " \
            "members; this member is on Medicaid." in page

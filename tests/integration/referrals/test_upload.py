@@ -16,6 +16,7 @@ from carehub.contracts.models import ServiceDefinition
 from carehub.members.models import Member, MemberAccess
 from carehub.referrals.models import RankedList, Referral
 from tests.integration.conftest import accepted_contract
+from tests.integration.kinds.helpers import finish, places
 from tests.integration.referrals.conftest import contract_with_terms, directory_service
 
 pytestmark = pytest.mark.django_db
@@ -42,12 +43,10 @@ def post_roster(client, plan, text: str = ROSTER, name: str = "roster.csv"):  # 
 
 def test_payer_manager_uploads_a_roster_and_again_changes_nothing(tenant, login_as):
     client = login_as(tenant.users["payer_manager"])
-    first = post_roster(client, tenant.payer)
-    assert first.status_code == 200
-    assert first.context["result"].counts()["created"] == 2
-    again = post_roster(client, tenant.payer)
-    assert again.status_code == 200
-    counts = again.context["result"].counts()
+    first = finish(post_roster(client, tenant.payer))
+    assert first.status == "succeeded" and first.result["created"] == 2
+    again = finish(post_roster(client, tenant.payer))
+    counts = again.result
     assert (counts["rows"], counts["created"], counts["updated"], counts["unchanged"]) == (2, 0, 0, 2)
     with scopes_disabled():
         assert Member.objects.filter(plan=tenant.payer, member_id__in=["U1", "U2"]).count() == 2
@@ -70,16 +69,16 @@ def test_hub_uploads_a_parquet_ranked_list_and_assigns_it(tenant, uploads_allowe
             "service_code": "HDM", "service_type": "nutrition", "hub": tenant.hub.pk,
             "assign": "on"}
     upload = SimpleUploadedFile("ranked.parquet", buffer.getvalue())
-    response = client.post(URL, {**body, "file": upload})
-    assert response.status_code == 200, response.content.decode()
-    result = response.context["result"]
-    assert (result.rows, result.ranked_list_new, result.assigned) == (1, True, 1)
-    assert b"Referrals assigned" in response.content
-    again = client.post(URL, {**body, "file": SimpleUploadedFile("ranked.parquet",
-                                                                  buffer.getvalue())})
-    result = again.context["result"]
-    assert (result.ranked_list_new, result.assigned) == (False, 0)
-    assert ("already referred for this service", 1) in result.skipped
+    job = finish(client.post(URL, {**body, "file": upload}))
+    result = job.result
+    assert (result["rows"], result["ranked_list_new"], result["assigned"]) == (1, True, 1)
+    page = client.get(job.result_url)
+    assert b"1 referrals created" in page.content
+    again = finish(client.post(URL, {**body, "file": SimpleUploadedFile("ranked.parquet",
+                                                                        buffer.getvalue())}))
+    result = again.result
+    assert (result["ranked_list_new"], result["assigned"], result["already_owned"]) == (
+        False, 0, 1)
     with scopes_disabled():
         assert RankedList.objects.filter(plan=tenant.payer).count() == 1
         referral = Referral.objects.get(member=tenant.member)
@@ -96,8 +95,8 @@ def test_payer_uploads_a_csv_ranked_list_without_assigning(tenant, uploads_allow
     response = client.post(URL, {"kind": "ranked", "plan": tenant.payer.pk,
                                  "contract_code": "T-MEALS", "service_code": "HDM",
                                  "file": csv_file(text, "ranked.csv")})
-    assert response.status_code == 200
-    assert response.context["result"].assigned is None
+    job = finish(response)
+    assert job.status == "succeeded" and "assigned" not in job.result
     with scopes_disabled():
         assert RankedList.objects.filter(plan=tenant.payer).count() == 1
         assert not Referral.objects.exists()
@@ -107,13 +106,11 @@ def test_a_bad_file_lists_rows_and_columns_and_saves_nothing(tenant, uploads_all
     client = login_as(tenant.users["hub_admin"])
     bad = HEADER + ("U1,Uma,Ulm,1950-02-03,F,medicaid,2025-01-01,\n"
                     "U2,Vic,Vo,1948-13-09,X,dsnp,2025-01-01,\n")
-    response = post_roster(client, tenant.payer, bad)
-    assert response.status_code == 400
-    errors = response.context["problem"].errors
-    assert (3, "sex", "'X' is not one of F, M, U") in errors
-    assert (3, "birth_date", "'1948-13-09' is not a date YYYY-MM-DD") in errors
-    html = response.content.decode()
-    assert "nothing was saved" in html and "birth_date" in html
+    job = finish(post_roster(client, tenant.payer, bad))
+    assert job.status == "failed" and "nothing was saved" in job.message
+    errors = places(job)
+    assert ("roster.csv row 3, column sex", "'X' is not one of F, M, U") in errors
+    assert ("roster.csv row 3, column birth_date", "'1948-13-09' is not a date YYYY-MM-DD") in errors
     with scopes_disabled():
         assert not Member.objects.filter(member_id__in=["U1", "U2"]).exists()
         assert not AuditEvent.objects.filter(object_type="roster_upload").exists()
@@ -125,9 +122,8 @@ def test_a_ranked_row_off_the_roster_is_named(tenant, uploads_allowed, login_as)
                                  "contract_code": "T-MEALS", "service_code": "HDM",
                                  "file": csv_file("member_id,rank,selected\nNOPE,1,true\n",
                                                   "ranked.csv")})
-    assert response.status_code == 400
-    assert response.context["problem"].errors == [
-        (2, "member_id", f"NOPE is not on {tenant.payer.name}'s roster")]
+    assert places(finish(response)) == [
+        ("ranked.csv row 2, column member_id", f"NOPE is not on {tenant.payer.name}'s roster")]
     with scopes_disabled():
         assert not RankedList.objects.exists()
 
@@ -161,7 +157,7 @@ def test_other_organisations_plan_is_refused(tenant, other_tenant, login_as):
 def test_upload_permission_matrix(tenant, uploads_allowed, login_as, role, status):
     client = login_as(tenant.users[role])
     assert client.get(URL).status_code == status
-    assert post_roster(client, tenant.payer).status_code in ((200,) if status == 200 else (404,))
+    assert post_roster(client, tenant.payer).status_code in ((302,) if status == 200 else (404,))
 
 
 def test_links_show_for_uploaders_only(tenant, login_as):
@@ -307,11 +303,10 @@ def bad_row(**values: str) -> str:
 def test_roster_values_are_checked_against_reference_lists(tenant, login_as, column, value,
                                                           message):
     client = login_as(tenant.users["payer_manager"])
-    response = post_roster(client, tenant.payer, FULL_HEADER + GOOD_ROW + bad_row(**{column: value}))
-    assert response.status_code == 400
-    assert response.context["problem"].errors == [(3, column, message)]
-    html = response.content.decode()
-    assert "nothing was saved" in html
+    job = finish(post_roster(client, tenant.payer,
+                             FULL_HEADER + GOOD_ROW + bad_row(**{column: value})))
+    assert places(job) == [(f"roster.csv row 3, column {column}", message)]
+    assert "nothing was saved" in job.message
     with scopes_disabled():  # the good row 2 is not saved either
         assert not Member.objects.filter(member_id__in=["U1", "U2"]).exists()
         assert not AuditEvent.objects.filter(object_type="roster_upload").exists()
@@ -321,8 +316,8 @@ def test_roster_contact_columns_are_stored_as_digits_and_shown(tenant, login_as)
     client = login_as(tenant.users["payer_manager"])
     text = FULL_HEADER + GOOD_ROW + bad_row(phone_alt="+1 716.555.0100", zip="14207",
                                             hospice="TRUE")
-    response = post_roster(client, tenant.payer, text)
-    assert response.status_code == 200, response.context["problem"].errors
+    job = finish(post_roster(client, tenant.payer, text))
+    assert job.status == "succeeded", job.errors
     with scopes_disabled():
         uma = Member.objects.get(plan=tenant.payer, member_id="U1")
         vic = Member.objects.get(plan=tenant.payer, member_id="U2")
@@ -343,8 +338,8 @@ def test_ranked_list_selected_takes_the_formats_spelling_only(tenant, uploads_al
     response = client.post(URL, {"kind": "ranked", "plan": tenant.payer.pk,
                                  "contract_code": "T-MEALS", "service_code": "HDM",
                                  "file": csv_file(text, "ranked.csv")})
-    assert response.status_code == 400
-    assert response.context["problem"].errors == [
-        (2, "selected", "'yes' is not true or false (the format's spelling of a boolean)")]
+    assert places(finish(response)) == [
+        ("ranked.csv row 2, column selected",
+         "'yes' is not true or false (the format's spelling of a boolean)")]
     with scopes_disabled():
         assert not RankedList.objects.exists()
