@@ -76,7 +76,7 @@ def notify_renewals(today: date | None = None) -> int:
                 link=reverse("contracts:detail", args=[contract.code]),
                 title=f"Contract {contract.code} ends in {left} day{'s' if left != 1 else ''}",
                 body=f"{contract.name} ends on {contract.ends:%Y-%m-%d}. Renew, amend or "
-                     "plan the wind-down with the other party.").rows)
+                     "plan the wind-down with the other party.", merge=False).rows)
     return given
 
 

@@ -90,12 +90,15 @@ def channels_of(user_ids: Iterable[int], kind: str) -> dict[int, str]:
 
 def notify(kind: str, *, users: Iterable[Any], title: str, acting: Acting,
            organisation: Organisation | None = None, body: str = "", link: str = "",
-           count: int = 1, skip_actor: bool = True, now: datetime | None = None) -> Notified:
+           count: int = 1, skip_actor: bool = True, merge: bool = True,
+           now: datetime | None = None) -> Notified:
     """Tell `users` about `count` things of `kind`; see the module's docstring.
 
     `title` and `body` may hold `{count}`, `{s}` and `{-s}` (`models.render`); `link` is
     a path on this site. The acting person is not told about their own action unless
-    `skip_actor` is False. Audited once per call (kind, count, recipients)."""
+    `skip_actor` is False. With `merge` False a new row is made even when an unread one
+    of the same kind and link is recent (a new threshold is news of its own). Audited
+    once per call (kind, count, recipients)."""
     if count < 1:
         return Notified()
     actor = getattr(acting.user, "pk", None)
@@ -107,8 +110,8 @@ def notify(kind: str, *, users: Iterable[Any], title: str, acting: Acting,
     try:
         with rls.as_owner(), scopes_disabled(), transaction.atomic():
             done, mails = _write(Kind(kind), list(recipients.values()), title=title,
-                                 body=body, link=link, count=count,
-                                 organisation=organisation, now=moment)
+                                 body=body, link=link if merge else "", count=count,
+                                 organisation=organisation, now=moment, keep_link=link)
             if done:
                 audit.record("create", object_type="notification", object_id=str(kind),
                              acting=acting, detail={"count": count, "link": link,
@@ -123,7 +126,9 @@ def notify(kind: str, *, users: Iterable[Any], title: str, acting: Acting,
 
 
 def _write(kind: Kind, users: list[Any], *, title: str, body: str, link: str, count: int,
-           organisation: Organisation | None, now: datetime) -> tuple[list[int], list[EmailMessage]]:
+           organisation: Organisation | None, now: datetime,
+           keep_link: str) -> tuple[list[int], list[EmailMessage]]:
+    """`link` is what merging matches on (empty: no merging); `keep_link` is stored."""
     channels = channels_of([u.pk for u in users], kind)
     done: list[int] = []
     mails: list[EmailMessage] = []
@@ -141,7 +146,7 @@ def _write(kind: Kind, users: list[Any], *, title: str, body: str, link: str, co
         if row is None:
             row = Notification.objects.create(
                 recipient=user, organisation=organisation, kind=kind, title=title[:300],
-                body=body, link=link, count=count, created_at=now, updated_at=now,
+                body=body, link=keep_link, count=count, created_at=now, updated_at=now,
                 digest_state=digest)
         else:
             row.count += count

@@ -120,7 +120,8 @@ def escalation_reached(organisation: Organisation | int | None, role: str, *, ac
 def notify_overdue(*, now: datetime | None = None) -> int:
     """Once a day: each CBO's supervisors and each hub's coordinators are told how many
     of their organisation's open referrals are overdue (none: nothing). Running again
-    the same day tells nobody twice. Returns the number of notices given."""
+    the same day tells nobody twice; each day's count is a notice of its own (a count
+    of the day, never added to yesterday's). Returns the number of notices given."""
     moment = now or timezone.now()
     day = timezone.localdate(moment).isoformat()
     given = 0
@@ -139,7 +140,7 @@ def notify_overdue(*, now: datetime | None = None) -> int:
             link=reverse("referrals:supervisor"),
             title=f"{{count}} overdue referral{{s}} at {org.name}",
             body="Open referrals past the time their next step was due. Your team page "
-                 "shows them and who holds each.").rows)
+                 "shows them and who holds each.", merge=False).rows)
     for org_id, count in sorted(by_hub.items()):
         org = _organisation(org_id)
         assert org is not None
@@ -148,5 +149,6 @@ def notify_overdue(*, now: datetime | None = None) -> int:
             users=people_with_role(org, Role.HUB_COORDINATOR), organisation=org, count=count,
             link=reverse("referrals:coordinator"),
             title=f"{{count}} overdue referral{{s}} in {org.name}'s network",
-            body="Open referrals the hub runs, past the time their next step was due.").rows)
+            body="Open referrals the hub runs, past the time their next step was due.",
+            merge=False).rows)
     return given
