@@ -54,7 +54,7 @@ POST_ONLY = {
     "referrals/step/<int:pk>/done/", "referrals/escalation/<int:pk>/resolve/",
     "referrals/member/<int:pk>/consent/", "referrals/member/<int:pk>/contact/",
     "referrals/consent/<int:pk>/revoke/", "contracts/<str:code>/withdraw/",
-    "referrals/leaving/<int:departure>/<int:pk>/",
+    "referrals/leaving/<int:departure>/<int:pk>/", "notifications/<int:pk>/read/",
     *{f"referrals/<int:pk>/{a}/" for a in ("transition", "attempt", "screening", "service",
                                             "note", "escalate", "funds", "pathway", "visit",
                                             "assign", "reroute", "refer-on", "route")},

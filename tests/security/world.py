@@ -194,6 +194,12 @@ def make_world(marker: str) -> World:
             profile_for(org)
         ranked = RankedList.objects.get(plan=t.payer)
         second = Referral.objects.get(member=member2)
+    # Everyone has a notification of their own (the referrals above told some already).
+    from carehub.notifications.kinds import Kind
+    from carehub.notifications.services import notify
+
+    notify(Kind.JOB_FINISHED, users=list(t.users.values()), title=f"{marker} export: finished",
+           link="/", acting=Acting.system(t.hub))
     return World(marker=marker, tenant=t, contract=contract, task=task, credential=credential,
                  service=service, site=site, referral=referral, second_referral=second,
                  member2=member2, step=step, escalation=escalation, consent=consent,
