@@ -43,15 +43,15 @@ DEFAULTS: dict[str, str] = {
     Kind.JOB_FAILED: Channel.EMAIL,
 }
 
-# Who is told about each kind, in words for the preferences page.
+# When each kind comes, in words for the preferences page.
 WHO: dict[str, str] = {
-    Kind.ASSIGNED_TO_ME: "a supervisor gives you a referral",
-    Kind.FOR_MY_ORGANISATION: "referrals are placed with your organisation (supervisors), "
-                              "or wait in the hub's needs-routing queue (coordinators)",
-    Kind.ESCALATION: "an escalation is raised at, or moves up to, your role",
-    Kind.OVERDUE: "once a day, how many of your team's open referrals are overdue",
-    Kind.RENEWAL: "90, 60 and 30 days before a contract ends",
-    Kind.CREDENTIAL: "30 days before a staff credential you keep expires",
-    Kind.JOB_FINISHED: "background work you started has finished",
-    Kind.JOB_FAILED: "background work you started has failed",
+    Kind.ASSIGNED_TO_ME: "A supervisor gives you referrals.",
+    Kind.FOR_MY_ORGANISATION: "Referrals are placed with your organisation (supervisors) or "
+                              "wait in the hub's needs-routing queue (coordinators).",
+    Kind.ESCALATION: "An escalation is raised at your role, or moves up to it.",
+    Kind.OVERDUE: "Once a day: how many of your team's open referrals are overdue.",
+    Kind.RENEWAL: "90, 60 and 30 days before a contract of yours ends.",
+    Kind.CREDENTIAL: "30 days before a staff credential you keep expires.",
+    Kind.JOB_FINISHED: "Background work you started has finished.",
+    Kind.JOB_FAILED: "Background work you started has failed.",
 }
