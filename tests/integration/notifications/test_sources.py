@@ -388,3 +388,63 @@ def test_a_failing_notice_does_not_undo_the_work(world, monkeypatch):
     with scopes_disabled():
         assert Referral.objects.filter(pk=referral.pk).exists()
     assert Notification.objects.count() == 0
+
+
+def test_the_periodic_checks_run_as_scheduled_jobs_and_tell_once(
+        world, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """The worker's way: each check is a site-wide job (run here in this process)."""
+    from carehub.contracts.tasks import (
+        credentials_body,
+        notify_credentials_task,
+        notify_renewals_task,
+        renewals_body,
+    )
+    from carehub.notifications.tasks import digest_body, send_digests_task
+    from carehub.referrals.tasks import notify_overdue_task, overdue_body
+
+    tenant, _ = world
+    refer_one(tenant)
+    today = timezone.localdate()
+    with scopes_disabled():
+        Referral.objects.update(due_at=timezone.now() - timedelta(hours=1))
+        Contract.objects.filter(code="ALPHA-MEALS").update(ends=today + timedelta(days=40))
+        StaffCredential.objects.create(organisation=tenant.cbo, staff=tenant.users["cbo_worker"],
+                                       kind="licence", name="CHW", expires=today)
+    NotificationPreference.objects.create(user=tenant.users["cbo_supervisor"],
+                                          kind=Kind.OVERDUE, channel=Channel.DIGEST)
+    checks = [(overdue_body, notify_overdue_task), (renewals_body, notify_renewals_task),
+              (credentials_body, notify_credentials_task), (digest_body, send_digests_task)]
+    results = []
+    for _ in range(2):
+        for body, task in checks:
+            with django_capture_on_commit_callbacks(execute=True):
+                job = run_inline(body, task, kind=f"periodic.{body.__name__}", title="check",
+                                 acting=Acting.system(), show_progress=False)
+            assert job.status == JobStatus.SUCCEEDED, job.message
+            results.append(next(iter(job.result.values())))
+    assert results == [2, 2, 1, 1, 0, 0, 0, 0]
+    [digest] = [m for m in mail.outbox if "digest" in m.subject]
+    assert digest.to == ["alpha-super@example.org"]
+    assert "Overdue work in my team: 1" in digest.body
+
+
+def test_the_command_runs_the_checks_and_says_what_they_told(world):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    tenant, _ = world
+    refer_one(tenant)
+    with scopes_disabled():
+        Referral.objects.update(due_at=timezone.now() - timedelta(hours=1))
+
+    def run(*names: str) -> str:
+        out = StringIO()
+        call_command("notify_due", *names, stdout=out)
+        return out.getvalue()
+
+    assert run() == ("overdue: 2 overdue-work notices\nrenewals: 0 renewal notices\n"
+                     "credentials: 0 credential notices\ndigest: 0 digest e-mails\n")
+    assert run("overdue") == "overdue: 0 overdue-work notices\n"
+    with pytest.raises(CommandError, match="unknown check pigeons"):
+        run("pigeons")
