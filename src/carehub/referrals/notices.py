@@ -7,7 +7,7 @@ list the people work from, so several in a short while add up into one with a co
 - a referral given to a worker: that worker;
 - referrals placed with a CBO: its supervisors (one notice with a count per
   organisation for a bulk assignment); held in the hub's needs-routing queue: the hub's
-  coordinators;
+  coordinators; sent by a plan through the hub: the hub's coordinators too;
 - an escalation raised at, or moved up to, a role: the people holding that role at the
   answering party (`escalation_queues.responder`);
 - overdue work (a daily check, `notify_overdue`): a CBO's supervisors and a hub's
@@ -84,6 +84,21 @@ def held_for_routing(hub: Organisation | int, *, acting: Acting, count: int = 1)
                   title="{count} referral{s} need{-s} routing",
                   body=f"No CBO of {org.name}'s network qualified; the needs-routing queue "
                        "says why and lets you choose one.")
+
+
+def sent_to_hub(hub: Organisation | int, *, acting: Acting, count: int = 1) -> Notified:
+    """Referrals a plan sent through the hub (a ranked list handed over, a plan's
+    referral): the hub's coordinators, wherever routing placed them."""
+    org = _organisation(hub)
+    if org is None or count < 1 or getattr(acting.organisation, "pk", None) == org.pk:
+        return Notified()
+    sender = acting.organisation.name if acting.organisation is not None else "the plan"
+    return notify(Kind.FOR_MY_ORGANISATION, users=people_with_role(org, Role.HUB_COORDINATOR),
+                  organisation=org, acting=acting, count=count,
+                  link=reverse("referrals:coordinator"),
+                  title=f"{{count}} referral{{s}} from {sender} in {org.name}'s network",
+                  body="Routed to the network's CBOs where one qualified; the referrals page "
+                       "shows where each went.")
 
 
 def placed_in_bulk(organisation_ids: Iterable[int], *, acting: Acting) -> None:

@@ -123,6 +123,20 @@ def test_routing_tells_the_cbo_or_else_the_hubs_coordinators(world):
     assert (merged.count, merged.heading) == (2, "2 new referrals for Alpha Pantry")
 
 
+def test_a_plans_referral_through_the_hub_tells_its_coordinators_too(world):
+    tenant, other = world
+    with scopes_disabled():
+        contract = Contract.objects.get(code="ALPHA-MEALS")
+        services.place_referral(member=tenant.member, hub=tenant.hub, contract=contract,
+                                service_code="HDM",
+                                acting=acting_as(tenant.users["payer_manager"], tenant.payer))
+    supervisor, coordinator = tenant.users["cbo_supervisor"], tenant.users["hub_coordinator"]
+    assert [n.heading for n in told(supervisor)] == ["1 new referral for Alpha Pantry"]
+    assert [(n.heading, n.link) for n in told(coordinator)] == [
+        ("1 referral from Alpha Plan in Alpha Hub's network", "/referrals/hub/")]
+    nobody_else(tenant, other, but={supervisor.pk, coordinator.pk})
+
+
 def test_a_ranked_list_gives_one_notice_per_organisation_with_its_count(world):
     tenant, other = world
     with scopes_disabled():
@@ -147,7 +161,8 @@ def test_a_ranked_list_gives_one_notice_per_organisation_with_its_count(world):
     assert [(n.count, n.heading) for n in told(supervisor)] == [
         (2, "2 new referrals for Alpha Pantry")]
     assert [(n.count, n.heading) for n in told(coordinator)] == [
-        (1, "1 referral needs routing")]
+        (1, "1 referral needs routing"),
+        (3, "3 referrals from Alpha Plan in Alpha Hub's network")]
     nobody_else(tenant, other, but={supervisor.pk, coordinator.pk})
 
 

@@ -243,6 +243,8 @@ def assign_ranked_list(ranked: RankedList, cbos: list[Organisation], *,
         # One notice per organisation with its count: supervisors of each CBO, the
         # hub's coordinators for those held for routing.
         notices.placed_in_bulk([org for _, _, org in rows], acting=acting)
+        if ranked.hub_id is not None:
+            notices.sent_to_hub(ranked.hub_id, acting=acting, count=len(rows))
     return AssignResult(created=len(rows), already_owned=len(owned),
                         not_selected=len(entries) - len(selected), do_not_contact=len(blocked),
                         refused=tuple(refused), cbos_skipped=tuple(cbos_skipped))

@@ -119,6 +119,7 @@ def place_referral(*, member: Member, hub: Organisation, contract: Contract,
             notices.held_for_routing(hub, acting=acting)
         else:
             notices.placed_with(target, acting=acting)
+        notices.sent_to_hub(hub, acting=acting)  # a plan's referral: its hub hears too
     if target.pk != hub.pk:
         router.load[target.pk] += 1  # later decisions of the same router see this one
     return Placement(referral, decision)
