@@ -52,8 +52,7 @@ def test_the_supervisor_reads_notifications_and_chooses_how_to_get_them(page, te
     assert items.nth(0).get_by_role("button", name="Mark read").count() == 0
     check_accessibility(page)
     # Open the other: marked read, and on to its page.
-    items.nth(1).get_by_role("button", name="2 new referrals for Alpha Pantry",
-                             exact=True).click()
+    items.nth(1).get_by_role("link", name="2 new referrals for Alpha Pantry").click()
     page.wait_for_url("**/referrals/team/")
     assert page.locator("#bell").get_attribute("aria-label") == "Notifications, none unread"
     assert not Notification.objects.filter(recipient=supervisor, read_at__isnull=True).exists()

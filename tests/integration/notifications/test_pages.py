@@ -54,9 +54,14 @@ def test_the_list_shows_unread_first_and_marks_read(tenant, login_as):
     third = tell(supervisor, "Third", link="/referrals/escalations/")
     answer = client.post(reverse("notifications:read", args=[third.pk]), {"open": "1"})
     assert answer.status_code == 302 and answer["Location"] == "/referrals/escalations/"
+    # Following the link with htmx: marked read, and the browser is sent on.
+    fourth = tell(supervisor, "Fourth", link="/referrals/")
+    answer = client.post(reverse("notifications:read", args=[fourth.pk]), {"open": "1"},
+                         HTTP_HX_REQUEST="true")
+    assert answer.status_code == 204 and answer["HX-Redirect"] == "/referrals/"
     with scopes_disabled():
         assert AuditEvent.objects.filter(object_type="notification",
-                                         action="update").count() == 3
+                                         action="update").count() == 4
 
 
 def test_mark_all_read(tenant, login_as):
