@@ -463,3 +463,15 @@ def test_the_command_runs_the_checks_and_says_what_they_told(world):
     assert run("overdue") == "overdue: 0 overdue-work notices\n"
     with pytest.raises(CommandError, match="unknown check pigeons"):
         run("pigeons")
+
+
+def test_a_mail_server_that_is_down_is_logged_and_the_work_stands(
+        world, settings, caplog, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    settings.EMAIL_BACKEND = "tests.integration.notifications.refusing_mail.Backend"
+    tenant, _ = world
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = refer_one(tenant, assignee="cbo_worker")
+    with scopes_disabled():
+        assert Referral.objects.filter(pk=referral.pk).exists()
+    assert len(told(tenant.users["cbo_worker"])) == 1  # the bell still has it
+    assert "notification e-mails not sent" in caplog.text
