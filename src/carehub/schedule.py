@@ -12,12 +12,22 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 from carehub.jobs.scheduler import DailyAt, Entry, Every
+from carehub.contracts.tasks import notify_credentials_task, notify_renewals_task
 from carehub.jobs.tasks import audit_seal_task, audit_verify_task
-from carehub.referrals.tasks import escalate_task
+from carehub.notifications.tasks import send_digests_task
+from carehub.referrals.tasks import escalate_task, notify_overdue_task
 
 SCHEDULE: list[Entry] = [
     Entry("referrals.escalate", escalate_task, Every(timedelta(minutes=5)),
           "Move overdue escalations up"),
     Entry("audit.seal", audit_seal_task, Every(timedelta(minutes=5)), "Seal the audit chain"),
     Entry("audit.verify", audit_verify_task, DailyAt(time(3, 30)), "Verify the audit chain"),
+    Entry("contracts.notify_renewals", notify_renewals_task, DailyAt(time(6, 30)),
+          "Tell of contract renewals coming"),
+    Entry("contracts.notify_credentials", notify_credentials_task, DailyAt(time(6, 35)),
+          "Tell of staff credentials expiring"),
+    Entry("referrals.notify_overdue", notify_overdue_task, DailyAt(time(7, 0)),
+          "Tell teams of overdue work"),
+    Entry("notifications.digest", send_digests_task, DailyAt(time(7, 30)),
+          "Send the daily digests"),
 ]

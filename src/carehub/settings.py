@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "carehub.audit",
     "carehub.accounts",
     "carehub.jobs",
+    "carehub.notifications",
     "carehub.members",
     "carehub.network",
     "carehub.contracts",
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carehub.portal.context_processors.active_organisation",
+                "carehub.notifications.context_processors.bell",
             ]
         },
     }
@@ -182,8 +184,8 @@ AUDIT_KEY = os.environ.get("CAREHUB_AUDIT_KEY", "")
 AUDIT_OLD_KEYS = [k for k in os.environ.get("CAREHUB_AUDIT_OLD_KEYS", "").split(",") if k.strip()]
 AUDIT_CHECKPOINTS = Path(os.environ.get("CAREHUB_AUDIT_CHECKPOINTS", "") or VAR_DIR / "audit-checkpoints.log")
 
-# Mail (escalation notices): printed to the console unless a backend is configured, so the
-# demo shows what would be sent. Production sets CAREHUB_EMAIL_BACKEND (e.g.
+# Mail (notifications, docs/notifications.md): printed to the console unless a backend is
+# configured, so the demo shows what would be sent. Production sets CAREHUB_EMAIL_BACKEND (e.g.
 # django.core.mail.backends.smtp.EmailBackend) and Django's EMAIL_HOST... settings.
 EMAIL_BACKEND = os.environ.get("CAREHUB_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("CAREHUB_EMAIL_HOST", "localhost")
@@ -194,6 +196,9 @@ EMAIL_USE_TLS = os.environ.get("CAREHUB_EMAIL_USE_TLS", "0") == "1"
 DEFAULT_FROM_EMAIL = os.environ.get("CAREHUB_FROM_EMAIL", "carehub <carehub@localhost>")
 # Where the site is reached, for links in mail sent outside a request (scheduled jobs).
 SITE_URL = os.environ.get("CAREHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The same kind of notification with the same link for the same person within this many
+# minutes adds to the unread one's count instead of making another (and mails once).
+CAREHUB_NOTIFY_MERGE_MINUTES = int(os.environ.get("CAREHUB_NOTIFY_MERGE_MINUTES", "60"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("CAREHUB_TIME_ZONE", "America/New_York")

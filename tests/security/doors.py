@@ -156,6 +156,14 @@ def _consent(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.consent.pk}]
 
 
+def _notification(o: World, own: World) -> list[dict[str, Any]]:
+    from carehub.notifications.models import Notification
+
+    # The other set's people's own: a worker's and a supervisor's.
+    return [{"pk": Notification.objects.filter(recipient=o.users[role]).order_by("pk")
+             .values_list("pk", flat=True)[0]} for role in ("cbo_worker", "cbo_supervisor")]
+
+
 def _credential(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.credential.pk}]
 
@@ -323,6 +331,15 @@ DOORS: dict[str, Door] = {
     "jobs/<uuid:pk>/progress/": Door("object", _job),
     "jobs/<uuid:pk>/cancel/": Door("object", _job, body=everything),
     "healthz": Door("public", _none, why="counts of the queue and the workers, no tenant data"),
+    # Notifications: each person's own, whichever organisation they act for.
+    "notifications/": Door("page", _none, query=("", "?page=2")),
+    "notifications/settings/": Door(
+        "page", _none, why="the signed-in user's own choices per kind; no form names "
+        "another person or organisation"),
+    "notifications/read-all/": Door(
+        "page", _none, why="marks the signed-in user's own notifications read; names no "
+        "object"),
+    "notifications/<int:pk>/read/": Door("object", _notification, body=everything),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

@@ -56,6 +56,7 @@ POST_ONLY = {
     "referrals/consent/<int:pk>/revoke/", "contracts/<str:code>/withdraw/",
     "referrals/leaving/<int:departure>/<int:pk>/", "jobs/<uuid:pk>/cancel/",
     "referrals/ranked/<int:pk>/assign/",
+    "notifications/<int:pk>/read/",
     *{f"referrals/<int:pk>/{a}/" for a in ("transition", "attempt", "screening", "service",
                                             "note", "escalate", "funds", "pathway", "visit",
                                             "assign", "reroute", "refer-on", "route")},

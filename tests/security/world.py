@@ -205,6 +205,12 @@ def make_world(marker: str) -> World:
     # A job the hub's coordinator started (waiting: no worker runs in the walk).
     job = start_job(count_task, kind="test.count", title=f"{marker} count job",
                     acting=acting_as(coord, t.hub), params={"n": 3}, total=3)
+    # Everyone has a notification of their own (the referrals above told some already).
+    from carehub.notifications.kinds import Kind
+    from carehub.notifications.services import notify
+
+    notify(Kind.JOB_FINISHED, users=list(t.users.values()), title=f"{marker} export: finished",
+           link="/", acting=Acting.system(t.hub))
     return World(marker=marker, tenant=t, contract=contract, task=task, credential=credential,
                  service=service, site=site, referral=referral, second_referral=second,
                  member2=member2, step=step, escalation=escalation, consent=consent,

@@ -183,7 +183,53 @@ def seed(*, members: int = DEMO_MEMBERS, log: Callable[[str], None] = print, tod
                 continue
             module.seed(ctx)
             log(f"{app}: seeded")
+        log(f"notifications: {_notifications(ctx)} given")
     return ctx
+
+
+def _notifications(ctx: DemoContext) -> int:
+    """The bell is not empty: the daily checks run as the worker's schedule would (overdue
+    work, renewals, credentials: each told once per threshold, so a re-seed tells nobody
+    twice), and, once per database, the escalations waiting at each role and the work
+    waiting for the first CBO's people, as their sources tell them."""
+    from django.db.models import Count
+
+    from carehub.contracts import notices as contract_notices
+    from carehub.notifications.services import remember
+    from carehub.referrals import notices as referral_notices
+    from carehub.referrals.escalation_queues import responder
+    from carehub.referrals.models import OPEN_STATES, Escalation, Referral
+    from carehub.tenancy.access import Acting
+
+    given = (referral_notices.notify_overdue()
+             + contract_notices.notify_renewals(ctx.today)
+             + contract_notices.notify_credentials(ctx.today))
+    if not remember("demo:notifications"):
+        return given
+    waiting: dict[tuple[int, str], int] = {}
+    for row in Escalation.objects.filter(resolved_at__isnull=True).select_related("referral"):
+        answering = responder(row.referral, row.role)
+        if answering is not None:
+            waiting[(answering, row.role)] = waiting.get((answering, row.role), 0) + 1
+    for (org_id, role), count in sorted(waiting.items()):
+        given += bool(referral_notices.escalation_reached(
+            org_id, role, acting=Acting.system(ctx.hub), count=count).rows)
+    coordinator = Acting.of(ctx.users["coordinator"],
+                            ctx.users["coordinator"].memberships.get(organisation=ctx.hub))
+    cbo = ctx.cbos[0]
+    held = Referral.objects.filter(organisation=cbo, state__in=OPEN_STATES)
+    unassigned = held.filter(assignee__isnull=True).count()
+    if unassigned:
+        given += bool(referral_notices.placed_with(cbo, acting=coordinator,
+                                                   count=unassigned).rows)
+    mine = dict(held.filter(state="assigned").values_list("assignee").annotate(n=Count("id")))
+    for user in (ctx.users["worker"],):
+        if mine.get(user.pk):
+            given += bool(referral_notices.assigned_to_worker(
+                user, acting=Acting.of(ctx.users["supervisor"],
+                                       ctx.users["supervisor"].memberships.get(organisation=cbo)),
+                count=mine[user.pk]).rows)
+    return given
 
 
 def logins() -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from carehub.jobs.runner import Outcome, run_job
 from carehub.members import jobfiles
 from carehub.members.imports import MAX_ERRORS, ImportProblem, read_table
 from carehub.members.streaming import check_ranked, ranked_chunks
-from carehub.referrals import statements
+from carehub.referrals import notices, statements
 from carehub.referrals.models import RankedList, RankedListEntry
 from carehub.referrals.services import bulk_jobs, move_up_overdue
 from carehub.referrals.services.base import ReferralError
@@ -227,3 +227,14 @@ def escalate_body(job: Job, acting: Acting, progress: Progress) -> Outcome:
 @task(queue_name="periodic")
 def escalate_task(job_id: str) -> dict[str, Any]:
     return run_job(job_id, escalate_body)
+
+
+def overdue_body(job: Job, acting: Acting, progress: Progress) -> Outcome:
+    progress.stage("Overdue work per team")
+    given = notices.notify_overdue()
+    return Outcome(summary={"notices": given}, message=f"{given} overdue-work notices given.")
+
+
+@task(queue_name="periodic")
+def notify_overdue_task(job_id: str) -> dict[str, Any]:
+    return run_job(job_id, overdue_body)

@@ -54,6 +54,11 @@ TENANT_GRANTS: dict[str, Grant] = {
     # A request starts, reads and cancels its organisation's jobs; the queue's own
     # table, worker heartbeats and schedules are the worker's (NO_ACCESS).
     "jobs_job": TENANT_DATA,
+    # A person reads, marks read and chooses for their own notifications only (policies
+    # in notifications 0002); notices to others are written by notifications.services
+    # as the owner.
+    "notifications_notification": TENANT_DATA,
+    "notifications_notificationpreference": TENANT_DATA,
     "members_member": TENANT_DATA,
     "members_memberaccess": TENANT_DATA,
     "members_enrolmentspan": TENANT_DATA,
@@ -94,6 +99,7 @@ NO_ACCESS = (
     "audit_auditseal", "auth_group", "auth_group_permissions", "auth_permission",
     "django_admin_log", "django_content_type", "django_migrations", "django_session",
     "django_tasks_db_dbtaskresult", "jobs_scheduledrun", "jobs_workerheartbeat",
+    "notifications_reminder",
     "otp_totp_totpdevice",
 )
 

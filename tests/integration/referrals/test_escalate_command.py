@@ -74,14 +74,16 @@ def test_overdue_at_the_last_level_is_reported_not_moved(tenant, contract):
         assert Escalation.objects.get(pk=row.pk).level == 3
 
 
-def test_the_command_says_how_many_notices_it_mailed(tenant, contract):
+def test_the_command_says_how_many_notices_it_mailed(
+        tenant, contract, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     from django.core import mail
 
     row = raise_one(tenant, hours_ago=30)
     with scopes_disabled():
         tenant.users["hub_coordinator"].email = "coordinator@example.org"
         tenant.users["hub_coordinator"].save(update_fields=["email"])
-    out = run()
+    with django_capture_on_commit_callbacks(execute=True):  # mail goes after the commit
+        out = run()
     assert out.strip().endswith(
         "1 moved up, 0 overdue at the last level, 1 notice mailed to the next levels")
     assert [m.to for m in mail.outbox] == [["coordinator@example.org"]]

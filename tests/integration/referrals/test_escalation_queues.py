@@ -56,12 +56,14 @@ def reload(row: Escalation) -> Escalation:
         return Escalation.objects.get(pk=row.pk)
 
 
-def test_an_escalation_travels_two_levels_and_each_level_gets_mail(tenant, pathway):
+def test_an_escalation_travels_two_levels_and_each_level_gets_mail(
+        tenant, pathway, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     row = raise_on(tenant, hours_ago=13)  # level 1 answers within 12 hours
     assert (row.level, row.role) == (1, "cbo_supervisor")
     assert row.due_at == row.raised_at + timedelta(hours=12)
     now = timezone.now()
-    with scopes_disabled():
+    # Mail goes once the moves have committed.
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
         first = services.move_up_overdue(acting=Acting.system(), now=now)
     row = reload(row)
     assert (row.level, row.role, row.due_at) == (2, "hub_coordinator", now + timedelta(hours=36))
@@ -75,7 +77,7 @@ def test_an_escalation_travels_two_levels_and_each_level_gets_mail(tenant, pathw
     for private in ("Ada", "Alphamember", "Alpha-M1", "No ride"):
         assert private not in notice.subject + notice.body
     later = now + timedelta(hours=37)
-    with scopes_disabled():
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
         services.move_up_overdue(acting=Acting.system(), now=later)
     row = reload(row)
     assert (row.level, row.role, row.due_at) == (3, "payer_manager", later + timedelta(hours=60))
@@ -87,7 +89,7 @@ def test_an_escalation_travels_two_levels_and_each_level_gets_mail(tenant, pathw
                       .order_by("at").values_list("note", flat=True))
     assert len(events) == 2 and "level 3 (Plan program manager)" in events[1]
     # At the top: reported, not moved, no more mail.
-    with scopes_disabled():
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
         top = services.move_up_overdue(acting=Acting.system(), now=later + timedelta(hours=61))
     assert [x.pk for x in top.at_top] == [row.pk] and len(mail.outbox) == 2
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from carehub.audit import services as audit
+from carehub.referrals import notices
 from carehub.referrals.models import Referral
 from carehub.referrals.services.base import (
     ConflictError,
@@ -62,7 +63,8 @@ def assign_workers(referrals_with_versions: Iterable[tuple[Referral, int]], work
             try:
                 # A savepoint each: a stale row is noted and the others still checked.
                 with transaction.atomic():
-                    done.append(assign_worker(referral, version, worker, acting=acting))
+                    done.append(assign_worker(referral, version, worker, acting=acting,
+                                              notify=False))
             except ConflictError:
                 stale.append(referral)
         if stale:
@@ -71,4 +73,7 @@ def assign_workers(referrals_with_versions: Iterable[tuple[Referral, int]], work
                      acting=acting,
                      detail={"assignee": getattr(worker, "pk", None),
                              "referrals": [r.pk for r in done]})
+        # One notice with the count, not one per referral.
+        notices.assigned_to_worker(worker, acting=acting, count=len(done),
+                                   referral=done[0] if len(done) == 1 else None)
     return done

@@ -21,6 +21,7 @@ from carehub.contracts.selectors import contract_in_effect_between
 from carehub.core.referral_states import State
 from carehub.members.imports import ImportProblem, RankedRow
 from carehub.members.models import EnrolmentSpan, Member, MemberAccess
+from carehub.referrals import notices
 from carehub.referrals.models import (
     OPEN_STATES,
     ContactPreference,
@@ -239,6 +240,11 @@ def assign_ranked_list(ranked: RankedList, cbos: list[Organisation], *,
                              "refused": {r.member_id: [p.rule for p in r.problems]
                                          for r in refused},
                              "cbos_skipped": cbos_skipped})
+        # One notice per organisation with its count: supervisors of each CBO, the
+        # hub's coordinators for those held for routing.
+        notices.placed_in_bulk([org for _, _, org in rows], acting=acting)
+        if ranked.hub_id is not None:
+            notices.sent_to_hub(ranked.hub_id, acting=acting, count=len(rows))
     return AssignResult(created=len(rows), already_owned=len(owned),
                         not_selected=len(entries) - len(selected), do_not_contact=len(blocked),
                         refused=tuple(refused), cbos_skipped=tuple(cbos_skipped))

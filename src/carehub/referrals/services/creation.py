@@ -15,7 +15,7 @@ from carehub.audit import services as audit
 from carehub.contracts.models import Contract, ServiceDefinition
 from carehub.core.referral_states import State
 from carehub.members.models import Member, MemberAccess
-from carehub.referrals import due
+from carehub.referrals import due, notices
 from carehub.referrals.contract_terms import ContractMissing, contract_by_code
 from carehub.referrals.models import OPEN_STATES, ContactPreference, Referral
 from carehub.referrals.rules import OVERRIDABLE, Door, Problem, check_referral
@@ -125,7 +125,8 @@ def create_referral(*, member: Member, organisation: Organisation, acting: Actin
                     contract_code: str = "", service_code: str = "", service_type: str = "",
                     hub: Organisation | None = None, anchor_date: date | None = None,
                     source: str = "manual", ranked_entry: Any = None, assignee: Any = None,
-                    now: datetime | None = None, override_reason: str = "") -> Referral:
+                    now: datetime | None = None, override_reason: str = "",
+                    notify: bool = True) -> Referral:
     """Refer a member to `organisation` for a contract's service.
 
     The contract and service are given as rows or as codes (`resolve_contract`). The
@@ -134,7 +135,8 @@ def create_referral(*, member: Member, organisation: Organisation, acting: Actin
     `override_reason` when every rule broken is one of `rules.OVERRIDABLE`; the reason is
     recorded on the referral's timeline and audited. Refused
     too when another organisation owns open outreach for the member and service, or the
-    member asked not to be contacted."""
+    member asked not to be contacted. The organisation's people (and the assignee) are
+    told (`notices`) unless `notify` is False (a caller that tells them itself)."""
     created = now or timezone.now()
     contract, service = resolve_contract(member, contract=contract, service=service,
                                          contract_code=contract_code, service_code=service_code)
@@ -185,6 +187,9 @@ def create_referral(*, member: Member, organisation: Organisation, acting: Actin
                 detail["override_reason"] = reason
                 detail["rules_overridden"] = [p.rule for p in problems]
             audit_referral("create", referral, acting, detail=detail)
+            if notify:
+                notices.placed_with(organisation, acting=acting)
+                notices.assigned_to_worker(assignee, acting=acting, referral=referral)
     except IntegrityError:
         # Lost a race with another organisation starting outreach at the same moment.
         existing = open_referral_for(member, service.code)
@@ -229,12 +234,14 @@ def reroute(referral: Referral, version: int, organisation: Organisation, *, act
                         why=f"referral {referral.pk} rerouted to {organisation.name}")
         # The last open referral of a CBO leaving the contract ends its departure.
         settle_contract(referral.contract_code, acting=acting)
+        notices.placed_with(organisation, acting=acting)
     return referral
 
 
 def assign_worker(referral: Referral, version: int, worker: Any, *,
-                  acting: Acting) -> Referral:
-    """Give the referral to one of its organisation's workers (None: to nobody)."""
+                  acting: Acting, notify: bool = True) -> Referral:
+    """Give the referral to one of its organisation's workers (None: to nobody); the
+    worker is told unless `notify` is False (`assign_workers` tells them once)."""
     if worker is not None and not worker.memberships.filter(
             organisation=referral.organisation, is_active=True).exists():
         raise ReferralError(f"{user_name(worker)} does not work for {referral.organisation.name}.")
@@ -243,4 +250,6 @@ def assign_worker(referral: Referral, version: int, worker: Any, *,
         event(referral, "assigned", acting, note=f"worker: {user_name(worker)}")
         audit_referral("update", referral, acting,
                        detail={"assignee": getattr(worker, "pk", None)})
+        if notify:
+            notices.assigned_to_worker(worker, acting=acting, referral=referral)
     return referral

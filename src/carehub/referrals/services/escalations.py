@@ -1,29 +1,26 @@
 """Escalations: raised on the contract's first level, moved up when unanswered past their
 due time (a scheduled job), resolved by whoever they wait for.
 
-Moving up notifies the next level: one e-mail per person holding the role at the
-answering organisation (`escalation_queues.responder`), with how many escalations moved
-to them and a link to their queue, never a member's name; and a timeline event on each
-referral."""
+Raising one tells the people holding the first level's role at the answering party
+(`escalation_queues.responder`); moving up tells the next level's, one notice per
+organisation and role with how many moved to them and a link to their queue, never a
+member's name (`referrals.notices`, through each person's notification preferences);
+and a timeline event on each referral."""
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
-from carehub.referrals import escalation_queues
+from carehub.referrals import escalation_queues, notices
 from carehub.referrals.contract_terms import contract_row, rules_for
-from carehub.referrals.escalation_queues import role_label, role_phrase
+from carehub.referrals.escalation_queues import role_label
 from carehub.referrals.models import Escalation, Referral, ReferralEvent
 from carehub.referrals.services.base import (
     ReferralError,
@@ -33,7 +30,6 @@ from carehub.referrals.services.base import (
     rules_of,
 )
 from carehub.tenancy.access import Acting
-from carehub.tenancy.models import Membership, Organisation
 
 
 def raise_escalation(referral: Referral, *, barrier: str, description: str, acting: Acting,
@@ -52,6 +48,8 @@ def raise_escalation(referral: Referral, *, barrier: str, description: str, acti
             due_at=raised + timedelta(hours=hours))
         audit_referral("create", referral, acting, object_type="escalation",
                        object_id=row.pk, detail={"barrier": barrier, "level": level})
+        notices.escalation_reached(escalation_queues.responder(referral, role), role,
+                                   acting=acting)
     return row
 
 
@@ -71,7 +69,7 @@ class EscalationRun:
     moved: list[MovedUp] = field(default_factory=list)
     # Overdue at the contract's last level: nobody higher to move to.
     at_top: list[Escalation] = field(default_factory=list)
-    mails: int = 0  # notices sent to the next levels
+    mails: int = 0  # e-mails to the next levels (the others chose the bell or the digest)
 
 
 def move_up_overdue(*, acting: Acting, now: datetime | None = None) -> EscalationRun:
@@ -120,41 +118,18 @@ def move_up_overdue(*, acting: Acting, now: datetime | None = None) -> Escalatio
                              detail={"moved_up_to": level, "role": role})
             run.moved.append(MovedUp(row.pk, row.referral_id, previous, level, role,
                                      row.due_at, answering))
-    run.mails = notify_next_levels(run.moved)
+    run.mails = notify_next_levels(run.moved, acting=acting)
     return run
 
 
-def notify_next_levels(moved: list[MovedUp]) -> int:
+def notify_next_levels(moved: list[MovedUp], *, acting: Acting) -> int:
     """Tell each answering party's people holding the role how many escalations moved up
-    to them, with a link to their queue; no member names in mail. Returns the number of
-    messages sent. A mail server that fails is logged, not retried: the queue page and
-    the home card still show the escalations."""
+    to them, with a link to their queue; no member names. Returns the number of e-mails
+    queued (sent once the moves have committed)."""
     groups = Counter((m.organisation_id, m.role) for m in moved if m.organisation_id)
-    link = settings.SITE_URL + reverse("referrals:escalations")
-    messages: list[tuple[str, str, None, list[str]]] = []
-    for (org_id, role), count in sorted(groups.items()):
-        with scopes_disabled():
-            organisation = Organisation.objects.filter(pk=org_id).first()
-            addresses = sorted(set(
-                Membership.objects.filter(organisation_id=org_id, role=role, is_active=True,
-                                          user__is_active=True)
-                .exclude(user__email="").values_list("user__email", flat=True)))
-        if organisation is None:
-            continue
-        plural = "s" if count != 1 else ""
-        subject = (f"carehub: {count} escalation{plural} now wait{'' if plural else 's'} "
-                   f"for the {role_phrase(role)}")
-        body = (f"{count} escalation{plural} moved up to the {role_phrase(role)} of "
-                f"{organisation.name} because the level below did not answer in time.\n\n"
-                f"Your escalation queue: {link}\n")
-        messages.extend((subject, body, None, [address]) for address in addresses)
-    if not messages:
-        return 0
-    try:
-        return send_mass_mail(messages, fail_silently=False)
-    except OSError:  # smtplib's errors are OSErrors
-        logging.getLogger(__name__).exception("escalation notices not sent")
-        return 0
+    return sum(notices.escalation_reached(org_id, role, acting=acting, count=count,
+                                          moved_up=True).mails
+               for (org_id, role), count in sorted(groups.items()))
 
 
 def escalate_overdue(*, acting: Acting, now: datetime | None = None) -> int:

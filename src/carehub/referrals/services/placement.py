@@ -18,6 +18,7 @@ from django_scopes import scopes_disabled
 
 from carehub.contracts.models import Contract, ServiceDefinition
 from carehub.members.models import Member
+from carehub.referrals import notices
 from carehub.referrals.models import Referral
 from carehub.referrals.routing import Decision, Router, UnknownServiceType
 from carehub.referrals.services.base import (
@@ -100,7 +101,8 @@ def place_referral(*, member: Member, hub: Organisation, contract: Contract,
         referral = create_referral(
             member=member, organisation=target, hub=hub, contract=contract,
             service_code=service_code, service_type=kind, anchor_date=anchor_date,
-            source=source, acting=acting, now=now, override_reason=rules_override_reason)
+            source=source, acting=acting, now=now, override_reason=rules_override_reason,
+            notify=False)
         fields = {"routing_reason": decision.reason[:400],
                   "needs_routing": not override and decision.organisation is None,
                   "routed_by_override": override,
@@ -113,6 +115,11 @@ def place_referral(*, member: Member, hub: Organisation, contract: Contract,
         audit_referral("update", referral, acting, detail={
             "routed_to": target.pk, "needs_routing": referral.needs_routing,
             "override": override, "reason": referral.override_reason or decision.reason})
+        if referral.needs_routing:
+            notices.held_for_routing(hub, acting=acting)
+        else:
+            notices.placed_with(target, acting=acting)
+        notices.sent_to_hub(hub, acting=acting)  # a plan's referral: its hub hears too
     if target.pk != hub.pk:
         router.load[target.pk] += 1  # later decisions of the same router see this one
     return Placement(referral, decision)
@@ -172,4 +179,5 @@ def route_from_queue(referral: Referral, version: int, organisation: Organisatio
         audit_referral("update", referral, acting, detail={
             "routed_to": target.pk, "from_queue": True, "override": override,
             "reason": referral.override_reason or decision.reason})
+        notices.placed_with(target, acting=acting)
     return Placement(referral, decision)
