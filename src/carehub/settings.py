@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "carehub.network",
     "carehub.contracts",
     "carehub.referrals",
+    "carehub.population",
     "carehub.portal",
     "carehub.demo",
 ]
@@ -221,3 +222,7 @@ TASKS = {
 }
 # A running job whose worker has not been seen for this long is taken over by another.
 CAREHUB_WORKER_STALE_SECONDS = int(os.environ.get("CAREHUB_WORKER_STALE_SECONDS", "60"))
+
+# Payer extracts uploaded from the browser (carehub.population): the largest file taken,
+# streamed to disk under VAR_DIR / "datasets" chunk by chunk, never held in memory.
+CAREHUB_DATASET_MAX_BYTES = int(os.environ.get("CAREHUB_DATASET_MAX_BYTES", str(2 * 1024**3)))

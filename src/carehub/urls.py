@@ -31,6 +31,7 @@ urlpatterns = [
     path("network/", include("carehub.network.urls")),
     path("contracts/", include("carehub.contracts.urls")),
     path("referrals/", include("carehub.referrals.urls")),
+    path("eligibility/", include("carehub.population.urls")),
     path("api/", api.urls),
     # carehub's own admin site: its sign-in, a verified second factor, audited.
     path("admin/", admin_site.urls),
