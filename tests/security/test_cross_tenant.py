@@ -55,6 +55,7 @@ POST_ONLY = {
     "referrals/member/<int:pk>/consent/", "referrals/member/<int:pk>/contact/",
     "referrals/consent/<int:pk>/revoke/", "contracts/<str:code>/withdraw/",
     "referrals/leaving/<int:departure>/<int:pk>/",
+    *{f"eligibility/runs/<int:pk>/{a}/" for a in ("cancel", "again", "hand")},
     *{f"referrals/<int:pk>/{a}/" for a in ("transition", "attempt", "screening", "service",
                                             "note", "escalate", "funds", "pathway", "visit",
                                             "assign", "reroute", "refer-on", "route")},

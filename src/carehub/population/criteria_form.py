@@ -282,7 +282,7 @@ def yaml_to_initial(text: str) -> dict[str, Any]:
                                   and any(k.by == "member_id" for k in criteria.rank)):
         raise NotOnTheForm(f"rank: the form takes up to {RANK_SLOTS} measures then member_id; "
                            "keep editing these criteria as YAML.")
-    req, exc = criteria.require, criteria.exclude
+    req, excl = criteria.require, criteria.exclude
     initial: dict[str, Any] = {
         "population": criteria.population, "as_of": criteria.as_of,
         "products": list(req.product or []), "enrolled": bool(req.enrolled),
@@ -294,12 +294,13 @@ def yaml_to_initial(text: str) -> dict[str, Any]:
         "pcp_npi": ", ".join(req.pcp_npi or ()),
         "discharge_within_days": req.discharge.within_days if req.discharge else None,
         "discharge_min_nights": (req.discharge.min_nights or None) if req.discharge else None,
-        "exclude_hospice": bool(exc.hospice), "exclude_products": list(exc.product or []),
-        "exclude_codes": ", ".join(exc.conditions_any.prefixes) if exc.conditions_any else "",
-        "exclude_lookback_days": exc.conditions_any.lookback_days if exc.conditions_any else 365,
+        "exclude_hospice": bool(excl.hospice), "exclude_products": list(excl.product or []),
+        "exclude_codes": ", ".join(excl.conditions_any.prefixes) if excl.conditions_any else "",
+        "exclude_lookback_days": (excl.conditions_any.lookback_days if excl.conditions_any
+                                  else 365),
         "cap": criteria.cap,
     }
-    if req.enrolled is False or exc.hospice is False:
+    if req.enrolled is False or excl.hospice is False:
         raise NotOnTheForm("enrolled: false and hospice: false have no field on the form; "
                            "keep editing these criteria as YAML.")
     for prefix, rule, groups in (("condition", req.conditions_any, CONDITION_GROUPS),

@@ -1,17 +1,16 @@
 """Demo data: the plan's delivered dataset (the demo members' extracts, written by the
 generator with the demo's seed, so its member ids are the seeded members') and one
-criteria set to start from."""
+criteria set to start from. The demo seed, above this app, hands over the generator as
+`ctx.extra["write_extracts"](folder)`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from carehub.demo.generator import GenerateOptions, generate
 from carehub.population import extract_files, services
 from carehub.population.models import CriteriaSet, Dataset
 from carehub.tenancy.access import Acting
 
-DEMO_SEED = 2026
 CRITERIA = """\
 population: post-discharge-meals
 as_of: 2026-10-31
@@ -35,8 +34,7 @@ def seed(ctx: Any) -> None:
     acting = Acting.system(payer)
     if not Dataset.objects.filter(plan=payer, source=Dataset.Source.DELIVERED).exists():
         folder = extract_files.new_folder(payer.pk)
-        generate(GenerateOptions(members=len(ctx.members), seed=DEMO_SEED), folder,
-                 overwrite=True)
+        ctx.extra["write_extracts"](folder)
         files = []
         for kind in ("roster", "claims"):
             path = folder / f"{kind}.parquet"

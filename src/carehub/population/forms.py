@@ -19,9 +19,9 @@ class DatasetUploadForm(forms.Form):
 
 
 class RunForm(forms.Form):
-    dataset = forms.ModelChoiceField(queryset=Dataset.objects.none(), label="Dataset",
+    dataset: forms.ModelChoiceField[Dataset] = forms.ModelChoiceField(queryset=Dataset.objects.none(), label="Dataset",
                                      empty_label=None)
-    criteria = forms.ModelChoiceField(queryset=CriteriaSet.objects.none(), label="Criteria",
+    criteria: forms.ModelChoiceField[CriteriaSet] = forms.ModelChoiceField(queryset=CriteriaSet.objects.none(), label="Criteria",
                                       empty_label=None)
 
     def __init__(self, *args: Any, datasets: Any, criteria: Any, **kwargs: Any) -> None:

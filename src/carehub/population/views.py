@@ -155,12 +155,12 @@ def criteria_edit(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse
     return _builder(request, acting, source=selectors.get_criteria(acting.organisation, pk))
 
 
-@require_POST
 @require_acting(*PLAN)
 def criteria_preview(request: HttpRequest, acting: Acting) -> HttpResponse:
     """The YAML for the form as it is now; saves nothing."""
+    data = request.POST if request.method == "POST" else request.GET
     return render(request, "population/_yaml_preview.html",
-                  {"preview": _preview(criteria_form.CriteriaForm(request.POST))})
+                  {"preview": _preview(criteria_form.CriteriaForm(data))})
 
 
 @require_acting(*PLAN)
@@ -174,10 +174,11 @@ def criteria_detail(request: HttpRequest, acting: Acting, pk: int) -> HttpRespon
         "versions": selectors.criteria_sets(plan).filter(name=criteria.name)})
 
 
-@require_POST
 @require_acting(*PLAN)
 def run_start(request: HttpRequest, acting: Acting) -> HttpResponse:
     plan = acting.organisation
+    if request.method != "POST":
+        return redirect("population:index")
     form = RunForm(request.POST, datasets=selectors.datasets(plan),
                    criteria=selectors.criteria_sets(plan))
     if not form.is_valid():
@@ -245,10 +246,9 @@ def handoff_pickers(request: HttpRequest, acting: Acting, pk: int) -> HttpRespon
 @require_acting(*PLAN)
 def run_progress(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     run = selectors.get_run(acting.organisation, pk)
-    response = render(request, "population/_progress.html", {"run": run, "job": run.job})
-    if run.finished and request.headers.get("HX-Request"):
-        response["HX-Refresh"] = "true"
-    return response
+    # Once finished, the card links to the results (the page is not reloaded under the
+    # reader's eyes).
+    return render(request, "population/_progress.html", {"run": run, "job": run.job})
 
 
 @require_POST
@@ -306,7 +306,7 @@ def handoff(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(f"{reverse('population:run', args=[run.pk])}#hand")
     data = form.cleaned_data
     try:

@@ -28,7 +28,6 @@ from tests.integration.population.conftest import (
     finish,
     roster_members,
     start,
-    write_extracts,
 )
 from tests.integration.referrals.conftest import contract_with_terms
 
