@@ -114,7 +114,8 @@ def test_a_plan_runs_eligibility_and_hands_the_top_members_to_its_hub(  # type: 
     check_accessibility(page)
     shot(page, f"eligibility-2-criteria-{width}")
     page.wait_for_load_state("networkidle")  # the last preview has come back
-    page.get_by_role("button", name="Save criteria").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save criteria").click()
     page.get_by_text("Saved meals v1.").wait_for()
 
     # 3. The run: waiting, then its stages, then the list.
