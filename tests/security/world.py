@@ -221,8 +221,8 @@ def eligibility(w: World) -> dict[str, Any]:
               "2.1,2025-01-01,,false\n"
               f"{w.member2.member_id},1948-07-09,,,,\"Erie, NY\",14201,dsnp,,1.4,2025-01-01,,false\n")
     claims = ("claim_id,member_id,setting,service_from,service_to,diagnosis_codes,"
-              "allowed_amount\nC1,{0},outpatient,2026-01-05,2026-01-05,I50.9,10.00\n"
-              .format(t.member.member_id))
+              f"allowed_amount\nC1,{t.member.member_id},outpatient,2026-01-05,2026-01-05,"
+              "I50.9,10.00\n")
     folder = Path(tempfile.mkdtemp(prefix=f"world-{marker}-"))
     (folder / "roster.csv").write_text(roster)
     (folder / "claims.csv").write_text(claims)
