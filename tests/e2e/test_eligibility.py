@@ -112,7 +112,7 @@ def test_a_plan_runs_eligibility_and_hands_the_top_members_to_its_hub(  # type: 
     assert "conditions_any" in preview.inner_text() and "I50" in preview.inner_text()
     assert "hospice: true" in preview.inner_text()
     check_accessibility(page)
-    shot(page, f"eligibility-2-criteria-{width}")
+    shot(page, f"eligibility-2-criteria-{width}", full=False)
     page.wait_for_load_state("networkidle")  # the last preview has come back
     with page.expect_navigation():
         page.get_by_role("button", name="Save criteria").click()

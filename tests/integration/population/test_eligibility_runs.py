@@ -249,6 +249,11 @@ def test_hand_the_top_members_to_the_hub(tenant, extracts, var_dir) -> None:  # 
         service = ServiceDefinition.objects.get(contract=contract, code="HDM")
     page = client.get(f"/eligibility/runs/{run.pk}/").content.decode()
     assert "Hand the selected members to a hub" in page and "T-MEALS" in page
+    pickers = client.get(f"/eligibility/runs/{run.pk}/hand/pickers/",
+                         {"hub": tenant.hub.pk, "contract": contract.pk, "service": "", "top": ""},
+                         HTTP_HX_REQUEST="true")
+    assert pickers.status_code == 200, pickers.content.decode()[:500]
+    assert "HDM · Home-delivered meal" in pickers.content.decode()
     response = client.post(f"/eligibility/runs/{run.pk}/hand/", {
         "hub": tenant.hub.pk, "contract": contract.pk, "service": service.pk, "top": 10})
     assert response.status_code == 302, response
