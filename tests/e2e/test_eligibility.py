@@ -28,7 +28,11 @@ from tests.e2e.conftest import (
 from tests.integration.population.conftest import roster_members, write_extracts
 from tests.integration.referrals.conftest import contract_with_terms, directory_service
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# PostgreSQL only for now: the worker thread below needs a connection of its own. On
+# SQLite the test database is an in-memory shared cache locked table by table, and the
+# page's polls make the worker's writes fail; the shared `worker` fixture of the browser
+# tests handles that, and this test moves to it (and to both databases) once it is there.
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 MEMBERS = 300
 
 # Records each stage the progress card shows (the page polls; the test reads the list).
