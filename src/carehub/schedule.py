@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from carehub.jobs.scheduler import DailyAt, Entry, Every
 from carehub.contracts.tasks import notify_credentials_task, notify_renewals_task
+from carehub.jobs.scheduler import DailyAt, Entry, Every
 from carehub.jobs.tasks import audit_seal_task, audit_verify_task
 from carehub.notifications.tasks import send_digests_task
 from carehub.referrals.tasks import escalate_task, notify_overdue_task

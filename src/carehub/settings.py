@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "carehub.network",
     "carehub.contracts",
     "carehub.referrals",
+    "carehub.population",
     "carehub.portal",
     "carehub.demo",
 ]
@@ -238,3 +239,7 @@ CAREHUB_WORKER_STALE_SECONDS = int(os.environ.get("CAREHUB_WORKER_STALE_SECONDS"
 CAREHUB_SCHEDULE = "carehub.schedule.SCHEDULE"
 # Rows an import or assignment job saves per transaction (and per checkpoint).
 CAREHUB_IMPORT_CHUNK = int(os.environ.get("CAREHUB_IMPORT_CHUNK", "2000"))
+
+# Payer extracts uploaded from the browser (carehub.population): the largest file taken,
+# streamed to disk under VAR_DIR / "datasets" chunk by chunk, never held in memory.
+CAREHUB_DATASET_MAX_BYTES = int(os.environ.get("CAREHUB_DATASET_MAX_BYTES", str(2 * 1024**3)))

@@ -35,6 +35,7 @@ urlpatterns = [
     path("jobs/", include("carehub.jobs.urls")),
     path("healthz", jobs_views.healthz, name="healthz"),
     path("notifications/", include("carehub.notifications.urls")),
+    path("eligibility/", include("carehub.population.urls")),
     path("api/", api.urls),
     # carehub's own admin site: its sign-in, a verified second factor, audited.
     path("admin/", admin_site.urls),

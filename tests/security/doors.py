@@ -214,6 +214,19 @@ def _site_body(o: World, own: World) -> dict[str, Any]:
             "location_type": "physical", "services": [o.service.pk]}
 
 
+def _extra(name: str) -> Kwargs:
+    def kwargs(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"pk": o.extras[name].pk}]
+
+    return kwargs
+
+
+def _run_body(o: World, own: World) -> dict[str, Any]:
+    """The other plan's dataset and criteria, and its hub, contract and service."""
+    return {"dataset": o.extras["dataset"].pk, "criteria": o.extras["criteria"].pk,
+            "hub": o.tenant.hub.pk, "contract": o.contract.pk, "top": "1"}
+
+
 # The upload door's bodies are built in the test (they carry files).
 UPLOAD = "referrals/upload/"
 
@@ -340,6 +353,21 @@ DOORS: dict[str, Door] = {
         "page", _none, why="marks the signed-in user's own notifications read; names no "
         "object"),
     "notifications/<int:pk>/read/": Door("object", _notification, body=everything),
+    # Eligibility: the plan's datasets, criteria, runs and hand-offs.
+    "eligibility/": Door("page", _none),
+    "eligibility/datasets/upload/": Door(
+        "page", _none, why="stores files for the acting plan only; its checks are in "
+                           "tests/integration/population"),
+    "eligibility/datasets/<int:pk>/": Door("object", _extra("dataset")),
+    "eligibility/criteria/new/": Door("page", _none, body=everything),
+    "eligibility/criteria/preview/": Door("page", _none, body=everything),
+    "eligibility/criteria/<int:pk>/": Door("object", _extra("criteria")),
+    "eligibility/criteria/<int:pk>/edit/": Door("object", _extra("criteria"), body=everything),
+    "eligibility/runs/start/": Door("page", _none, body=_run_body),
+    **{f"eligibility/runs/<int:pk>/{action}": Door("object", _extra("run"), body=_run_body)
+       for action in ("", "progress/", "cancel/", "again/", "compare/", "hand/",
+                      "hand/pickers/")},
+    "eligibility/handoffs/<int:pk>/": Door("object", _extra("handoff")),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

@@ -204,19 +204,21 @@ def make_world(marker: str) -> World:
         second = Referral.objects.get(member=member2)
     # A job the hub's coordinator started (waiting: no worker runs in the walk).
     job = start_job(count_task, kind="test.count", title=f"{marker} count job",
-                    acting=acting_as(coord, t.hub), params={"n": 3}, total=3)
+                     acting=acting_as(coord, t.hub), params={"n": 3}, total=3)
     # Everyone has a notification of their own (the referrals above told some already).
     from carehub.notifications.kinds import Kind
     from carehub.notifications.services import notify
 
     notify(Kind.JOB_FINISHED, users=list(t.users.values()), title=f"{marker} export: finished",
            link="/", acting=Acting.system(t.hub))
-    return World(marker=marker, tenant=t, contract=contract, task=task, credential=credential,
-                 service=service, site=site, referral=referral, second_referral=second,
-                 member2=member2, step=step, escalation=escalation, consent=consent,
-                 ranked_list=ranked, proposed=proposed, invitation=invitation,
-                 extras={"job": job},
-                 statement=statement)
+    world = World(marker=marker, tenant=t, contract=contract, task=task, credential=credential,
+                  service=service, site=site, referral=referral, second_referral=second,
+                  member2=member2, step=step, escalation=escalation, consent=consent,
+                  ranked_list=ranked, proposed=proposed, invitation=invitation,
+                  extras={"job": job},
+                  statement=statement)
+    world.extras.update(eligibility(world))
+    return world
 
 
 def _settled(t: Tenant, contract: Contract) -> Any:
@@ -234,9 +236,52 @@ def _settled(t: Tenant, contract: Contract) -> Any:
     path = statement_path(job.pk)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"contract": contract.code, "lines": [], "total": "1.00",
-                                "period": {"start": "2026-10-01", "end": "2026-10-31"},
-                                "by_mlr": {}}))
+                                 "period": {"start": "2026-10-01", "end": "2026-10-31"},
+                                 "by_mlr": {}}))
     return job
+
+
+def eligibility(w: World) -> dict[str, Any]:
+    """The plan's dataset, criteria, a finished run and its hand-off to the hub."""
+    import tempfile
+    from pathlib import Path
+
+    from carehub.contracts.models import ServiceDefinition
+    from carehub.jobs.runner import run_job
+    from carehub.population import services as population
+    from carehub.population.tasks import eligibility_body
+    from tests.integration.population.conftest import Upload
+
+    t, marker = w.tenant, w.marker
+    manager = acting_as(t.users["payer_manager"], t.payer)
+    roster = ("member_id,birth_date,race,ethnicity,language,county,zip,product,pcp_npi,"
+              "risk_score,enroll_start,enroll_end,hospice\n"
+              f"{t.member.member_id},1950-05-01,,,,\"Erie, NY\",14201,medicare_advantage,,"
+              "2.1,2025-01-01,,false\n"
+              f"{w.member2.member_id},1948-07-09,,,,\"Erie, NY\",14201,dsnp,,1.4,2025-01-01,,false\n")
+    claims = ("claim_id,member_id,setting,service_from,service_to,diagnosis_codes,"
+              f"allowed_amount\nC1,{t.member.member_id},outpatient,2026-01-05,2026-01-05,"
+              "I50.9,10.00\n")
+    folder = Path(tempfile.mkdtemp(prefix=f"world-{marker}-"))
+    (folder / "roster.csv").write_text(roster)
+    (folder / "claims.csv").write_text(claims)
+    with scopes_disabled():
+        dataset = population.upload_dataset(
+            t.payer, name=f"{marker} extract", acting=manager,
+            roster=Upload(folder / "roster.csv"),  # type: ignore[arg-type]
+            claims=Upload(folder / "claims.csv"))  # type: ignore[arg-type]
+        criteria = population.save_criteria(
+            t.payer, name=f"{marker}-criteria", acting=manager,
+            text="as_of: 2026-03-01\nrequire: {age: {min: 65}}\n")
+        run = population.start_run(t.payer, dataset=dataset, criteria_set=criteria,
+                                   acting=manager)
+    assert run_job(str(run.job_id), eligibility_body)["status"] == "succeeded"
+    with scopes_disabled():
+        run.refresh_from_db()
+        service = ServiceDefinition.objects.get(contract=w.contract, code="HDM")
+        handoff = population.hand_to_hub(run, hub=t.hub, contract=w.contract, service=service,
+                                         top=None, acting=manager)
+    return {"dataset": dataset, "criteria": criteria, "run": run, "handoff": handoff}
 
 
 def parquet_bytes(columns: dict[str, list[Any]]) -> bytes:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 import ibis
 import ibis.expr.types as ir
@@ -53,6 +53,27 @@ SOCIAL_NEED_DEFAULT = CodeRule(tuple(f"Z{n}" for n in range(55, 66)), 365)
 YEAR_DAYS = 365
 BLANK = "(blank)"
 FAR_FUTURE = dt.date(9999, 12, 31)
+
+
+class Steps(Protocol):
+    """Where a long run reports how far it got (a background job's progress); the
+    command line passes none."""
+
+    def stage(self, name: str, total: int | None = None, *, done: int = 0) -> None: ...
+
+    def advance(self, steps: int = 1) -> None: ...
+
+
+class _Quiet:
+    def stage(self, name: str, total: int | None = None, *, done: int = 0) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+
+# Reasons are written in blocks of this many members between progress reports.
+STEP_MEMBERS = 5000
 
 
 @dataclass(frozen=True)
@@ -473,10 +494,21 @@ def equity_summary(
 
 
 def run_eligibility(
-    ws: Workspace, roster: Extract, claims: Extract, criteria: Criteria
+    ws: Workspace,
+    roster: Extract,
+    claims: Extract,
+    criteria: Criteria,
+    steps: Steps | None = None,
 ) -> EligibilityResult:
+    """The ranked list and equity summary; `steps` hears of the stages (reading,
+    applying criteria, ranking) as they start."""
+    steps = steps or _Quiet()
+    steps.stage("reading", 2)
     roster_table = ws.load(roster, ROSTER_COLUMNS)
+    steps.advance()
     claims_table = ws.load(claims, CLAIM_COLUMNS)
+    steps.advance()
+    steps.stage("applying criteria", 1)
     members = current_members(roster_table, criteria.as_of)
     plan = _Plan(criteria, members, claims_table)
     eligible = plan.eligible()
@@ -495,6 +527,8 @@ def run_eligibility(
     ]
     rows = ws.con.to_pyarrow(eligible.select(*wanted)).to_pylist()
     members_read = int(ws.con.execute(roster_table.member_id.nunique()))
+    steps.advance()
+    steps.stage("ranking", len(rows))
     for row in rows:
         row["allowed_12m"] = row.pop("allowed_12m_cents", None)
     ordered = order_members(rows, criteria.order_keys)
@@ -513,5 +547,8 @@ def run_eligibility(
                 measures=measures,
             )
         )
+        if index % STEP_MEMBERS == 0:
+            steps.advance(STEP_MEMBERS)
+    steps.advance(len(ordered) % STEP_MEMBERS)
     selected_ids = {m.member_id for m in ranked if m.selected}
     return EligibilityResult(criteria, members_read, ranked, equity_summary(ordered, selected_ids))

@@ -167,7 +167,11 @@ def _check_strings(ext: Extract, column: str, kind: str, values: pa.ChunkedArray
             parsed = pc.strptime(
                 pc.if_else(bad, None, text), format="%Y-%m-%d", unit="s", error_is_null=True
             )
-            bad = pc.or_(bad, pc.and_(pc.invert(empty), pc.is_null(parsed)))
+            # strptime rolls some impossible days over (2026-02-30 -> 2026-03-02): a day
+            # exists only when it prints back as written
+            printed = pc.strftime(parsed, format="%Y-%m-%d")
+            wrong = pc.or_kleene(pc.is_null(parsed), pc.not_equal(printed, text))
+            bad = pc.or_kleene(bad, pc.and_kleene(pc.invert(empty), wrong))
         index = _first_bad(bad)
         if index is not None:
             value = values[index].as_py()

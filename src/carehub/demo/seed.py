@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from carehub.accounts.models import User
-from carehub.demo.generator import GenerateOptions, generate_chunks
+from carehub.demo.generator import GenerateOptions, generate, generate_chunks
 from carehub.demo.network_data import demo_network
 from carehub.members.models import EnrolmentSpan, Member, MemberAccess
 from carehub.tenancy.models import (
@@ -36,7 +36,7 @@ DEMO_SEED = 2026
 DEMO_MEMBERS = 2000
 # A fixed key so the printed secret works in any authenticator app after every re-seed.
 DEMO_TOTP_KEY = hashlib.sha1(b"carehub demo hub administrator", usedforsecurity=False).hexdigest()
-APP_SEED_ORDER = ("network", "contracts", "referrals", "billing", "reporting")
+APP_SEED_ORDER = ("network", "contracts", "referrals", "population", "billing", "reporting")
 
 
 @dataclass
@@ -174,6 +174,9 @@ def seed(*, members: int = DEMO_MEMBERS, log: Callable[[str], None] = print, tod
         log(f"members: {len(member_list)}")
         ctx = DemoContext(payer=payer, hub=hub, cbos=cbos, users=users, members=member_list,
                           network_data=data, today=today or date.today(), log=log)
+        # The plan's delivered extracts: the seeded members' own roster and claims.
+        ctx.extra["write_extracts"] = lambda folder: generate(
+            GenerateOptions(members=members, seed=DEMO_SEED), folder, overwrite=True)
         for app in APP_SEED_ORDER:
             if f"carehub.{app}" not in settings.INSTALLED_APPS:
                 continue

@@ -13,12 +13,14 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from carehub.population import home as population_home
 from carehub.referrals import home as referrals_home
 from carehub.tenancy.access import Acting
 from carehub.tenancy.home import Panel
 
 PANELS: list[Callable[[HttpRequest, Acting], list[Panel]]] = [
     referrals_home.panels,
+    population_home.panels,
 ]
 
 

@@ -11,6 +11,7 @@ from carehub.contracts import nav as contracts_nav
 from carehub.jobs import nav as jobs_nav
 from carehub.members import nav as members_nav
 from carehub.network import nav as network_nav
+from carehub.population import nav as population_nav
 from carehub.referrals import nav as referrals_nav
 from carehub.tenancy.models import Role
 
@@ -23,7 +24,8 @@ Nav = Sequence[tuple[str, str, Sequence[str]]]
 
 # In header order.
 NAVS: list[Nav] = [NAV, members_nav.NAV, audit_nav.NAV, network_nav.NAV, contracts_nav.NAV, referrals_nav.NAV,
-                  jobs_nav.NAV]
+                  jobs_nav.NAV,
+                  population_nav.NAV]
 
 
 def nav_items(role: str) -> list[dict[str, str]]:

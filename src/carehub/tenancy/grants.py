@@ -88,6 +88,10 @@ TENANT_GRANTS: dict[str, Grant] = {
             "rankedlistentry",
         )
     },
+    **{
+        f"population_{name}": TENANT_DATA
+        for name in ("dataset", "criteriaset", "eligibilityrun", "handoff")
+    },
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in

@@ -282,3 +282,15 @@ def test_code_rules_latest_match_ties_and_exclusion(data: Path, tmp_path: Path) 
             "days_since_discharge": "3",
         },
     ]
+
+
+def test_a_day_that_does_not_exist_is_named(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # strptime alone would read 2025-02-30 as 2025-03-02
+    claims = tmp_path / "claims.csv"
+    text = (data / "claims.csv").read_text()
+    claims.write_text(text.replace("2025-09-01,2025-09-01", "2025-09-01,2025-02-30"))
+    out = tmp_path / "ranked.csv"
+    err = _fails(capsys, base_args(data, out, claims=claims), out)
+    assert "column service_to" in err and "'2025-02-30' is not a date YYYY-MM-DD" in err

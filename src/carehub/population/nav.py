@@ -1,0 +1,5 @@
+from carehub.tenancy.models import Role
+
+NAV = [
+    ("Eligibility", "population:index", (Role.PAYER_MANAGER, Role.PAYER_ANALYST)),
+]
