@@ -5,6 +5,7 @@ to its hub; the hub's coordinator then finds the referrals."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -176,4 +177,10 @@ def test_a_plan_runs_eligibility_and_hands_the_top_members_to_its_hub(  # type: 
     for referral in referrals:
         page.get_by_text(referral.member.last_name).first.wait_for()
     shot(page, f"eligibility-6-hub-{width}")
+    # ... and was told: the bell counts it, and the list names the plan and the count.
+    bell = page.locator("a.bell")
+    assert re.fullmatch(r"Notifications, \d+ unread", bell.get_attribute("aria-label") or "")
+    bell.click()
+    page.get_by_text(f"{made} referral{'s' if made != 1 else ''} from {tenant.payer.name}").first.wait_for()
+    shot(page, f"eligibility-7-told-{width}")
 

@@ -478,10 +478,11 @@ def _run_started_job(location: str) -> Any:
 
 
 def _only_job_rows_changed(walk: Walk, what: str) -> None:
-    """The job's own row and its queue entry may change; nothing else."""
+    """The job's own row, its queue entry and the starter's notice that it failed may
+    change; nothing else."""
     now = digest()
     changed = sorted(t for t in now if now[t] != walk.state.get(t))
-    others = [t for t in changed if not t.startswith(("jobs_", "django_tasks"))]
+    others = [t for t in changed if not t.startswith(("jobs_", "django_tasks", "notifications_"))]
     if others:
         walk.problems.append(f"{what}: rows changed in {', '.join(others)}")
     walk.state = now

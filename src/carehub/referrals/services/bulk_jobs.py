@@ -23,6 +23,7 @@ from carehub.contracts.models import Contract, ServiceDefinition
 from carehub.core.referral_states import State
 from carehub.members.imports import RankedRow
 from carehub.members.models import EnrolmentSpan, Member
+from carehub.referrals import notices
 from carehub.referrals.models import (
     OPEN_STATES,
     ContactPreference,
@@ -229,3 +230,13 @@ def finish_assignment(ranked: RankedList, counts: AssignCounts, *, not_selected:
                          "refused": {r["member"]: r["reasons"] for r in counts.refused},
                          "refused_count": counts.refused_count,
                          "cbos_skipped": cbos_skipped})
+    # One notice per organisation with its count, as the one-shot assignment gives: each
+    # CBO's supervisors, the hub's coordinators for what waits for routing and for a
+    # plan's list sent through the hub. Sent once, with the job's last checkpoint.
+    with scopes_disabled():
+        placed = list(Referral.objects.filter(ranked_entry__ranked_list=ranked,
+                                              source="ranked_list")
+                      .values_list("organisation_id", flat=True))
+    notices.placed_in_bulk(placed, acting=acting)
+    if ranked.hub_id is not None and counts.created:
+        notices.sent_to_hub(ranked.hub_id, acting=acting, count=counts.created)
