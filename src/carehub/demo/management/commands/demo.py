@@ -5,7 +5,7 @@ import errno
 import os
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404 # starts carehub's own worker, no shell, no input
 import sys
 from typing import Any
 
@@ -48,8 +48,10 @@ WORKER_STOP_SECONDS = 15
 def start_worker() -> subprocess.Popen[bytes]:
     """`carehub worker` as a child, with this process's settings and environment; it
     leaves by itself should this process die without stopping it."""
-    return subprocess.Popen([sys.executable, "-m", "carehub.cli", "worker", "--exit-with-parent"],
-                            env={**os.environ})
+    # A fixed argument list: this interpreter running carehub's own worker command.
+    return subprocess.Popen(  # nosec B603
+        [sys.executable, "-m", "carehub.cli", "worker", "--exit-with-parent"],
+        env={**os.environ})
 
 
 def stop_worker(child: subprocess.Popen[bytes]) -> None:
