@@ -29,6 +29,7 @@ from carehub.referrals.services import bulk_jobs, move_up_overdue
 from carehub.referrals.services.base import ReferralError
 from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation
+from carehub.tenancy.rls import as_owner
 
 RANKED_KIND = "referrals.ranked_import"
 ASSIGN_KIND = "referrals.assign_ranked_list"
@@ -154,7 +155,9 @@ def _assign(job: Job, acting: Acting, progress: Progress, ranked: RankedList,
     if not cbos:
         raise JobFailed(f"{hub.name}'s network has no CBO to assign to.")
     if ranked.hub_id is None:
-        with scopes_disabled():
+        # The list is the plan's: under row-level security the hub's role cannot see it
+        # until it names the hub, so the (checked) claim is written as the owner.
+        with scopes_disabled(), as_owner():
             RankedList.objects.filter(pk=ranked.pk, hub__isnull=True).update(hub=hub)
         ranked.hub = hub
     elif ranked.hub_id != hub.pk:
