@@ -4,7 +4,6 @@ after its assignment job naming the members the contract's rules refused."""
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import pytest
@@ -58,11 +57,6 @@ def test_settlement_page_and_statement(page, tenant, viewport):  # type: ignore[
     assert fits_the_screen(page)
 
 
-# Known gap on PostgreSQL: the hub coordinator gets 404 on the plan's list after the
-# assignment job there (row-level security on the list); followed up in the issue note.
-@pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                    reason="the hub's view of the plan's list after assignment under "
-                           "row-level security is an open defect")
 @BOTH_WIDTHS
 def test_ranked_list_after_assignment_names_refused_members(page, tenant, viewport):  # type: ignore[no-untyped-def]
     directory_service(tenant.cbo)

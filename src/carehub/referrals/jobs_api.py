@@ -14,6 +14,7 @@ from carehub.referrals.services import bulk_jobs
 from carehub.referrals.tasks import ASSIGN_KIND, assignment_task
 from carehub.tenancy.access import Acting, network_cbos
 from carehub.tenancy.models import Organisation
+from carehub.tenancy.rls import as_owner
 
 
 def start_assignment(ranked: RankedList, hub: Organisation, *, acting: Acting,
@@ -43,6 +44,10 @@ def start_assignment(ranked: RankedList, hub: Organisation, *, acting: Acting,
     if ranked.hub_id is None:
         ranked.hub = hub  # the door reads the hub the list goes to
     bulk_jobs.assignment_door(ranked, cbos, timezone.localdate())
+    # The checked claim is kept now: until the list names the hub, row-level security
+    # hides the plan's list from the hub the job acts for. Written as the owner.
+    with scopes_disabled(), as_owner():
+        RankedList.objects.filter(pk=ranked.pk, hub__isnull=True).update(hub=hub)
     params = {"ranked": ranked.pk, "hub": hub.pk}
     if chunk:
         params["chunk"] = chunk
