@@ -18,6 +18,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -124,6 +125,15 @@ class CarehubWorker(Worker):
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=10)
-        # Gone cleanly: no longer counted as a live worker.
-        _guarded("heartbeat removal",
-                 lambda: WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete())
+        # Gone cleanly: no longer counted as a live worker. SQLite may be busy for a
+        # moment (the server or another worker writing): try a few times before leaving.
+        for _ in range(20):
+            try:
+                WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+                return
+            except OperationalError as exc:
+                if not is_locked_database_exception(exc):
+                    logger.exception("heartbeat removal failed")
+                    return
+                time.sleep(0.25)
+        logger.warning("heartbeat removal skipped: the database stayed busy")
