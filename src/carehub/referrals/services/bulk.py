@@ -60,6 +60,36 @@ class AssignResult:
     cbos_skipped: tuple[str, ...] = field(default=())
 
 
+
+def paid_contract(plan: Organisation, contract_code: str) -> Contract | None:
+    """The plan's contract of that code (None when there is none or no code)."""
+    code = contract_code.strip()
+    return Contract.objects.filter(code=code, payer=plan).first() if code else None
+
+
+def no_such_contract(plan: Organisation, contract_code: str) -> ReferralError:
+    return ReferralError(f"There is no contract {contract_code or '(none given)'} "
+                         f"paid by {plan.name}.")
+
+
+def contract_service(contract: Contract, service_code: str) -> ServiceDefinition:
+    """The contract's service of that code; ReferralError naming its services otherwise."""
+    service = ServiceDefinition.objects.filter(contract=contract, code=service_code.strip()).first()
+    if service is None:
+        codes = ", ".join(ServiceDefinition.objects.filter(contract=contract)
+                          .order_by("code").values_list("code", flat=True))
+        raise ReferralError(f"{service_code or 'No service'} is not a service of "
+                            f"{contract.code}; its services are {codes or 'not defined yet'}.")
+    return service
+
+
+def not_on_roster(plan: Organisation, rows: list[RankedRow],
+                  known: set[str]) -> list[tuple[int, str, str]]:
+    """(row, column, message) for each row whose member is not in `known`."""
+    return [(r.row, "member_id", f"{r.member_id} is not on {plan.name}'s roster")
+            for r in rows if r.member_id not in known]
+
+
 def save_ranked_list(plan: Organisation, rows: list[RankedRow], *, name: str, contract_code: str,
                      service_code: str, acting: Acting, service_type: str = "",
                      hub: Organisation | None = None,
@@ -70,8 +100,7 @@ def save_ranked_list(plan: Organisation, rows: list[RankedRow], *, name: str, co
     (ReferralError otherwise)."""
     digest = hashlib.sha256(source_bytes or repr(rows).encode()).hexdigest()
     with transaction.atomic(), scopes_disabled():
-        contract = (Contract.objects.filter(code=contract_code.strip(), payer=plan).first()
-                    if contract_code.strip() else None)
+        contract = paid_contract(plan, contract_code)
         existing = (RankedList.objects.filter(plan=plan, contract_code=contract.code,
                                               source_sha256=digest).first()
                     if contract is not None else None)
@@ -79,20 +108,12 @@ def save_ranked_list(plan: Organisation, rows: list[RankedRow], *, name: str, co
             return existing, False
         members = dict(Member.objects.filter(plan=plan, member_id__in=[r.member_id for r in rows])
                        .values_list("member_id", "pk"))
-        missing = [(r.row, "member_id", f"{r.member_id} is not on {plan.name}'s roster")
-                   for r in rows if r.member_id not in members]
+        missing = not_on_roster(plan, rows, set(members))
         if missing:
             raise ImportProblem(name, missing[:200])
         if contract is None:
-            raise ReferralError(f"There is no contract {contract_code or '(none given)'} "
-                                f"paid by {plan.name}.")
-        service = ServiceDefinition.objects.filter(contract=contract,
-                                                   code=service_code.strip()).first()
-        if service is None:
-            codes = ", ".join(ServiceDefinition.objects.filter(contract=contract)
-                              .order_by("code").values_list("code", flat=True))
-            raise ReferralError(f"{service_code or 'No service'} is not a service of "
-                                f"{contract.code}; its services are {codes or 'not defined yet'}.")
+            raise no_such_contract(plan, contract_code)
+        service = contract_service(contract, service_code)
         ranked = RankedList.objects.create(plan=plan, hub=hub, name=name, contract=contract,
                                            service=service, contract_code=contract.code,
                                            service_code=service.code,

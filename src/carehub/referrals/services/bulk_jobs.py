@@ -34,8 +34,15 @@ from carehub.referrals.models import (
 )
 from carehub.referrals.routing import route_ranked_list
 from carehub.referrals.rules import Door
-from carehub.referrals.services.base import ReferralError
-from carehub.referrals.services.bulk import BATCH, _ranked_rules, grant_assignment_access
+from carehub.referrals.services.bulk import (
+    BATCH,
+    _ranked_rules,
+    contract_service,
+    grant_assignment_access,
+    no_such_contract,
+    not_on_roster,
+    paid_contract,
+)
 from carehub.referrals.services.creation import due_at_for
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation
@@ -49,18 +56,10 @@ def list_contract(plan: Organisation, contract_code: str,
     """The contract the plan pays under and its service, as `save_ranked_list` checks
     them (ReferralError otherwise)."""
     with scopes_disabled():
-        contract = (Contract.objects.filter(code=contract_code.strip(), payer=plan).first()
-                    if contract_code.strip() else None)
+        contract = paid_contract(plan, contract_code)
         if contract is None:
-            raise ReferralError(f"There is no contract {contract_code or '(none given)'} "
-                                f"paid by {plan.name}.")
-        service = ServiceDefinition.objects.filter(contract=contract,
-                                                   code=service_code.strip()).first()
-        if service is None:
-            codes = ", ".join(ServiceDefinition.objects.filter(contract=contract)
-                              .order_by("code").values_list("code", flat=True))
-            raise ReferralError(f"{service_code or 'No service'} is not a service of "
-                                f"{contract.code}; its services are {codes or 'not defined yet'}.")
+            raise no_such_contract(plan, contract_code)
+        service = contract_service(contract, service_code)
     return contract, service
 
 
@@ -69,8 +68,7 @@ def off_roster(plan: Organisation, rows: list[RankedRow]) -> list[tuple[int, str
     with scopes_disabled():
         known = set(Member.objects.filter(plan=plan, member_id__in=[r.member_id for r in rows])
                     .values_list("member_id", flat=True))
-    return [(r.row, "member_id", f"{r.member_id} is not on {plan.name}'s roster")
-            for r in rows if r.member_id not in known]
+    return not_on_roster(plan, rows, known)
 
 
 def stored_list(plan: Organisation, contract: Contract, digest: str) -> RankedList | None:
