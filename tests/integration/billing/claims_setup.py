@@ -108,3 +108,15 @@ def deliver(referral: Referral, on: date, units: int = 1, setting: str = "home",
             contract=referral.contract, contract_code=referral.contract_code,
             service_code=referral.service_code, date=on, units=units, setting=setting,
             note=note, at=datetime(2026, 11, 30, tzinfo=timezone.utc))
+
+
+def add_sites(t: Tenant) -> None:
+    """Directory sites giving the hub (submitter) a phone and the CBO (billing provider)
+    an address with a ZIP+4, as the 837P needs."""
+    from carehub.network.models import Location
+
+    with scopes_disabled():
+        for org, street in ((t.hub, "10 Hub Plaza"), (t.cbo, "22 Pantry Lane")):
+            Location.objects.create(organisation=org, name=f"{org.name} office",
+                                    address_1=street, city="Buffalo", state_province="NY",
+                                    postal_code="14201-1234", phone="716-555-0100")
