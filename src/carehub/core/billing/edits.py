@@ -326,8 +326,8 @@ def run_edits(lines: Iterable[BillLine], ctx: EditContext) -> dict[str, list[Edi
         if line.line_id in results:
             raise EditInputError([(f"line {line.line_id}", "the line id is used twice")])
         results[line.line_id] = []
-    run = (lambda code: True) if ctx.checks is None else (lambda code: code in ctx.checks)
-    enabled = {code for code in EDIT_CODES if run(code)}
+    chosen = EDIT_CODES.keys() if ctx.checks is None else ctx.checks
+    enabled = {code for code in EDIT_CODES if code in chosen}
     if ctx.contract_services is None:
         enabled.discard("E05")
     if ctx.fee_schedule is None:
