@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
-
-import simple_icd_10_cm as cm
 
 from carehub.core.billing.fee_schedule import FeeRow, FeeSchedule, modifier_key
 from carehub.core.reference import is_npi
@@ -230,9 +229,18 @@ def _lower_first(text: str) -> str:
 # -- diagnosis codes -------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _icd() -> ModuleType:
+    # Imported on first use: the library parses its code tables at import (about 2 s).
+    import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
 @lru_cache(maxsize=4096)
 def diagnosis_problem(code: str) -> str | None:
     """Why an ICD-10-CM code cannot go on a claim (None: it is a billable code)."""
+    cm = _icd()
     text = code.strip().upper()
     if not text or not cm.is_valid_item(text) or cm.is_chapter_or_block(text):
         return f'"{code}" is not an ICD-10-CM code: check it against the code list'
@@ -250,6 +258,7 @@ def diagnosis_problem(code: str) -> str | None:
 @lru_cache(maxsize=4096)
 def is_sdoh_code(code: str) -> bool:
     """True for a code (billable or not) in Z55-Z65, the social determinants of health."""
+    cm = _icd()
     text = code.strip().upper()
     return (bool(text) and cm.is_valid_item(text) and not cm.is_chapter_or_block(text)
             and SDOH_BLOCK in cm.get_ancestors(text))
