@@ -352,7 +352,8 @@ def run_edits(lines: Iterable[BillLine], ctx: EditContext) -> dict[str, list[Edi
         referrals.setdefault((referral.member_id, referral.service_code), []).append(
             (index, referral))
     eligible = None if ctx.eligible_products is None else frozenset(ctx.eligible_products)
-    services_on = _services_lookup(ctx.contract_services) if ctx.contract_services else None
+    services_on = (None if ctx.contract_services is None
+                   else _services_lookup(ctx.contract_services))
     schedule = ctx.fee_schedule
     fee_rows: dict[tuple[str, tuple[str, ...], int], FeeRow | None] = {}
 
