@@ -75,6 +75,11 @@ def test_e01_member_not_enrolled_on_the_date() -> None:
     assert failure.field == "member_id"
     assert failure.message == ("Member M1 is not enrolled with the plan on 2027-01-05 "
                                "(enrolled 2026-01-01 to 2026-12-31).")
+    reenrolled = context(enrolments=(
+        EnrolmentSpan("M1", "medicaid", date(2025, 1, 1), date(2025, 12, 31)),
+        EnrolmentSpan("M1", "medicaid", date(2026, 4, 1))))
+    assert only(failures(ctx=reenrolled), "E01").message.endswith(
+        "(enrolled 2025-01-01 to 2025-12-31; from 2026-04-01 on).")
     unknown = only(failures(replace(CLEAN, member_id="M9"),
                             context(referrals=(Authorisation("M9", "MTM", "R9", DAY),))), "E01")
     assert "no enrolment on file" in unknown.message
@@ -106,8 +111,8 @@ def test_e04_referral_not_authorised_outside_dates_or_over_units() -> None:
                   limits={})
     earlier = replace(CLEAN, line_id="L0", service_date=date(2026, 3, 2))
     failure = only(failures(CLEAN, few, (earlier,)), "E04")
-    assert failure.message == ("3 units of MTM are authorised from 2026-03-01 to open-ended; "
-                               "with this line's 2 the total would be 4.")
+    assert failure.message == ("3 units of MTM are authorised from 2026-03-01 on; with this "
+                               "line's 2 the total would be 4.")
     assert failure.field == "units"
     assert failures(replace(CLEAN, units=1), few, (earlier,)) == []
 
@@ -125,6 +130,7 @@ def test_e05_service_not_in_contract_on_the_date() -> None:
     before = only(failures(CLEAN, replace(ctx, contract_services={date(2026, 4, 1): {"MTM"}})),
                   "E05")
     assert "no contract terms were in force" in before.message
+    assert only(failures(CLEAN, replace(ctx, contract_services={})), "E05")
     as_function = replace(ctx, contract_services=lambda day: {"MTM"} if day.month < 4 else set())
     assert failures(CLEAN, as_function) == []
     assert only(failures(april, as_function), "E05")
@@ -212,8 +218,8 @@ def test_e10_hcpcs_missing_or_not_in_the_schedule() -> None:
                   enrolments=(EnrolmentSpan("M1", "medicaid", date(2023, 1, 1)),),
                   referrals=(Authorisation("M1", "MTM", "R1", date(2023, 1, 1)),), limits={})
     assert only(failures(early, ctx), "E10").message == (
-        "G0019 is not in the medicare-chi fee schedule on 2023-12-31 (it is listed for "
-        "2024-01-01 to open-ended).")
+        "G0019 is not in the medicare-chi fee schedule on 2023-12-31 (it is listed from "
+        "2024-01-01 on).")
     assert failures(replace(early, service_date=date(2024, 1, 1)), ctx) == []
 
 

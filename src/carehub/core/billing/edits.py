@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
-
-import simple_icd_10_cm as cm
 
 from carehub.core.billing.fee_schedule import FeeRow, FeeSchedule, modifier_key
 from carehub.core.reference import is_npi
@@ -219,8 +218,13 @@ def _fail(code: str, field_name: str, message: str, fix: str = "") -> EditFailur
     return EditFailure(code, field_name, message, fix or EDIT_CODES[code].fix)
 
 
-def _day(value: date | None) -> str:
-    return value.isoformat() if value else "open-ended"
+def _window(start: date | None, end: date | None) -> str:
+    """"2026-03-01 to 2026-03-31", "from 2026-03-01 on", "until 2026-03-31", "any date"."""
+    if start and end:
+        return f"{start.isoformat()} to {end.isoformat()}"
+    if start:
+        return f"from {start.isoformat()} on"
+    return f"until {end.isoformat()}" if end else "any date"
 
 
 def _lower_first(text: str) -> str:
@@ -230,9 +234,18 @@ def _lower_first(text: str) -> str:
 # -- diagnosis codes -------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _icd() -> ModuleType:
+    # Imported on first use: the library parses its code tables at import (about 2 s).
+    import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
 @lru_cache(maxsize=4096)
 def diagnosis_problem(code: str) -> str | None:
     """Why an ICD-10-CM code cannot go on a claim (None: it is a billable code)."""
+    cm = _icd()
     text = code.strip().upper()
     if not text or not cm.is_valid_item(text) or cm.is_chapter_or_block(text):
         return f'"{code}" is not an ICD-10-CM code: check it against the code list'
@@ -250,6 +263,7 @@ def diagnosis_problem(code: str) -> str | None:
 @lru_cache(maxsize=4096)
 def is_sdoh_code(code: str) -> bool:
     """True for a code (billable or not) in Z55-Z65, the social determinants of health."""
+    cm = _icd()
     text = code.strip().upper()
     return (bool(text) and cm.is_valid_item(text) and not cm.is_chapter_or_block(text)
             and SDOH_BLOCK in cm.get_ancestors(text))
@@ -326,8 +340,8 @@ def run_edits(lines: Iterable[BillLine], ctx: EditContext) -> dict[str, list[Edi
         if line.line_id in results:
             raise EditInputError([(f"line {line.line_id}", "the line id is used twice")])
         results[line.line_id] = []
-    run = (lambda code: True) if ctx.checks is None else (lambda code: code in ctx.checks)
-    enabled = {code for code in EDIT_CODES if run(code)}
+    chosen = EDIT_CODES.keys() if ctx.checks is None else ctx.checks
+    enabled = {code for code in EDIT_CODES if code in chosen}
     if ctx.contract_services is None:
         enabled.discard("E05")
     if ctx.fee_schedule is None:
@@ -343,7 +357,8 @@ def run_edits(lines: Iterable[BillLine], ctx: EditContext) -> dict[str, list[Edi
         referrals.setdefault((referral.member_id, referral.service_code), []).append(
             (index, referral))
     eligible = None if ctx.eligible_products is None else frozenset(ctx.eligible_products)
-    services_on = _services_lookup(ctx.contract_services) if ctx.contract_services else None
+    services_on = (None if ctx.contract_services is None
+                   else _services_lookup(ctx.contract_services))
     schedule = ctx.fee_schedule
     fee_rows: dict[tuple[str, tuple[str, ...], int], FeeRow | None] = {}
 
@@ -508,7 +523,7 @@ def _not_enrolled(member: str, day: date, spans: Sequence[EnrolmentSpan]) -> str
     message = f"Member {member} is not enrolled with the plan on {day.isoformat()}"
     if not spans:
         return message + " (no enrolment on file for this member id)."
-    shown = "; ".join(f"{span.start.isoformat()} to {_day(span.end)}"
+    shown = "; ".join(_window(span.start, span.end)
                       for span in sorted(spans, key=lambda span: span.start)[:3])
     return message + f" (enrolled {shown})."
 
@@ -531,8 +546,7 @@ def _authorisation_problem(line: BillLine, referrals: Sequence[tuple[int, Author
         if not windows:
             return (f"The referral of member {line.member_id} to {line.service_code} is not "
                     "authorised yet.")
-        shown = "; ".join(f"{_day(w.authorised_from)} to {_day(w.authorised_to)}"
-                          for w in windows[:3])
+        shown = "; ".join(_window(w.authorised_from, w.authorised_to) for w in windows[:3])
         return f"{day} is outside the authorised dates for {line.service_code} ({shown})."
     index, referral = found
     if referral.authorised_units is None:
@@ -540,9 +554,9 @@ def _authorisation_problem(line: BillLine, referrals: Sequence[tuple[int, Author
     total = totals.authorised.get(index, 0) + line.units
     if total <= referral.authorised_units:
         return None
-    return (f"{referral.authorised_units} units of {line.service_code} are authorised from "
-            f"{_day(referral.authorised_from)} to {_day(referral.authorised_to)}; with this "
-            f"line's {line.units} the total would be {total}.")
+    return (f"{referral.authorised_units} units of {line.service_code} are authorised "
+            f"{_window(referral.authorised_from, referral.authorised_to)}; with this line's "
+            f"{line.units} the total would be {total}.")
 
 
 def _limit_failures(line: BillLine, limits: ServiceLimits,
@@ -573,8 +587,8 @@ def _limit_failures(line: BillLine, limits: ServiceLimits,
             failures.append(_fail(
                 "E08", "units",
                 f"{line.units} units of {service} would make {total} in the episode "
-                f"{_day(referral.authorised_from)} to {_day(referral.authorised_to)} for "
-                f"member {member}; the limit is {limits.per_episode} an episode."))
+                f"{_window(referral.authorised_from, referral.authorised_to)} for member "
+                f"{member}; the limit is {limits.per_episode} an episode."))
     return failures
 
 
@@ -605,9 +619,8 @@ def _schedule_failure(line: BillLine, schedule: FeeSchedule,
         other = schedule.rows_for(code)
         when = ""
         if other:
-            ranges = "; ".join(f"{_day(r.effective) if r.effective else 'the start'} to "
-                               f"{_day(r.ends)}" for r in other[:3])
-            when = f" (it is listed for {ranges})"
+            ranges = "; ".join(_window(r.effective, r.ends) for r in other[:3])
+            when = f" (it is listed {ranges})"
         return _fail("E10", "hcpcs", f"{code} is not in the {schedule.name} fee schedule on "
                                      f"{day.isoformat()}{when}.")
     given = " ".join(modifier_key(line.modifiers)) or "none"

@@ -332,10 +332,14 @@ def _show(day: date | None, empty: str) -> str:
 
 
 @cache
+def _shipped() -> tuple[tuple[str, FeeSchedule], ...]:
+    return tuple((path.stem, load_csv(path, path.stem))
+                 for path in sorted(SCHEDULES_DIR.glob("*.csv")))
+
+
 def shipped_schedules() -> dict[str, FeeSchedule]:
-    """The schedules shipped with carehub, by name (the file name without .csv)."""
-    return {path.stem: load_csv(path, path.stem)
-            for path in sorted(SCHEDULES_DIR.glob("*.csv"))}
+    """The schedules shipped with carehub, by name (the file name without .csv); read once."""
+    return dict(_shipped())
 
 
 def chi_units(minutes: int, *, first_minimum: int = 60,
