@@ -98,7 +98,7 @@ def diagnosis_layout(lines: Sequence[LineOut]) -> tuple[tuple[str, ...], dict[st
     codes: list[str] = []
     pointers: dict[str, tuple[int, ...]] = {}
     for line in lines:
-        mine = []
+        mine: list[int] = []
         for code in line.diagnosis_codes:
             if code not in codes and len(codes) < 12:
                 codes.append(code)

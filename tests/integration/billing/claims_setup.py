@@ -5,7 +5,7 @@ enrolled referral and deliveries in November 2026."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import yaml
@@ -93,7 +93,12 @@ def claims_contract(t: Tenant, code: str = "T-CLAIMS", *, billing: str = "claims
 def enrolled_referral(t: Tenant, contract: Contract, *, service_code: str = "HDM",
                       member=None, enrolled_on: date = date(2026, 10, 1),  # type: ignore[no-untyped-def]
                       service_type: str = "nutrition", state: str = "in_service") -> Referral:
+    from carehub.members.models import MemberAccess
+
     with scopes_disabled():
+        # As a referral does: the CBO that owns it may read the member.
+        MemberAccess.objects.get_or_create(member=member or t.member, organisation=t.cbo,
+                                           defaults={"reason": "referral"})
         return Referral.objects.create(
             member=member or t.member, plan=t.payer, hub=t.hub, organisation=t.cbo,
             contract=contract, contract_code=contract.code, service_code=service_code,
@@ -107,7 +112,7 @@ def deliver(referral: Referral, on: date, units: int = 1, setting: str = "home",
             referral=referral, member=referral.member, organisation=referral.organisation,
             contract=referral.contract, contract_code=referral.contract_code,
             service_code=referral.service_code, date=on, units=units, setting=setting,
-            note=note, at=datetime(2026, 11, 30, tzinfo=timezone.utc))
+            note=note, at=datetime(2026, 11, 30, tzinfo=UTC))
 
 
 def add_sites(t: Tenant) -> None:

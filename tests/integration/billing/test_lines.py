@@ -101,7 +101,7 @@ def test_each_edit_surfaces_on_a_line_built_from_the_database(tenant):
     deliver(referral, date(2026, 11, 6), units=4)
     service.build_lines(contract, PERIOD, hub(tenant))
     with scopes_disabled():
-        rows = {(l.service_date, l.pk): codes_of(l) for l in BillLine.objects.all()}
+        rows = {(x.service_date, x.pk): codes_of(x) for x in BillLine.objects.all()}
     by_day = {}
     for (day, _), codes in sorted(rows.items()):
         by_day.setdefault(day, []).append(codes)

@@ -5,8 +5,8 @@ are loaded by the data migration 0003_shipped_fee_schedules with `store_rows`.""
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +19,6 @@ from carehub.core.billing.fee_schedule import FeeRow, FeeScheduleError, load_csv
 from carehub.core.validation import InputError
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Role
-
 
 # Stored for a row whose programme gives no start date (the column is required).
 NO_START = date(1900, 1, 1)

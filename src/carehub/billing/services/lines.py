@@ -38,6 +38,7 @@ from carehub.members.models import EnrolmentSpan
 from carehub.referrals.models import Need, Referral, ServiceDelivery
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation
+from carehub.tenancy.rls import as_owner
 
 CHUNK = 2000
 UNSUBMITTED = (LineStatus.FAILING.value, LineStatus.READY.value)
@@ -202,11 +203,12 @@ def _default_diagnosis(service_type: str, needs: dict[tuple[int, str], str],
 
 
 def _deliveries(contract: Contract, start: date, end: date) -> list[dict[str, Any]]:
-    return list(ServiceDelivery.objects.filter(contract=contract, date__gte=start, date__lte=end)
-                .order_by("date", "pk")
-                .values("pk", "referral_id", "member_id", "organisation_id", "service_code",
-                        "date", "units", "setting", "referral__service_type",
-                        "service__service_type__slug"))
+    rows = (ServiceDelivery.objects.filter(contract=contract, date__gte=start, date__lte=end)
+            .order_by("date", "pk")
+            .values("pk", "referral_id", "member_id", "organisation_id", "service_code",
+                    "date", "units", "setting", "referral__service_type",
+                    "service__service_type__slug"))
+    return [dict(row) for row in rows]
 
 
 def _needs(member_ids: Any) -> dict[tuple[int, str], str]:
@@ -258,11 +260,16 @@ def edit_context(contract: Contract, start: date, end: date, member_subquery: An
             authorised_to=completed_on if authorised else None))
     excluded = set(exclude_line_ids)
     billed = []
-    for row in (BillLine.objects.filter(member_id__in=member_subquery, status__in=BILLED,
-                                        service_date__gte=start - timedelta(days=366),
-                                        service_date__lte=end)
-                .values("pk", "member_id", "service_code", "service_date", "units", "amount",
-                        "hcpcs", "modifiers", "place_of_service", "diagnosis_codes")):
+    # Duplicates and limits count every line already billed for the member, other CBOs'
+    # too (one biller per member and month for CHI), which a CBO correcting its line may
+    # not read: only their keys and units are used, nothing of them is shown.
+    with as_owner():
+        billed_rows = list(BillLine.objects.filter(
+            member_id__in=member_subquery, status__in=BILLED,
+            service_date__gte=start - timedelta(days=366), service_date__lte=end)
+            .values("pk", "member_id", "service_code", "service_date", "units", "amount",
+                    "hcpcs", "modifiers", "place_of_service", "diagnosis_codes"))
+    for row in billed_rows:
         if row["pk"] in excluded:
             continue
         billed.append(edits.BillLine(

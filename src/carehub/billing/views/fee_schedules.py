@@ -85,7 +85,7 @@ def contract_schedule(request: HttpRequest, acting: Acting) -> HttpResponse:
     form = _choose_form(acting, request.POST)
     if not form.is_valid():
         messages.error(request, "Not saved: " + "; ".join(
-            f"{name}: {' '.join(errs)}" for name, errs in form.errors.items()))
+            f"{name}: {' '.join(str(e) for e in errs)}" for name, errs in form.errors.items()))
         return redirect("billing:fee_schedules")
     contract = get_hub_contract(acting, form.cleaned_data["contract"])
     chosen = form.cleaned_data["fee_schedule"]
