@@ -93,6 +93,31 @@ def _member(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.tenant.member.pk}, {"pk": o.member2.pk}]
 
 
+def _bill_line(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["bill_line"].pk}]
+
+
+def _submission(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["submission"].pk}]
+
+
+def _bill(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["bill"].pk}]
+
+
+def _fee_schedule(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["fee_schedule"].pk}]
+
+
+def _billing_month_body(o: World, own: World) -> dict[str, Any]:
+    return {"contract": o.contract.pk, "period": "2026-03"}
+
+
+def _contract_billing_body(o: World, own: World) -> dict[str, Any]:
+    return {"contract": o.contract.pk, "fee_schedule": o.extras["fee_schedule"].pk,
+            "timely_filing_days": "30", "eligible_products": ""}
+
+
 def _job(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.extras["job"].pk}]
 
@@ -343,6 +368,22 @@ DOORS: dict[str, Door] = {
     "jobs/<uuid:pk>/": Door("object", _job),
     "jobs/<uuid:pk>/progress/": Door("object", _job),
     "jobs/<uuid:pk>/cancel/": Door("object", _job, body=everything),
+    # Billing: the CBO's lines, the hub's console, submissions and fee schedules.
+    "billing/cbo/": Door("page", _none, query=("", "?period=2026-03", "?period=2026-03&fix_page=2")),
+    "billing/cbo/line/<int:pk>/correct/": Door("object", _bill_line, body=everything),
+    "billing/hub/": Door("page", _none, query=("", "?period=2026-03")),
+    "billing/hub/build/": Door("page", _none, body=_billing_month_body),
+    "billing/hub/submit/": Door("page", _none, body=_billing_month_body),
+    "billing/submission/<int:pk>/837p/": Door("object", _submission),
+    "billing/submission/<int:pk>/lines.csv": Door("object", _submission),
+    "billing/invoice/<int:pk>.pdf": Door("object", _bill),
+    "billing/invoice/<int:pk>.csv": Door("object", _bill),
+    "billing/fee-schedules/": Door("page", _none),
+    "billing/fee-schedules/<int:pk>/": Door("object", _fee_schedule),
+    "billing/fee-schedules/upload/": Door(
+        "page", _none, why="stores a schedule for the acting hub only, from a file; its "
+                           "checks are in tests/integration/billing/test_fee_schedules.py"),
+    "billing/fee-schedules/contract/": Door("page", _none, body=_contract_billing_body),
     "healthz": Door("public", _none, why="counts of the queue and the workers, no tenant data"),
     # Notifications: each person's own, whichever organisation they act for.
     "notifications/": Door("page", _none, query=("", "?page=2")),

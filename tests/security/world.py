@@ -218,7 +218,39 @@ def make_world(marker: str) -> World:
                   extras={"job": job},
                   statement=statement)
     world.extras.update(eligibility(world))
+    world.extras.update(billing(world))
     return world
+
+
+def billing(w: World) -> dict[str, Any]:
+    """A month of bill lines (one failing, one submitted on an invoice) and a fee schedule
+    of the hub's own."""
+    from datetime import datetime
+    from datetime import timezone as tz
+
+    from carehub.billing.models import BillLine
+    from carehub.billing.services import fee_schedules, lines, submissions
+    from carehub.referrals.models import ServiceDelivery
+
+    t = w.tenant
+    hub_admin = acting_as(t.users["hub_admin"], t.hub)
+    with scopes_disabled():
+        deliveries = [ServiceDelivery.objects.create(
+            referral=w.referral, member=t.member, organisation=t.cbo, contract=w.contract,
+            contract_code=w.contract.code, service_code="HDM", date=date(2026, 3, day),
+            units=1, setting="home", note=f"{w.marker} delivery note",
+            at=datetime(2026, 3, day, tzinfo=tz.utc)) for day in (3, 4)]
+        lines.build_lines(w.contract, "2026-03", hub_admin)
+        BillLine.objects.filter(delivery=deliveries[0]).update(status="ready", failures=[])
+        result = submissions.submit_month(w.contract, "2026-03", hub_admin)
+        submission = result.submissions[0]
+        schedule = fee_schedules.upload_schedule(
+            name=f"{w.marker.lower()}-fees", filename="fees.csv", acting=hub_admin,
+            text="service,code,modifiers,unit,rate,effective,ends,verification\n"
+                 f"{w.marker} meal,S5170,U1,meal,7.35,2026-01-01,,verified\n")
+        return {"bill_line": BillLine.objects.get(delivery=deliveries[1]),
+                "submission": submission, "bill": submission.bill_set.get(),
+                "fee_schedule": schedule}
 
 
 def _settled(t: Tenant, contract: Contract) -> Any:
