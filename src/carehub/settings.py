@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "carehub.network",
     "carehub.contracts",
     "carehub.referrals",
+    "carehub.billing",
     "carehub.population",
     "carehub.portal",
     "carehub.demo",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("network/", include("carehub.network.urls")),
     path("contracts/", include("carehub.contracts.urls")),
     path("referrals/", include("carehub.referrals.urls")),
+    path("billing/", include("carehub.billing.urls")),
     path("jobs/", include("carehub.jobs.urls")),
     path("healthz", jobs_views.healthz, name="healthz"),
     path("notifications/", include("carehub.notifications.urls")),

@@ -92,6 +92,17 @@ TENANT_GRANTS: dict[str, Grant] = {
         f"population_{name}": TENANT_DATA
         for name in ("dataset", "criteriaset", "eligibilityrun", "handoff")
     },
+    # Issued records are written once: no UPDATE or DELETE (triggers refuse them too).
+    **{f"billing_{name}": Grant(table=("SELECT", "INSERT"))
+       for name in ("statement", "statementline", "billdecision")},
+    **{
+        f"billing_{name}": TENANT_DATA
+        for name in ("submission", "bill", "billline", "remittance", "remittanceitem",
+                     "cbopayout", "contractbilling")
+    },
+    # Shipped schedules and hubs' own: read by requests, loaded by the hub's services.
+    "billing_feeschedule": TENANT_DATA,
+    "billing_feeschedulerow": TENANT_DATA,
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in

@@ -1,0 +1,1 @@
+NAV: list[tuple[str, str, tuple[str, ...]]] = []

@@ -1,0 +1,1 @@
+"""Reads of billing records, always given the acting organisation."""

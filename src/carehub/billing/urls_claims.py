@@ -1,0 +1,5 @@
+"""Billing URLs: claims."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

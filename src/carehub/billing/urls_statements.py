@@ -1,0 +1,5 @@
+"""Billing URLs: statements."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
