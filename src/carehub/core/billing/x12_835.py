@@ -104,6 +104,8 @@ class Remittance:
     payee: Party
     claims: tuple[ClaimPayment, ...]
     sha256: str = ""
+    # PLB: what the payer takes back (positive) or adds (negative) outside the claims.
+    provider_adjustment_total: Decimal = ZERO
     check: CheckResult | None = field(default=None, compare=False, repr=False)
 
     def payments_by_claim(self) -> dict[str, tuple[ClaimPayment, ...]]:
@@ -147,6 +149,9 @@ def _check_remittance(remittance: Remittance) -> None:
         errors.append(("trace_number", "required"))
     if len(digits(remittance.payer.tin)) != 9:
         errors.append(("payer.tin", "required: the payer's nine-digit tax id (TRN03)"))
+    if len(digits(remittance.payer.contact_phone)) != 10:
+        errors.append(("payer.contact_phone", "required: the payer's ten-digit phone number "
+                                              "(PER*BL)"))
     if not (remittance.payee.npi or digits(remittance.payee.tin)):
         errors.append(("payee", "needs an NPI or a tax id"))
     paid = sum((claim.paid for claim in remittance.claims), ZERO)
@@ -207,7 +212,7 @@ def write_835(remittance: Remittance, *, sender_id: str, receiver_id: str,
         segment("N3", x12_text(payer.address, 55)),
         segment("N4", x12_text(payer.city, 30), payer.state, digits(payer.zip)),
         segment("PER", "BL", x12_text(payer.contact_name or payer.name, 60), "TE",
-                digits(payer.contact_phone) or "0000000000"),
+                digits(payer.contact_phone)),
         segment("N1", "PE", x12_text(payee.name, 60),
                 *(("XX", payee.npi) if payee.npi else ("FI", digits(payee.tin)))),
     ]
@@ -322,6 +327,28 @@ def _finish_claim(claim: dict[str, Any]) -> ClaimPayment:
         lines=tuple(_finish_line(line) for line in claim["lines"]))
 
 
+def _balance(reader: _Reader, header: dict[str, Any], claims: list[dict[str, Any]]) -> None:
+    """The guide's balancing rules, so nothing that does not add up is posted: per line
+    and per claim, charged - paid = adjustments; the payment = the claims paid - PLB."""
+    for claim in claims:
+        adjusted = sum((a.amount for a in claim["adjustments"]), ZERO)
+        for line in claim["lines"]:
+            line_adjusted = sum((a.amount for a in line["adjustments"]), ZERO)
+            adjusted += line_adjusted
+            if line["charged"] - line["paid"] != line_adjusted:
+                reader.errors.append((f"SVC at segment {line['at']}",
+                                      f"charged {line['charged']} - paid {line['paid']} does "
+                                      f"not equal the line's adjustments {line_adjusted}"))
+        if claim["charged"] - claim["paid"] != adjusted:
+            reader.errors.append((f"CLP at segment {claim['at']}",
+                                  f"charged {claim['charged']} - paid {claim['paid']} does not "
+                                  f"equal the claim's and its lines' adjustments {adjusted}"))
+    paid = sum((claim["paid"] for claim in claims), ZERO) - header.get("plb", ZERO)
+    if "total" in header and header["total"] != paid:
+        reader.errors.append(("BPR", f"the payment {header['total']} does not equal the claims "
+                                     f"paid less provider adjustments (PLB), {paid}"))
+
+
 def parse_835(text: str) -> Remittance:
     """Validate and read an 835 with one transaction set. Raises RemittanceError (an
     InputError) naming the segments when pyx12 does not accept the file or an amount
@@ -367,8 +394,14 @@ def parse_835(text: str) -> Remittance:
                 "filing_indicator": seg.get_value("CLP06") or "",
                 "payer_control_number": seg.get_value("CLP07") or "",
                 "member_id": "", "last": "", "first": "", "adjustments": [], "lines": [],
+                "at": number,
             }
             claims.append(claim)
+        elif seg_id == "PLB":
+            for first in range(3, 15, 2):
+                if seg.get_value(f"PLB{first:02d}-1"):
+                    header["plb"] = header.get("plb", ZERO) + reader.amount(
+                        seg, f"PLB{first + 1:02d}", number)
         elif claim is not None and seg_id == "CAS":
             target = line if (loop == "2110" and line is not None) else claim
             target["adjustments"].extend(_adjustments(seg, reader, number))
@@ -384,7 +417,7 @@ def parse_835(text: str) -> Remittance:
                 "charged": reader.amount(seg, "SVC02", number),
                 "paid": reader.amount(seg, "SVC03", number),
                 "units": units, "service_date": None, "line_id": None,
-                "adjustments": [],
+                "adjustments": [], "at": number,
             }
             claim["lines"].append(line)
         elif line is not None and loop == "2110" and seg_id == "DTM" and seg.get_value(
@@ -393,6 +426,8 @@ def parse_835(text: str) -> Remittance:
         elif line is not None and loop == "2110" and seg_id == "REF" and seg.get_value(
                 "REF01") == "6R":
             line["line_id"] = seg.get_value("REF02") or ""
+    if not reader.errors:  # an amount that is not money would unbalance everything
+        _balance(reader, header, claims)
     if header["transactions"] != 1:
         reader.errors.append(("ST", f"expected one transaction set, found "
                                     f"{header['transactions']}"))
@@ -414,5 +449,6 @@ def parse_835(text: str) -> Remittance:
                     state=payee.get("state", ""), zip=payee.get("zip", "")),
         claims=tuple(_finish_claim(item) for item in claims),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        provider_adjustment_total=header.get("plb", ZERO),
         check=result,
     )
