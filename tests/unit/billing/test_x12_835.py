@@ -5,12 +5,13 @@ refused whole with the segment named."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
-from carehub.core.billing.claims import Party
+from carehub.core.billing.claims import Batch, Claim, Party, ServiceLine, Subscriber
 from carehub.core.billing.x12_835 import (
     Adjustment,
     ClaimPayment,
@@ -18,9 +19,12 @@ from carehub.core.billing.x12_835 import (
     Remittance,
     RemittanceError,
     parse_835,
+    remit_claims,
+    reversal_of,
     write_835,
 )
-from carehub.core.billing.x12_check import check_835
+from carehub.core.billing.x12_837 import write_837p
+from carehub.core.billing.x12_check import check_835, check_837p
 from carehub.core.validation import InputError
 
 PAYER = Party(name="Golden State Health Plan", edi_id="GSHP01", tin="94-1234567",
@@ -94,6 +98,8 @@ def test_write_then_parse_gives_back_every_payment() -> None:
     assert parsed.sha256 == hashlib.sha256(text.encode()).hexdigest()
     assert parsed.payer.name == "Golden State Health Plan"
     assert parsed.payer.tin == "941234567"
+    assert (parsed.payer.contact_name, parsed.payer.contact_phone) == ("Provider Services",
+                                                                       "8005550100")
     assert parsed.payee.npi == "1234567893"
     assert parsed.check is not None and parsed.check.accepted
 
@@ -218,3 +224,78 @@ def test_the_writer_refuses_amounts_that_do_not_balance() -> None:
         written(unbalanced)
     assert refused.value.errors == [
         ("claims[0]", "charged 10.00 - paid 1.00 must equal the adjustments 0.00")]
+
+
+# -- from our 837P to the payer's 835 and back -----------------------------------------------
+
+HUB = Party(name="Bay Community Care Hub", edi_id="HUB0001", contact_phone="5105550142")
+CBO = Party(name="Casa Vecina Services", tin="987654321", payer_assigned_id="GS-CBO-0042",
+            address="7 Fruitvale Ave", city="Oakland", state="CA", zip="946013310")
+MEMBER = Subscriber(member_id="MC12345678", last_name="Rivera", first_name="Lucia",
+                    birth_date=date(1961, 4, 9), sex="F", address="12 Elm St",
+                    city="Oakland", state="CA", zip="94607")
+
+
+def sent_claims() -> tuple[Claim, ...]:
+    def lines(prefix: str, count: int, charge: str) -> tuple[ServiceLine, ...]:
+        return tuple(ServiceLine(line_id=f"{prefix}{n}", service_date=date(2026, 11, 1 + n % 28),
+                                 hcpcs="S5170", modifiers=("U6",), units=1,
+                                 charge=D(charge)) for n in range(1, count + 1))
+
+    return tuple(Claim(claim_id=claim_id, subscriber=MEMBER, payer=PAYER,
+                       diagnosis_codes=("Z59.41",), place_of_service="12", lines=items)
+                 for claim_id, items in (("CLM-1", lines("A", 2, "100.00")),
+                                         ("CLM-2", lines("B", 51, "7.92")),
+                                         ("CLM-3", lines("C", 1, "50.00"))))
+
+
+def test_the_payers_answer_to_our_837p_matches_every_claim_and_line() -> None:
+    claims = sent_claims()
+    claim_file = write_837p(Batch(submitter=HUB, receiver=PAYER, billing_provider=CBO,
+                                  claims=claims, interchange_control_number=77,
+                                  created=datetime(2026, 12, 1, 8, 0)))
+    assert check_837p(claim_file).accepted
+    sent_ids = [raw.split("*")[1] for raw in claim_file.splitlines() if raw.startswith("CLM*")]
+    sent_lines = {raw.rstrip("~").split("*")[2] for raw in claim_file.splitlines()
+                  if raw.startswith("REF*6R*")}
+
+    answer = remit_claims(claims, payer=PAYER, payee=CBO, trace_number="CHK-5",
+                          payment_date=date(2026, 12, 22),
+                          paid={"A2": D("80.00"), "C1": D("0.00")})
+    parsed = parse_835(written(answer))
+
+    by_claim = parsed.payments_by_claim()
+    assert list(by_claim) == sent_ids == ["CLM-1", "CLM-2-1", "CLM-2-2", "CLM-3"]
+    assert {line.line_id for c in parsed.claims for line in c.lines} == sent_lines
+    (first,) = by_claim["CLM-1"]
+    assert (first.status, str(first.charged), str(first.paid)) == ("1", "200.00", "180.00")
+    assert [(a.group, a.reason, str(a.amount)) for a in first.all_adjustments()] == [
+        ("CO", "45", "20.00")]
+    assert [str(c.paid) for c in by_claim["CLM-2-1"] + by_claim["CLM-2-2"]] == ["396.00",
+                                                                               "7.92"]
+    (denied,) = by_claim["CLM-3"]
+    assert (denied.status, str(denied.paid)) == ("4", "0.00")
+    assert str(parsed.payment_total) == "583.92"
+    assert parsed.payee.tin == "987654321"
+
+
+def test_a_reversal_and_its_corrected_payment_in_a_later_file() -> None:
+    first = parse_835(written(remit_claims(
+        sent_claims()[:1], payer=PAYER, payee=CBO, trace_number="CHK-5",
+        payment_date=date(2026, 12, 22), paid={"A2": D("80.00")})))
+    earlier = first.payments_by_claim()["CLM-1"][0]
+    corrected = replace(earlier, paid=D("200.00"), payer_control_number="CHK-9-2",
+                        lines=tuple(replace(line, paid=line.charged, adjustments=())
+                                    for line in earlier.lines))
+    later = replace(first, trace_number="CHK-9", payment_total=D("20.00"),
+                    claims=(reversal_of(earlier, "CHK-9-1"), corrected))
+    parsed = parse_835(written(later))
+
+    reversal, payment = parsed.payments_by_claim()["CLM-1"]
+    assert reversal.is_reversal
+    assert (str(reversal.charged), str(reversal.paid)) == ("-200.00", "-180.00")
+    assert [(a.group, a.reason, str(a.amount)) for a in reversal.all_adjustments()] == [
+        ("CO", "45", "-20.00")]
+    assert [line.line_id for line in reversal.lines] == ["A1", "A2"]
+    assert (payment.status, str(payment.paid)) == ("1", "200.00")
+    assert str(parsed.payment_total) == "20.00"

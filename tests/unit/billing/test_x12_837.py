@@ -145,6 +145,16 @@ def test_an_atypical_provider_sends_its_payer_assigned_id_in_2010bb() -> None:
     assert ["REF", "EI", "987654321"] in all_segments
 
 
+def test_a_provider_with_an_npi_may_also_send_the_payers_id() -> None:
+    both = Party(name="Eastside Food Bank", npi="1234567893", tin="123456789",
+                 payer_assigned_id="GS-CBO-0007", address="100 Market St", city="Oakland",
+                 state="CA", zip="946121234")
+    text = write_837p(batch(both, (claim("CLM-3001", (line(1),)),)))
+    assert_accepted(text)
+    assert find(text, "NM1")[2][-2:] == ["XX", "1234567893"]
+    assert ["REF", "G2", "GS-CBO-0007"] in segments(text)
+
+
 def test_a_claim_of_51_lines_is_written_as_two_claims() -> None:
     lines = tuple(line(number) for number in range(1, 52))
     big = claim("CLM-51", lines)

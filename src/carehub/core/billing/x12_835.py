@@ -16,13 +16,13 @@ re-import of the same file be recognised.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from carehub.core.billing.claims import Party
+from carehub.core.billing.claims import Claim, Party, claim_parts, claim_total
 from carehub.core.billing.x12_837 import (
     COMPONENT,
     digits,
@@ -244,6 +244,57 @@ def write_835(remittance: Remittance, *, sender_id: str, receiver_id: str,
     return "\n".join(out) + "\n"
 
 
+# -- a payer's answer, for the demo and tests -------------------------------------------------
+
+def remit_claims(claims: Iterable[Claim], *, payer: Party, payee: Party, trace_number: str,
+                 payment_date: date, paid: Mapping[str, Decimal] | None = None,
+                 adjustment: tuple[str, str] = ("CO", "45")) -> Remittance:
+    """What a payer would send back for `claims`, as they went out (after the 50-line
+    split, see `claims.claim_parts`): each line paid in full, or `paid[line_id]` with the
+    rest adjusted under `adjustment` (CO-45: charge exceeds the fee schedule). A claim paid
+    nothing is denied (status 4). Payer control numbers are `<trace_number>-<n>`."""
+    paid = paid or {}
+    answers = []
+    sent = [part for claim in claims for part in claim_parts(claim)]
+    for number, claim in enumerate(sent, start=1):
+        lines = []
+        for line in claim.lines:
+            amount = paid.get(line.line_id, line.charge)
+            rest = line.charge - amount
+            lines.append(LinePayment(
+                hcpcs=line.hcpcs, modifiers=line.modifiers, charged=line.charge, paid=amount,
+                units=line.units, service_date=line.service_date, line_id=line.line_id,
+                adjustments=(Adjustment(adjustment[0], adjustment[1], rest),) if rest else ()))
+        total_paid = sum((line.paid for line in lines), ZERO)
+        answers.append(ClaimPayment(
+            claim_id=claim.claim_id, status="1" if total_paid else "4",
+            charged=claim_total(claim), paid=total_paid, patient_responsibility=ZERO,
+            payer_control_number=f"{trace_number}-{number}",
+            member_id=claim.subscriber.member_id,
+            patient_last_name=claim.subscriber.last_name,
+            patient_first_name=claim.subscriber.first_name,
+            filing_indicator=claim.filing_indicator, lines=tuple(lines)))
+    return Remittance(trace_number=trace_number,
+                      payment_total=sum((a.paid for a in answers), ZERO),
+                      payment_date=payment_date, payer=payer, payee=payee,
+                      claims=tuple(answers))
+
+
+def reversal_of(payment: ClaimPayment, payer_control_number: str) -> ClaimPayment:
+    """The reversal (CLP02 22) of an earlier payment: the same claim and lines with every
+    amount negated, under a new payer control number."""
+    def negate(adjustments: tuple[Adjustment, ...]) -> tuple[Adjustment, ...]:
+        return tuple(Adjustment(a.group, a.reason, -a.amount) for a in adjustments)
+
+    return replace(
+        payment, status="22", charged=-payment.charged, paid=-payment.paid,
+        patient_responsibility=-payment.patient_responsibility,
+        payer_control_number=payer_control_number, adjustments=negate(payment.adjustments),
+        lines=tuple(replace(line, charged=-line.charged, paid=-line.paid,
+                            adjustments=negate(line.adjustments))
+                    for line in payment.lines))
+
+
 # -- reading ---------------------------------------------------------------------------------
 
 class _Collected:
@@ -384,6 +435,12 @@ def parse_835(text: str) -> Remittance:
             header[party].update(city=seg.get_value("N401") or "",
                                  state=seg.get_value("N402") or "",
                                  zip=seg.get_value("N403") or "")
+        elif seg_id == "PER" and loop == "1000A" and seg.get_value("PER01") == "BL":
+            header["payer"]["contact_name"] = seg.get_value("PER02") or ""
+            for kind, value in (("PER03", "PER04"), ("PER05", "PER06"), ("PER07", "PER08")):
+                if seg.get_value(kind) == "TE":
+                    header["payer"]["contact_phone"] = seg.get_value(value) or ""
+                    break
         elif seg_id == "CLP":
             line = None
             claim = {
@@ -441,7 +498,9 @@ def parse_835(text: str) -> Remittance:
         payment_date=header.get("date") or date.min,
         payer=Party(name=payer.get("name", ""), tin=header.get("payer_tin") or None,
                     address=payer.get("address", ""), city=payer.get("city", ""),
-                    state=payer.get("state", ""), zip=payer.get("zip", "")),
+                    state=payer.get("state", ""), zip=payer.get("zip", ""),
+                    contact_name=payer.get("contact_name", ""),
+                    contact_phone=payer.get("contact_phone", "")),
         payee=Party(name=payee.get("name", ""),
                     npi=payee.get("id") if payee.get("id_kind") == "XX" else None,
                     tin=payee.get("id") if payee.get("id_kind") == "FI" else None,
