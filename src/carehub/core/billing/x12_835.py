@@ -298,15 +298,53 @@ def reversal_of(payment: ClaimPayment, payer_control_number: str) -> ClaimPaymen
 # -- reading ---------------------------------------------------------------------------------
 
 class _Collected:
-    """Segments as pyx12 walks them: (segment id, loop id, line, elements)."""
+    """The segment id, loop id and line of every segment, as pyx12 walks them."""
 
     def __init__(self) -> None:
-        self.segments: list[tuple[str, str, int, Any]] = []
+        self.walked: list[tuple[str, str, int]] = []
 
     def __call__(self, seg: Any, src: Any, node: Any, valid: bool) -> None:
         parent = node.get_parent() if node is not None else None
-        loop = getattr(parent, "id", "") or ""
-        self.segments.append((seg.get_seg_id(), loop, src.get_cur_line(), seg))
+        self.walked.append((seg.get_seg_id(), getattr(parent, "id", "") or "",
+                            src.get_cur_line()))
+
+
+class _Seg:
+    """A segment's elements split the way pyx12 splits them; `get_value("SVC01-2")` reads
+    like pyx12's (reading pyx12's own segment objects costs several times more)."""
+
+    __slots__ = ("seg_id", "elements", "component")
+
+    def __init__(self, raw: str, element: str, component: str) -> None:
+        self.elements = raw.split(element)
+        self.seg_id = self.elements[0]
+        self.component = component
+
+    def get_seg_id(self) -> str:
+        return self.seg_id
+
+    def get_value(self, ref: str) -> str | None:
+        position, _, part = ref[len(self.seg_id):].partition("-")
+        index = int(position)
+        if index >= len(self.elements):
+            return None
+        value = self.elements[index]
+        if not part:
+            return value
+        components = value.split(self.component)
+        return components[int(part) - 1] if int(part) <= len(components) else None
+
+
+def _segments(text: str) -> list[_Seg]:
+    """The text's segments as pyx12's reader cuts them (ISA gives the delimiters)."""
+    element, component, terminator = text[3], text[104], text[105]
+    found = []
+    for raw in text.split(terminator):
+        raw = raw.lstrip("\n\r").lstrip()
+        if not raw:
+            break
+        found.append(_Seg(raw, element, component))
+    return found
 
 
 class _Reader:
@@ -415,7 +453,11 @@ def parse_835(text: str) -> Remittance:
     claim: dict[str, Any] | None = None
     line: dict[str, Any] | None = None
     party = "payer"
-    for seg_id, loop, number, seg in collected.segments:
+    segments = _segments(text)
+    if [seg.seg_id for seg in segments] != [seg_id for seg_id, _, _ in collected.walked]:
+        # Never expected: pyx12 validated the same text.
+        raise RemittanceError([("", "the file's segments could not be read back")])
+    for (seg_id, loop, number), seg in zip(collected.walked, segments, strict=True):
         if seg_id == "ST":
             header["transactions"] += 1
         elif seg_id == "BPR":
