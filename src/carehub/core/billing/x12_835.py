@@ -1,9 +1,10 @@
 """X12 835 (005010X221A1) remittance: write one (the payer's side, for the demo and tests)
 and read one back into plain data matched to our claims.
 
-`parse_835` validates the whole file with pyx12 first and walks the segments in the same
-pass; a file pyx12 does not accept, or whose amounts are not money, is refused whole with
-the segment named (`RemittanceError`), so nothing of it is posted.
+`parse_835` validates the whole file with pyx12 first and notes each segment's loop in the
+same pass; a file pyx12 does not accept, whose amounts are not money or do not balance
+(charged - paid = adjustments per claim and line; payment = claims paid - PLB), is refused
+whole with the segment named (`RemittanceError`), so nothing of it is posted.
 
 Each claim answer (CLP) carries our claim id (CLP01), its status (1 processed as primary,
 2 as secondary, 4 denied, 22 reversal of an earlier payment, with negative amounts), what
@@ -440,8 +441,8 @@ def _balance(reader: _Reader, header: dict[str, Any], claims: list[dict[str, Any
 
 def parse_835(text: str) -> Remittance:
     """Validate and read an 835 with one transaction set. Raises RemittanceError (an
-    InputError) naming the segments when pyx12 does not accept the file or an amount
-    is not money; nothing is returned for a file refused."""
+    InputError) naming the segments when pyx12 does not accept the file, an amount is not
+    money or the amounts do not balance; nothing is returned for a file refused."""
     collected = _Collected()
     result = check_x12(text, VERSION_835, callback=collected)
     if not result.accepted:
