@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -226,7 +226,6 @@ def billing(w: World) -> dict[str, Any]:
     """A month of bill lines (one failing, one submitted on an invoice) and a fee schedule
     of the hub's own."""
     from datetime import datetime
-    from datetime import timezone as tz
 
     from carehub.billing.models import BillLine
     from carehub.billing.services import fee_schedules, lines, submissions
@@ -239,7 +238,7 @@ def billing(w: World) -> dict[str, Any]:
             referral=w.referral, member=t.member, organisation=t.cbo, contract=w.contract,
             contract_code=w.contract.code, service_code="HDM", date=date(2026, 3, day),
             units=1, setting="home", note=f"{w.marker} delivery note",
-            at=datetime(2026, 3, day, tzinfo=tz.utc)) for day in (3, 4)]
+            at=datetime(2026, 3, day, tzinfo=UTC)) for day in (3, 4)]
         lines.build_lines(w.contract, "2026-03", hub_admin)
         BillLine.objects.filter(delivery=deliveries[0]).update(status="ready", failures=[])
         result = submissions.submit_month(w.contract, "2026-03", hub_admin)
