@@ -137,3 +137,14 @@ def test_hub_builds_as_a_job_submits_and_downloads(tenant, other_tenant, month):
     # The CBO sees the line under Submitted.
     cbo_page = signed_in(tenant.users["cbo_worker"]).get(f"/billing/cbo/?period={PERIOD}")
     assert "Submitted (1)" in cbo_page.content.decode()
+
+
+def test_console_tallies_failures_by_code_and_splits_by_cbo(tenant, month):
+    contract, line = month
+    page = signed_in(tenant.users["hub_coordinator"]).get(
+        f"/billing/hub/?contract={contract.pk}&period={PERIOD}")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "0.0%" in text and "0 of 1 lines passed every check" in text
+    assert "E12" in text and "No social needs (Z) code" in text
+    assert tenant.cbo.name in text and "Needs a fix" in text

@@ -177,3 +177,24 @@ def test_lines_csv_carries_only_the_minimum(tenant):
     assert tuple(header) == invoices.CSV_COLUMNS
     assert NOTE not in text and tenant.member.last_name not in text
     assert ",14.70," in text
+
+
+def test_invoice_downloads_for_the_hub_the_payer_and_the_cbo(tenant, other_tenant):
+    from tests.integration.conftest import signed_in
+
+    contract = ready_month(tenant, billing="invoice")
+    submissions.submit_month(contract, PERIOD, hub(tenant))
+    with scopes_disabled():
+        bill = Bill.objects.get()
+    for role in ("hub_admin", "hub_coordinator", "payer_manager", "cbo_supervisor"):
+        client = signed_in(tenant.users[role])
+        pdf = client.get(f"/billing/invoice/{bill.pk}.pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), role
+        assert pdf["Content-Type"] == "application/pdf"
+        text = client.get(f"/billing/invoice/{bill.pk}.csv").content.decode()
+        assert ["total", "2", "3", "54.70"] in list(csv.reader(io.StringIO(text)))
+    page = signed_in(tenant.users["cbo_worker"]).get(f"/billing/cbo/?period={PERIOD}")
+    assert f"/billing/invoice/{bill.pk}.pdf" in page.content.decode()
+    for role in ("hub_admin", "payer_manager", "cbo_supervisor"):
+        assert signed_in(other_tenant.users[role]).get(
+            f"/billing/invoice/{bill.pk}.pdf").status_code == 404
