@@ -15,7 +15,7 @@ from carehub.billing.models import Bill, BillLine, Submission
 from carehub.billing.selectors import submissions as reads
 from carehub.billing.services import lines, submissions
 from carehub.core.billing.x12_check import check_837p
-from carehub.members.models import EnrolmentSpan, Member
+from carehub.members.models import EnrolmentSpan, Member, MemberAccess
 from tests.integration.billing.claims_setup import (
     PERIOD,
     add_sites,
@@ -41,6 +41,8 @@ def second_member(t):  # type: ignore[no-untyped-def]
             birth_date=date(1961, 2, 3), sex="M", product="medicaid", address="2 Elm St",
             city="Buffalo", state="NY", zip="14202")
         EnrolmentSpan.objects.create(member=member, start=date(2025, 1, 1))
+        for org, reason in ((t.payer, "plan"), (t.hub, "program")):
+            MemberAccess.objects.create(member=member, organisation=org, reason=reason)
     return member
 
 

@@ -35,7 +35,7 @@ def bills_of(acting: Acting) -> QuerySet[Bill]:
 def get_bill(acting: Acting, pk: int) -> Bill:
     with scopes_disabled():
         found = bills_of(acting).filter(pk=pk).select_related(
-            "cbo", "hub", "payer", "contract", "submission").first()
+            "cbo", "hub", "payer", "contract").first()
     if found is None:
         raise Http404("Not found")
     return found

@@ -9,7 +9,7 @@ corrected keeps its codes), submitted lines are never touched, and a line whose 
 left the month or the contract is dropped while still unsubmitted.
 
 Reads are bulk (`values` lists, one query per kind of record) and writes are
-`bulk_create`/`bulk_update` in chunks, so a month of 100,000 lines is built in seconds.
+`bulk_create` and one UPDATE statement run per changed row, in chunks.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -416,7 +417,8 @@ def build_lines(contract: Contract, period: str, acting: Acting,
                                         checked_at=now, **values))
             elif old["contract_id"] != contract.pk or _changed(old, values):
                 updates.append(BillLine(pk=old["pk"], contract=contract, hub_id=hub_id,
-                                        payer_id=payer_id, checked_at=now, **values))
+                                        payer_id=payer_id, checked_at=now, updated_at=now,
+                                        **values))
                 result.refreshed += 1
 
         if progress is not None:
@@ -431,7 +433,7 @@ def build_lines(contract: Contract, period: str, acting: Acting,
                 if progress is not None:
                     progress.advance(len(chunk))
             for chunk in _chunks(updates, CHUNK):
-                BillLine.objects.bulk_update(chunk, REFRESHED)
+                update_rows(chunk, [*REFRESHED, "updated_at"])
                 if progress is not None:
                     progress.advance(len(chunk))
             result.created = len(creates)
@@ -439,6 +441,24 @@ def build_lines(contract: Contract, period: str, acting: Acting,
                          object_id=str(contract.pk),
                          detail={"period": period, **result.as_dict()})
     return result
+
+
+def update_rows(lines: list[BillLine], fields: list[str]) -> None:
+    """Write `fields` of each line by primary key: one statement run for every row.
+    Django's bulk_update builds a CASE expression per row and column in Python, which
+    takes a minute for 20,000 lines; this takes a second."""
+    if not lines:
+        return
+    meta = BillLine._meta
+    columns = [cast(Field, meta.get_field(name)) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+    sql = (f"UPDATE {quote(meta.db_table)} SET {assignments} "  # nosec B608
+           f"WHERE {quote(cast(Field, meta.pk).column)} = %s")  # names from the model, values bound
+    rows = [[column.get_db_prep_save(getattr(line, column.attname), connection)
+             for column in columns] + [line.pk] for line in lines]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -486,7 +506,9 @@ def recheck(lines: list[BillLine], acting: Acting | None = None) -> None:
             line.failures = failures_json(failed)
             line.status = LineStatus.FAILING.value if failed else LineStatus.READY.value
             line.checked_at = now
-        BillLine.objects.bulk_update(group, ["failures", "status", "checked_at"])
+        for line in group:
+            line.updated_at = now
+        update_rows(group, ["failures", "status", "checked_at", "updated_at"])
         by_pk = {line.pk: line for line in group}
         for line in lines:
             if line.pk in by_pk:
