@@ -148,3 +148,4 @@ def test_console_tallies_failures_by_code_and_splits_by_cbo(tenant, month):
     assert "0.0%" in text and "0 of 1 lines passed every check" in text
     assert "E12" in text and "No social needs (Z) code" in text
     assert tenant.cbo.name in text and "Needs a fix" in text
+    assert '<td class="num">14.70</td>' in text  # the amount needing a fix, in cents

@@ -14,6 +14,7 @@ from django_scopes import scopes_disabled
 
 from carehub.billing.models import BillLine, LineStatus
 from carehub.contracts.models import Contract
+from carehub.core.money import round_cents
 from carehub.tenancy.access import Acting
 
 # The CBO page's sections: (key, title, statuses).
@@ -102,7 +103,8 @@ def month_summary(contract: Contract, period: str) -> MonthSummary:
                                                                       a=Sum("amount"))
                                       .values_list("status", "n", "a")):
             found.by_status[status] = count
-            found.amount_by_status[status] = amount or Decimal("0.00")
+            # SQLite sums decimals as floats: back to cents.
+            found.amount_by_status[status] = round_cents(Decimal(str(amount or 0)))
         found.total = sum(found.by_status.values())
         found.failing = found.by_status.get(LineStatus.FAILING, 0)
         found.clean = found.total - found.failing
