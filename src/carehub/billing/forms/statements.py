@@ -57,7 +57,6 @@ class StatementFilterSet(ListFilterSet):
         super().__init__(*args, **kwargs)
         field = self.filters["contract"]
         field.queryset = contracts
-        field.extra["label_from_instance"] = lambda c: c.code
 
 
 class MlrForm(forms.Form):

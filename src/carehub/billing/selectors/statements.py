@@ -125,8 +125,10 @@ def mlr_report(acting: Acting, contract_pk: int, year: int,
         raise Http404("Not found")
     with scopes_disabled():
         chosen = Statement.objects.filter(contract=contract, period__startswith=f"{year:04d}-")
-        sums = dict(StatementLine.objects.filter(statement__in=chosen).values("mlr")
-                    .annotate(total=Sum("amount")).values_list("mlr", "total"))
+        # Quantized: SQLite's SUM drops the trailing zeros of cents.
+        sums = {mlr: round_to(amount or ZERO) for mlr, amount in
+                StatementLine.objects.filter(statement__in=chosen).values("mlr")
+                .annotate(total=Sum("amount")).values_list("mlr", "total")}
         count = chosen.count()
     total = sum((sums.get(c) or ZERO for c in MLR_CATEGORIES), ZERO)
     rows = []

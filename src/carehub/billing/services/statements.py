@@ -35,7 +35,7 @@ from carehub.contracts import selectors as contract_selectors
 from carehub.contracts.models import Contract, TermsVersion
 from carehub.core import settlement as engine
 from carehub.core.activity import Activity, ActivityError, load_activity
-from carehub.core.money import ZERO, fmt
+from carehub.core.money import ZERO, fmt, round_to
 from carehub.core.periods import Span
 from carehub.core.settlement import SettlementError
 from carehub.core.settlement.member_lines import member_lines
@@ -93,7 +93,7 @@ def recouped_before(contract: Contract, period: str, terms: Terms) -> dict[str, 
                 .filter(statement__contract=contract, statement__period__lt=period,
                         component__in=ids, label__in=(RECOUPMENT, ADJUSTED + RECOUPMENT))
                 .values("component").annotate(total=Sum("amount")))
-        found = {row["component"]: -(row["total"] or ZERO) for row in rows}
+        found = {row["component"]: -round_to(row["total"] or ZERO) for row in rows}
     return {component: found.get(component, ZERO) for component in ids}
 
 
