@@ -1,5 +1,5 @@
 """Pages that start the referrals app's jobs (assigning a ranked list); the old
-settlement addresses, which now send to billing's statement pages. Imports start from
+settlement address, which now sends to billing's statement pages. Imports start from
 the upload page (views.upload); every one of them then shows the job's own page."""
 
 from __future__ import annotations
@@ -51,6 +51,5 @@ def assign_list(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
 
 
 # The settlement moved to billing (`/billing/statements/settle/`, `billing.settle`);
-# the old addresses send there. A path, not a reverse: referrals never import billing.
+# the old address sends there. A path, not a reverse: referrals never import billing.
 settle = RedirectView.as_view(url="/billing/statements/settle/", permanent=False)
-statements = RedirectView.as_view(url="/billing/statements/", permanent=False)

@@ -14,7 +14,12 @@ from django_scopes import scopes_disabled
 
 from carehub.billing.models import ImmutableError, Statement, StatementLine
 from carehub.billing.services.statements import issue_statement
-from tests.integration.billing.statement_world import MEALS, billing_contract, deliver, enrolled_member
+from tests.integration.billing.statement_world import (
+    MEALS,
+    billing_contract,
+    deliver,
+    enrolled_member,
+)
 from tests.integration.conftest import acting_as
 
 
