@@ -221,11 +221,19 @@ def make_world(marker: str) -> World:
 
 
 def _settled(t: Tenant, contract: Contract) -> Any:
-    """A statement issued for the hub's contract (October 2026)."""
+    """A statement issued for the hub's contract (October 2026), billed as claims from
+    then on (a terms amendment), so that it carries member lines."""
     from carehub.billing.services.statements import issue_statement
+    from carehub.contracts.models import TermsVersion
     from carehub.tenancy.access import Acting
 
     with scopes_disabled():
+        first = TermsVersion.objects.filter(contract=contract).order_by("version").first()
+        assert first is not None
+        TermsVersion.objects.create(contract=contract, version=first.version + 1,
+                                    effective=date(2026, 10, 1),
+                                    document={**first.document, "billing": "claims"},
+                                    source_text=first.source_text, note="billed as claims")
         return issue_statement(contract, "2026-10", acting=Acting.system(t.hub))
 
 

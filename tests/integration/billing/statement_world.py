@@ -27,7 +27,7 @@ provider: {provider}
 effective: 2026-01-01
 ends: 2026-12-31
 billing: {billing}
-services:
+{extra}services:
   - code: HDM
     name: Home-delivered meal
     unit: meal
@@ -58,9 +58,10 @@ CAPITATION = """\
 """
 
 
-def billing_contract(t: Tenant, *components: str, billing: str = "invoice") -> Contract:
+def billing_contract(t: Tenant, *components: str, billing: str = "invoice",
+                     extra: str = "") -> Contract:
     text = HEAD.format(code=CODE, payer=t.payer.slug, provider=t.hub.slug,
-                       billing=billing) + "".join(components)
+                       billing=billing, extra=extra) + "".join(components)
     parse_terms_text(text, "terms.yaml")
     document = json.loads(json.dumps(yaml.safe_load(text), default=str))
     found = accepted_contract(t.payer, t.hub, CODE, delivering=[t.cbo],

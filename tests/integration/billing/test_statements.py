@@ -103,10 +103,12 @@ def test_corrected_service_units_give_an_adjustment_and_member_line_differences(
     assert original.document["member_lines"] == [
         {"component": "meals", "id": str(delivery.pk), "member": member_id,
          "date": "2026-03-09", "service": "HDM", "code": "S5170", "modifiers": ["U1"],
-         "units": 10, "delivered": 10, "rate": "7.50", "amount": "75.00"},
+         "units": 10, "delivered": 10, "rate": "7.50", "amount": "75.00",
+         "provider": tenant.cbo.slug},
         {"component": "meals", "id": str(other.pk), "member": member_id,
          "date": "2026-03-10", "service": "HDM", "code": "S5170", "modifiers": ["U1"],
-         "units": 2, "delivered": 2, "rate": "7.50", "amount": "15.00"}]
+         "units": 2, "delivered": 2, "rate": "7.50", "amount": "15.00",
+         "provider": tenant.cbo.slug}]
     with scopes_disabled():
         ServiceDelivery.objects.filter(pk=delivery.pk).update(units=6)  # corrected
     adjustment = issue_statement(contract, "2026-03", acting=hub_admin(tenant))
@@ -118,6 +120,16 @@ def test_corrected_service_units_give_an_adjustment_and_member_line_differences(
     net = sum((Decimal(m["amount"]) for s in (original, adjustment)
                for m in s.document["member_lines"]), Decimal("0.00"))
     assert str(net) == "60.00" == str(original.total + adjustment.total)
+
+
+def test_a_cbo_billing_claims_by_amendment_gets_member_lines_on_an_invoice_contract(tenant):
+    contract = billing_contract(tenant, MEALS,
+                                extra=f"billing_by_provider: {{{tenant.cbo.slug}: claims}}\n")
+    delivery = deliver(enrolled_member(tenant), contract, date(2026, 3, 9), 4)
+    statement = issue_statement(contract, "2026-03", acting=hub_admin(tenant))
+    assert statement is not None and statement.billing_mode == "invoice"
+    assert [(m["id"], m["provider"], m["amount"]) for m in statement.document["member_lines"]] == [
+        (str(delivery.pk), tenant.cbo.slug, "30.00")]
 
 
 def test_prepayment_balance_is_carried_across_stored_statements(tenant):

@@ -126,8 +126,9 @@ def test_member_lines_are_counted_on_the_page_and_their_download_is_an_audited_r
     assert "member_lines" not in data
     response = client.get(reverse("billing:statement_member_lines", args=[statement.pk]))
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[1] == ["meals", str(delivery.pk), tenant.member.member_id, "2026-01-09", "HDM",
-                       "S5170", "U1", "10", "10", "7.50", "75.00"]
+    assert rows[0][:4] == ["component", "id", "provider", "member"]
+    assert rows[1] == ["meals", str(delivery.pk), tenant.cbo.slug, tenant.member.member_id,
+                       "2026-01-09", "HDM", "S5170", "U1", "10", "10", "7.50", "75.00"]
     with scopes_disabled():
         event = AuditEvent.objects.get(action="read", object_type="statement_member_lines")
     assert event.detail == {"lines": 1, "member_ids": [tenant.member.member_id]}

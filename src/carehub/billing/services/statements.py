@@ -43,6 +43,7 @@ from carehub.core.settlement.prepayment import RECOUPMENT
 from carehub.core.terms import Prepayment, Terms, TermsError, load_terms
 from carehub.core.validation import InputError
 from carehub.referrals.activity import PeriodError, build_activity, period_bounds
+from carehub.referrals.models import ServiceDelivery
 from carehub.tenancy.access import Acting
 
 Stage = Callable[[str], None]
@@ -197,8 +198,8 @@ def _issue(contract: Contract, period: str, version: TermsVersion, terms: Terms,
            step: Stage) -> Statement | None:
     _lock(contract)
     issued = issued_for(contract, period)
-    claims = terms.billing == "claims"
-    lines_now = [item.to_json_dict() for item in member_lines(terms, activity)] if claims else []
+    claims = terms.billing == "claims" or "claims" in terms.billing_by_provider.values()
+    lines_now = claims_lines(terms, activity) if claims else []
     if issued:
         result = engine.settle(terms, activity, previous=[rebuilt(s) for s in issued])
         if not result.lines:
@@ -210,6 +211,22 @@ def _issue(contract: Contract, period: str, version: TermsVersion, terms: Terms,
     step("Issuing the statement")
     return store(contract, period, version, terms, result, data, acting=acting, job=job,
                  sequence=len(issued) + 1, member_lines_json=lines_now if claims else None)
+
+
+def claims_lines(terms: Terms, activity: Activity) -> list[dict[str, Any]]:
+    """Member lines of the deliveries whose CBO bills claims under the terms (the
+    contract's `billing`, or its own under `billing_by_provider`), each naming the CBO."""
+    found = member_lines(terms, activity)
+    ids = {int(item.id) for item in found if item.id.isdigit()}
+    with scopes_disabled():
+        slugs = dict(ServiceDelivery.objects.filter(pk__in=ids)
+                     .values_list("pk", "organisation__slug"))
+    out = []
+    for item in found:
+        slug = slugs.get(int(item.id), "") if item.id.isdigit() else ""
+        if terms.billing_for(slug) == "claims":
+            out.append({**item.to_json_dict(), "provider": slug})
+    return out
 
 
 def store(contract: Contract, period: str, version: TermsVersion, terms: Terms,

@@ -30,8 +30,8 @@ from carehub.listing import Column, listing
 from carehub.tenancy.access import Acting, require_acting
 
 CSV_COLUMNS = ("component", "label", "quantity", "rate", "amount", "basis", "mlr")
-MEMBER_COLUMNS = ("component", "id", "member", "date", "service", "code", "modifiers",
-                  "units", "delivered", "rate", "amount")
+MEMBER_COLUMNS = ("component", "id", "provider", "member", "date", "service", "code",
+                  "modifiers", "units", "delivered", "rate", "amount")
 COLUMNS = [Column("Statement"), Column("Month", "period"), Column("Kind", css="hide-sm"),
            Column("Total", "total", "num"), Column("Issued", "issued", "hide-sm")]
 
