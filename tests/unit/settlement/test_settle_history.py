@@ -70,3 +70,26 @@ def test_history_is_the_same_as_issuing_each_month_in_turn(b):
         carried -= withheld
     assert by_hand == ["0.00", "-375.00", "-625.00"]
     assert str(carried) == "1000.00"
+
+
+def test_carehub_settle_gives_the_prepayment_its_balance_from_earlier_services(
+        b, tmp_path, capsys):
+    import json
+
+    from carehub.commands import settle as command
+
+    terms = tmp_path / "terms.json"
+    terms.write_text(json.dumps(b.terms_data(PREPAY, FFS)))
+    activity = tmp_path / "activity.json"
+    activity.write_text(json.dumps(b.activity_data("2026-03-01", "2026-03-31",
+                                                   services=HISTORY)))
+    assert command.main([str(terms), str(activity)]) == 0
+    lines = json.loads(capsys.readouterr().out)["lines"]
+    assert [(x["label"], x["amount"]) for x in lines] == [
+        ("Recoupment", "-625.00"), ("HDM Home-delivered meal", "3000.00")]
+    activity.write_text(json.dumps(b.activity_data("2026-03-01", "2026-03-31",
+                                                   services=HISTORY,
+                                                   recouped={"advance": "0.00"})))
+    assert command.main([str(terms), str(activity)]) == 0
+    lines = json.loads(capsys.readouterr().out)["lines"]
+    assert lines[0]["amount"] == "-750.00"  # the explicit override
