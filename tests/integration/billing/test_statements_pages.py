@@ -140,13 +140,15 @@ def test_mlr_report_from_the_issued_lines(tenant, login_as):
     assert client.get(MLR).status_code == 200
     report = client.get(MLR, {"contract": contract.pk, "year": 2026,
                               "premium": "500.00"}).context["report"]
-    assert [(r["category"], str(r["amount"]), str(r["share"])) for r in report.by_category] == [
-        ("medical", "75.00", "5.5"), ("quality", "300.00", "21.8"), ("admin", "1000.00", "72.7")]
-    assert str(report.total) == "1375.00" and str(report.ratio) == "75.0"
+    assert [(r["category"], str(r["amount"]), str(r["percent"])) for r in report.by_category] == [
+        ("medical", "75.00", "5.45"), ("quality", "300.00", "21.82"),
+        ("admin", "1000.00", "72.73")]
+    assert str(report.total) == "1375.00" and str(report.ratio) == "75.00"
+    assert str(report.report.ratio) == "0.7500" and str(report.report.numerator) == "375.00"
     without = client.get(MLR, {"contract": contract.pk, "year": 2026}).context["report"]
     assert without.ratio is None and without.statements == 1
     empty = client.get(MLR, {"contract": contract.pk, "year": 2025}).context["report"]
-    assert str(empty.total) == "0.00" and empty.by_category[0]["share"] is None
+    assert str(empty.total) == "0.00" and empty.by_category[0]["percent"] is None
 
 
 def test_cbos_and_other_organisations_get_404(tenant, other_tenant, login_as):

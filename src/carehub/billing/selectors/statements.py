@@ -1,23 +1,25 @@
 """Reads of issued statements, always given the acting organisation: a contract's payer
 and provider see its statements; CBOs do not (a contract statement is between the plan
 and the hub). Also the month's net (original and adjustments together) and the MLR
-report per contract and year from the issued lines' `mlr` labels."""
+report per contract and year from the issued lines' `mlr` labels (the arithmetic is
+`core.billing.mlr`'s)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django_scopes import scopes_disabled
 
 from carehub.billing.models import Statement, StatementLine
 from carehub.contracts import selectors as contract_selectors
 from carehub.contracts.models import Contract
-from carehub.core.money import ZERO, round_to
+from carehub.core.billing import mlr as core_mlr
+from carehub.core.billing.mlr import MlrReport
+from carehub.core.money import ZERO
 from carehub.core.terms import MLR_CATEGORIES
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Role
@@ -104,46 +106,53 @@ def month_net(statements: list[Statement]) -> tuple[list[NetLine], list[Decimal]
 
 
 @dataclass
-class MlrReport:
+class MlrPage:
+    """The core report (`core.billing.mlr`) with what the page shows beside it."""
+
     contract: Contract
     year: int
     statements: int
-    by_category: list[dict[str, Any]]
-    total: Decimal
-    premium: Decimal | None
-    ratio: Decimal | None  # (medical + quality) ÷ premium, as a percentage
+    by_category: list[dict[str, Any]]  # category, name, amount, percent (of the total)
+    report: MlrReport
+
+    @property
+    def total(self) -> Decimal:
+        return self.report.total
+
+    @property
+    def premium(self) -> Decimal | None:
+        return self.report.premium
+
+    @property
+    def ratio(self) -> Decimal | None:
+        """(medical + quality improvement) ÷ premium, as a percentage to two decimals."""
+        return None if self.report.ratio is None else _percent(self.report.ratio)
 
 
 def mlr_report(acting: Acting, contract_pk: int, year: int,
-               premium: Decimal | None = None) -> MlrReport:
+               premium: Decimal | None = None) -> MlrPage:
     """Medical, quality-improvement and administrative spending on the contract's issued
-    statements (originals and adjustments) for months of `year`, with each category's
-    share of the total and, given the premium, the medical loss ratio (medical plus
-    quality improvement over premium)."""
+    statements (originals and adjustments) for months of `year`, by the lines' `mlr`
+    labels, with each category's share and, given the premium, the medical loss ratio
+    (`core.billing.mlr.mlr_report`)."""
     contract = contracts_for(acting).filter(pk=contract_pk).first()
     if contract is None:
         raise Http404("Not found")
     with scopes_disabled():
         chosen = Statement.objects.filter(contract=contract, period__startswith=f"{year:04d}-")
-        # Quantized: SQLite's SUM drops the trailing zeros of cents.
-        sums = {mlr: round_to(amount or ZERO) for mlr, amount in
-                StatementLine.objects.filter(statement__in=chosen).values("mlr")
-                .annotate(total=Sum("amount")).values_list("mlr", "total")}
+        entries = [(start, mlr, amount) for start, mlr, amount in
+                   StatementLine.objects.filter(statement__in=chosen)
+                   .values_list("statement__period_start", "mlr", "amount")]
         count = chosen.count()
-    total = sum((sums.get(c) or ZERO for c in MLR_CATEGORIES), ZERO)
-    rows = []
-    for category in MLR_CATEGORIES:
-        amount = sums.get(category) or ZERO
-        share = _percent(amount, total) if total else None
-        rows.append({"category": category, "name": MLR_NAMES[category], "amount": amount,
-                     "share": share})
-    ratio = None
-    if premium:
-        spent = (sums.get("medical") or ZERO) + (sums.get("quality") or ZERO)
-        ratio = _percent(spent, premium)
-    return MlrReport(contract, year, count, rows, total, premium, ratio)
+    report = core_mlr.mlr_report(entries, year, contract=contract.code, premium=premium)
+    rows = [{"category": category, "name": MLR_NAMES[category],
+             "amount": report.totals[category],
+             "percent": None if report.shares[category] is None
+             else _percent(report.shares[category])}  # type: ignore[arg-type]
+            for category in MLR_CATEGORIES]
+    return MlrPage(contract, year, count, rows, report)
 
 
-def _percent(part: Decimal, whole: Decimal) -> Decimal:
-    """part ÷ whole as a percentage to one decimal, rounded half-up once, exactly."""
-    return round_to(Fraction(part) * 100 / Fraction(whole), Decimal("0.1"))
+def _percent(fraction: Decimal) -> Decimal:
+    """A share written to four decimals (0.0545) as a percentage (5.45)."""
+    return (fraction * 100).quantize(Decimal("0.01"))
