@@ -106,7 +106,7 @@ def test_list_filters_and_the_statement_page_with_its_downloads(tenant, login_as
     text = client.get(reverse("billing:statement_download", args=[statement.pk, "csv"]))
     rows = list(csv.reader(io.StringIO(text.content.decode())))
     assert rows[0] == ["component", "label", "quantity", "rate", "amount", "basis", "mlr"]
-    assert rows[1][:5] == ["advance", "Prepayment", "1", "1000.0000", "1000.00"]
+    assert rows[1][:5] == ["advance", "Prepayment", "1", "1000.00", "1000.00"]
     assert rows[-1][4] == "1375.00"
     with scopes_disabled():
         assert AuditEvent.objects.filter(action="export", object_type="statement",

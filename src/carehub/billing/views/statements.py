@@ -23,6 +23,7 @@ from carehub.billing.forms.statements import MlrForm, SettleForm, StatementFilte
 from carehub.billing.models import Statement
 from carehub.billing.selectors import statements as selectors
 from carehub.billing.tasks_statements import SETTLE_KIND, settle_task
+from carehub.core.money import fmt as money_text
 from carehub.core.spreadsheet import SafeWriter
 from carehub.jobs import services as jobs
 from carehub.jobs.models import Job
@@ -80,8 +81,9 @@ def statement_detail(request: HttpRequest, acting: Acting, pk: int) -> HttpRespo
     statement = selectors.get_statement(acting, pk)
     month = selectors.month_of(statement)
     net_lines, totals, net_total = selectors.month_net(month)
+    lines = [(line, money_text(line.rate)) for line in selectors.lines_of(statement)]
     return render(request, "billing/statements/detail.html", {
-        "statement": statement, "lines": selectors.lines_of(statement), "month": month,
+        "statement": statement, "lines": lines, "month": month,
         "net_lines": net_lines, "totals": totals, "net_total": net_total,
         "member_lines": len(statement.document.get("member_lines", [])),
         "has_member_lines": "member_lines" in statement.document})
@@ -114,9 +116,9 @@ def statement_download(request: HttpRequest, acting: Acting, pk: int, fmt: str) 
         writer = SafeWriter(out)  # labels come from the terms: never formulas
         writer.writerow(CSV_COLUMNS)
         for line in selectors.lines_of(statement):
-            writer.writerow([line.component, line.label, line.quantity, f"{line.rate:f}",
-                             f"{line.amount:f}", line.basis, line.mlr])
-        writer.writerow(["total", "", "", "", f"{statement.total:f}", "", ""])
+            writer.writerow([line.component, line.label, line.quantity, money_text(line.rate),
+                             money_text(line.amount), line.basis, line.mlr])
+        writer.writerow(["total", "", "", "", money_text(statement.total), "", ""])
         response = _attachment(out.getvalue(), "text/csv", _filename(statement, "statement", fmt))
     audit.record("export", request=request, acting=acting, object_type="statement",
                  object_id=str(statement.pk), detail={"format": fmt})
