@@ -347,6 +347,7 @@ DOORS: dict[str, Door] = {
     "notifications/settings/": Door(
         "page", _none, why="the signed-in user's own choices per kind; no form names "
         "another person or organisation"),
+    "notifications/bell/": Door("page", _none, why="the signed-in user's own unread count"),
     "notifications/read-all/": Door(
         "page", _none, why="marks the signed-in user's own notifications read; names no "
         "object"),
