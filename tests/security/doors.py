@@ -82,7 +82,7 @@ def _settle_body(o: World, own: World) -> dict[str, Any]:
 
 
 def _statement(o: World, own: World) -> list[dict[str, Any]]:
-    return [{"job_id": o.statement.pk}]
+    return [{"pk": o.statement.pk}]
 
 
 def _statement_file(o: World, own: World) -> list[dict[str, Any]]:
@@ -337,9 +337,7 @@ DOORS: dict[str, Door] = {
     "referrals/ranked/": Door("page", _none, query=("", "?q={other_marker}")),
     "referrals/ranked/<int:pk>/": Door("object", _ranked_list),
     "referrals/ranked/<int:pk>/assign/": Door("object", _ranked_list, body=everything),
-    "referrals/settle/": Door("page", _none, body=_settle_body),
-    "referrals/statements/<uuid:job_id>/": Door("object", _statement),
-    "referrals/statements/<uuid:job_id>/statement.<str:fmt>": Door("object", _statement_file),
+    "referrals/settle/": Door("page", _none, body=_settle_body),  # sends to billing's
     "referrals/escalations/": Door("page", _none, query=("", "?page=2")),
     "referrals/leaving/": Door("page", _none),
     # The other set has no departure; test_leaving walks another hub's real departure.
@@ -390,6 +388,7 @@ DOORS: dict[str, Door] = {
     "notifications/settings/": Door(
         "page", _none, why="the signed-in user's own choices per kind; no form names "
         "another person or organisation"),
+    "notifications/bell/": Door("page", _none, why="the signed-in user's own unread count"),
     "notifications/read-all/": Door(
         "page", _none, why="marks the signed-in user's own notifications read; names no "
         "object"),
@@ -409,6 +408,13 @@ DOORS: dict[str, Door] = {
        for action in ("", "progress/", "cancel/", "again/", "compare/", "hand/",
                       "hand/pickers/")},
     "eligibility/handoffs/<int:pk>/": Door("object", _extra("handoff")),
+    # Billing: the statements of the acting organisation's contracts.
+    "billing/statements/": Door("page", _none, query=("", "?period=2026-10")),
+    "billing/statements/settle/": Door("page", _none, body=_settle_body),
+    "billing/statements/mlr/": Door("page", _none),
+    "billing/statements/<int:pk>/": Door("object", _statement),
+    "billing/statements/<int:pk>/statement.<str:fmt>": Door("object", _statement_file),
+    "billing/statements/<int:pk>/member-lines.csv": Door("object", _statement),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

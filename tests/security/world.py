@@ -19,7 +19,6 @@ CBO and the users' authenticator apps.
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from typing import Any
@@ -76,7 +75,7 @@ class World:
     ranked_list: RankedList
     proposed: Contract  # proposed by the hub, not yet accepted by the plan
     invitation: NetworkMember  # the hub's invitation to a CBO that has not yet decided
-    statement: Any = None  # a finished settlement job of the hub, with its statement
+    statement: Any = None  # a statement issued for the hub's contract
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -253,23 +252,20 @@ def billing(w: World) -> dict[str, Any]:
 
 
 def _settled(t: Tenant, contract: Contract) -> Any:
-    """A statement the hub settled: a finished settlement job and its file."""
-    from carehub.jobs.models import Job
-    from carehub.referrals.statements import statement_path
+    """A statement issued for the hub's contract (October 2026), billed as claims from
+    then on (a terms amendment), so that it carries member lines."""
+    from carehub.billing.services.statements import issue_statement
+    from carehub.contracts.models import TermsVersion
+    from carehub.tenancy.access import Acting
 
     with scopes_disabled():
-        job = Job.objects.create(
-            kind="referrals.settle", title=f"Settle {contract.code}", organisation=t.hub,
-            role="hub_admin", status="succeeded",
-            task_path="carehub.referrals.tasks.settle_task",
-            params={"contract": contract.pk, "period": "2026-10"},
-            result={"contract": contract.code, "period": "2026-10", "total": "1.00"})
-    path = statement_path(job.pk)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"contract": contract.code, "lines": [], "total": "1.00",
-                                 "period": {"start": "2026-10-01", "end": "2026-10-31"},
-                                 "by_mlr": {}}))
-    return job
+        first = TermsVersion.objects.filter(contract=contract).order_by("version").first()
+        assert first is not None
+        TermsVersion.objects.create(contract=contract, version=first.version + 1,
+                                    effective=date(2026, 10, 1),
+                                    document={**first.document, "billing": "claims"},
+                                    source_text=first.source_text, note="billed as claims")
+        return issue_statement(contract, "2026-10", acting=Acting.system(t.hub))
 
 
 def eligibility(w: World) -> dict[str, Any]:
