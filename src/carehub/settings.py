@@ -240,6 +240,10 @@ CAREHUB_WORKER_STALE_SECONDS = int(os.environ.get("CAREHUB_WORKER_STALE_SECONDS"
 CAREHUB_SCHEDULE = "carehub.schedule.SCHEDULE"
 # Rows an import or assignment job saves per transaction (and per checkpoint).
 CAREHUB_IMPORT_CHUNK = int(os.environ.get("CAREHUB_IMPORT_CHUNK", "2000"))
+# Submitting a month (billing): claims per 837P file, and processes checking the files
+# with pyx12 in parallel (at most one a core).
+CAREHUB_837_CLAIMS_PER_FILE = int(os.environ.get("CAREHUB_837_CLAIMS_PER_FILE", "5000"))
+CAREHUB_837_CHECK_PROCESSES = int(os.environ.get("CAREHUB_837_CHECK_PROCESSES", "2"))
 
 # Payer extracts uploaded from the browser (carehub.population): the largest file taken,
 # streamed to disk under VAR_DIR / "datasets" chunk by chunk, never held in memory.

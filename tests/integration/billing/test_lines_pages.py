@@ -11,7 +11,7 @@ from django_scopes import scopes_disabled
 
 from carehub.billing.models import Bill, BillLine, Submission
 from carehub.billing.services import lines as service
-from carehub.billing.tasks_claims import build_lines_body
+from carehub.billing.tasks_claims import build_lines_body, submit_month_body
 from carehub.jobs.models import Job
 from carehub.jobs.runner import run_job
 from tests.integration.billing.claims_setup import (
@@ -112,8 +112,14 @@ def test_hub_builds_as_a_job_submits_and_downloads(tenant, other_tenant, month):
         f"/billing/hub/?contract={contract.pk}&period={PERIOD}").content.decode()
     assert coordinator.post("/billing/hub/submit/", {"contract": contract.pk,
                                                      "period": PERIOD}).status_code == 404
-    admin.post("/billing/hub/submit/", {"contract": contract.pk, "period": PERIOD})
+    # Submitting is a job too: the button leads to its page.
+    started = admin.post("/billing/hub/submit/", {"contract": contract.pk, "period": PERIOD})
     with scopes_disabled():
+        job = Job.objects.get(kind="billing.submit_month")
+    assert started.status_code == 302 and started["Location"] == f"/jobs/{job.pk}/"
+    assert run_job(str(job.pk), submit_month_body)["status"] == "succeeded"
+    with scopes_disabled():
+        job.refresh_from_db()
         submission = Submission.objects.get()
         bill = Bill.objects.get()
     x12 = admin.get(f"/billing/submission/{submission.pk}/837p/")
@@ -122,9 +128,15 @@ def test_hub_builds_as_a_job_submits_and_downloads(tenant, other_tenant, month):
     lines_csv = admin.get(f"/billing/submission/{submission.pk}/lines.csv")
     assert lines_csv.status_code == 200 and NOTE.encode() not in lines_csv.content
     assert b",14.70," in lines_csv.content
-    second = admin.post("/billing/hub/submit/", {"contract": contract.pk, "period": PERIOD},
-                        follow=True)
-    assert "Nothing is ready to bill" in second.content.decode()
+    assert "Submitted 1 lines on 1 bills" in job.message
+    assert "Submitted 1 lines" in admin.get(f"/jobs/{job.pk}/").content.decode()
+    admin.post("/billing/hub/submit/", {"contract": contract.pk, "period": PERIOD})
+    with scopes_disabled():
+        second = Job.objects.filter(kind="billing.submit_month").latest("created_at")
+    run_job(str(second.pk), submit_month_body)
+    with scopes_disabled():
+        second.refresh_from_db()
+    assert second.status == "succeeded" and "Nothing is ready to bill" in second.message
     # The payer downloads too; another tenant's people never.
     assert signed_in(tenant.users["payer_manager"]).get(
         f"/billing/submission/{submission.pk}/837p/").status_code == 200

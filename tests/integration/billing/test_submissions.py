@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from datetime import date, timedelta
 
 import pytest
 from django_scopes import scopes_disabled
 
-from carehub.billing import invoices, x12_out
+from carehub.billing import invoices, tasks_claims, x12_out
 from carehub.billing.models import Bill, BillLine, Submission
 from carehub.billing.selectors import submissions as reads
 from carehub.billing.services import lines, submissions
@@ -200,3 +201,84 @@ def test_invoice_downloads_for_the_hub_the_payer_and_the_cbo(tenant, other_tenan
     for role in ("hub_admin", "payer_manager", "cbo_supervisor"):
         assert signed_in(other_tenant.users[role]).get(
             f"/billing/invoice/{bill.pk}.pdf").status_code == 404
+
+
+def third_member(t):  # type: ignore[no-untyped-def]
+    with scopes_disabled():
+        member = Member.objects.create(
+            plan=t.payer, member_id="Alpha-M3", first_name="Cy", last_name="Third",
+            birth_date=date(1970, 5, 6), sex="F", product="medicaid", address="3 Oak St",
+            city="Buffalo", state="NY", zip="14203")
+        EnrolmentSpan.objects.create(member=member, start=date(2025, 1, 1))
+        for org, reason in ((t.payer, "plan"), (t.hub, "program")):
+            MemberAccess.objects.create(member=member, organisation=org, reason=reason)
+    return member
+
+
+def three_claims(t):  # type: ignore[no-untyped-def]
+    """Three members with one ready line each: three claims of the one CBO."""
+    contract = ready_month(t)
+    third = enrolled_referral(t, contract, member=third_member(t))
+    deliver(third, date(2026, 11, 12), note=NOTE)
+    lines.build_lines(contract, PERIOD, hub(t))
+    with scopes_disabled():
+        assert BillLine.objects.filter(status="ready").count() == 3
+    return contract
+
+
+def test_a_month_is_cut_into_files_of_at_most_the_claims_per_file_all_checked_and_stored(
+        tenant, settings):
+    settings.CAREHUB_837_CLAIMS_PER_FILE = 2
+    settings.CAREHUB_837_CHECK_PROCESSES = 2
+    contract = three_claims(tenant)
+    assert x12_out.check_processes(2) == min(2, os.cpu_count() or 1)
+    result = submissions.submit_month(contract, PERIOD, hub(tenant))
+    # One Submission a file: 2 claims, then 1; each its own interchange control number.
+    files = sorted(result.submissions, key=lambda s: s.control_number)
+    assert [(s.mode, s.bills, s.lines) for s in files] == [("claims", 2, 2), ("claims", 1, 1)]
+    assert files[1].control_number == files[0].control_number + 1
+    for submission in files:
+        assert submission.check_result == "accepted" and check_837p(submission.document).accepted
+        assert submission.document.count("CLM*") == submission.bills
+        assert f"*{submission.control_number:09d}*" in submission.document
+    assert result.bills == 3 and result.lines == 3
+    with scopes_disabled():
+        assert Bill.objects.count() == 3
+        assert not BillLine.objects.filter(status="ready").exists()
+        for bill in Bill.objects.all():
+            assert bill.number.startswith(f"{bill.submission.control_number}-")
+            assert BillLine.objects.filter(bill=bill, status="submitted").count() == bill.line_count
+
+
+def test_one_refused_file_refuses_the_whole_month(tenant, settings):
+    settings.CAREHUB_837_CLAIMS_PER_FILE = 1
+    contract = three_claims(tenant)
+    with scopes_disabled():
+        # Only the second member's claim (its own file) carries a state pyx12 refuses.
+        Member.objects.filter(member_id="Alpha-M2").update(state="QQ")
+    with pytest.raises(submissions.SubmissionError) as refused:
+        submissions.submit_month(contract, PERIOD, hub(tenant))
+    message = str(refused.value)
+    assert tenant.cbo.name in message and "file 2 of 3" in message and "N4" in message
+    assert "file 1 of 3" not in message
+    with scopes_disabled():
+        assert not Submission.objects.exists() and not Bill.objects.exists()
+        assert BillLine.objects.filter(status="ready", bill__isnull=True).count() == 3
+
+
+def test_submitting_as_a_job_shows_the_refusal_and_stores_nothing(tenant, settings):
+    settings.CAREHUB_837_CLAIMS_PER_FILE = 1
+    contract = three_claims(tenant)
+    with scopes_disabled():
+        Member.objects.filter(member_id="Alpha-M3").update(state="QQ")
+    job = tasks_claims.submit_inline(contract, PERIOD, hub(tenant))
+    assert job.status == "failed" and "nothing was stored" in job.message
+    assert any("file 3 of 3" in error["where"] and "N4" in error["where"]
+               for error in job.errors)
+    with scopes_disabled():
+        assert not Submission.objects.exists()
+        Member.objects.filter(member_id="Alpha-M3").update(state="NY")
+    job = tasks_claims.submit_inline(contract, PERIOD, hub(tenant))
+    assert job.status == "succeeded" and job.result["lines"] == 3
+    with scopes_disabled():
+        assert Submission.objects.count() == 3

@@ -1,13 +1,18 @@
 """Submitting a contract's month: the ready lines not yet billed become bills inside
 submissions, in the billing mode of the terms in force on each line's service date.
 
-- claims: per CBO one 837P file (the CBO is the billing provider), one claim per member
-  of at most 50 lines; the file is checked with pyx12 and a refused file is never stored
-  or sent: the whole submission fails naming the segment.
+- claims: per CBO one or more 837P files (the CBO is the billing provider) of at most
+  CAREHUB_837_CLAIMS_PER_FILE claims, one claim per member of at most 50 lines; one
+  Submission per file. All files are written first, then checked with pyx12 in parallel
+  processes; if any file is refused, nothing is stored or sent: the month fails naming
+  the CBO, the file and the segment.
 - invoice: one aggregate invoice per CBO for the month, all in one invoice run.
 
-Everything happens in one transaction and is audited; a second submit of the same month
-finds nothing ready and says so.
+The slow part (writing and checking files) runs outside any transaction so that a job's
+progress shows; storing is one transaction that first locks the lines and makes sure
+they are still the ready lines the files were written from. Everything is audited; a
+second submit of the same month finds nothing ready and says so. The console runs this
+as the job `billing.submit_month` (tasks_claims.py); tests and the CLI call it directly.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -55,6 +61,33 @@ class SubmitResult:
         return (f"Submitted {self.lines} lines on {self.bills} bills "
                 f"({len(self.submissions)} submissions), {self.total} in all.")
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"submissions": [s.pk for s in self.submissions], "bills": self.bills,
+                "lines": self.lines, "total": str(self.total)}
+
+
+class _Quiet:
+    """Progress for a call without a job: says nothing."""
+
+    def stage(self, name: str, total: int | None = None, *, done: int = 0) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+
+@dataclass
+class ClaimFile:
+    """One 837P to be: a CBO's claims (member, lines), its place among that CBO's files."""
+
+    cbo_id: int
+    number: int
+    of: int
+    claims: list[tuple[int, list[BillLine]]]
+    control_number: int = 0
+    text: str = ""
+    check_code: str = ""
+
 
 def _check(contract: Contract, acting: Acting) -> None:
     org = acting.organisation
@@ -68,16 +101,42 @@ def _next_control_number() -> int:
     return int(top) + 1
 
 
-def submit_month(contract: Contract, period: str, acting: Acting) -> SubmitResult:
-    """Bill every ready line of the contract's month not yet billed (see module docstring)."""
+def claims_per_file() -> int:
+    return max(1, int(getattr(settings, "CAREHUB_837_CLAIMS_PER_FILE", 5000)))
+
+
+def claim_files(lines: list[BillLine], per_file: int) -> list[ClaimFile]:
+    """The CBOs' claims (a member's lines, at most 50 a claim) cut into files of at most
+    `per_file` claims, CBO by CBO; `lines` come ordered by CBO, member and date."""
+    by_cbo: dict[int, dict[int, list[BillLine]]] = defaultdict(lambda: defaultdict(list))
+    for line in lines:
+        by_cbo[line.cbo_id][line.member_id].append(line)
+    files: list[ClaimFile] = []
+    for cbo_id, by_member in by_cbo.items():
+        claims = [(member_pk, mine[at:at + MAX_LINES_PER_CLAIM])
+                  for member_pk, mine in by_member.items()
+                  for at in range(0, len(mine), MAX_LINES_PER_CLAIM)]
+        cuts = range(0, len(claims), per_file)
+        files.extend(ClaimFile(cbo_id=cbo_id, number=n, of=len(cuts),
+                               claims=claims[at:at + per_file])
+                     for n, at in enumerate(cuts, start=1))
+    return files
+
+
+def submit_month(contract: Contract, period: str, acting: Acting,
+                 progress: Any = None) -> SubmitResult:
+    """Bill every ready line of the contract's month not yet billed (see module docstring).
+    `progress` is a job's Progress (stages: reading, writing, checking, storing)."""
     _check(contract, acting)
     try:
         parse_month(period)
     except ValueError as exc:
         raise SubmissionError([("period", str(exc))]) from None
+    step = progress or _Quiet()
     result = SubmitResult()
-    with transaction.atomic(), scopes_disabled():
-        ready = list(BillLine.objects.select_for_update().filter(
+    step.stage("Reading ready lines")
+    with scopes_disabled():
+        ready = list(BillLine.objects.filter(
             contract=contract, period=period, status=LineStatus.READY, bill__isnull=True)
             .order_by("cbo_id", "member_id", "service_date", "pk"))
         if not ready:
@@ -87,33 +146,105 @@ def submit_month(contract: Contract, period: str, acting: Acting) -> SubmitResul
         for line in ready:
             by_mode[terms.mode_on(line.service_date)].append(line)
         now = timezone.now()
-        for mode in sorted(by_mode):
-            if mode == "claims":
-                by_cbo: dict[int, list[BillLine]] = defaultdict(list)
-                for line in by_mode[mode]:
-                    by_cbo[line.cbo_id].append(line)
-                for cbo_id, lines in by_cbo.items():
+        control = _next_control_number()
+        files = claim_files(by_mode.get("claims", []), claims_per_file())
+        for offset, claim_file in enumerate(files):
+            claim_file.control_number = control + offset
+        orgs = {org.pk: org for org in Organisation.objects.filter(
+            pk__in={contract.provider_id, contract.payer_id, *(f.cbo_id for f in files)})}
+        members = {m.pk: m for m in Member.objects.filter(
+            pk__in={line.member_id for line in by_mode.get("claims", [])})}
+        _write_files(contract, files, orgs, members, now, step)
+        _check_files(files, orgs, step)
+        step.stage("Storing", total=len(ready))
+        try:
+            with transaction.atomic():
+                _lock(contract, period, ready)
+                for claim_file in files:
                     result.submissions.append(
-                        _submit_claims(contract, period, cbo_id, lines, acting, now))
-            else:
-                result.submissions.append(
-                    _submit_invoices(contract, period, by_mode[mode], acting, now))
-        for submission in result.submissions:
-            result.bills += submission.bills
-            result.lines += submission.lines
-            result.total += submission.total
-        audit.record("submit_month", acting=acting, object_type="contract",
-                     object_id=str(contract.pk),
-                     detail={"period": period, "submissions": [s.pk for s in result.submissions],
-                             "bills": result.bills, "lines": result.lines,
-                             "total": str(result.total)})
+                        _store_claims(contract, period, claim_file, acting, now))
+                if "invoice" in by_mode:
+                    result.submissions.append(_submit_invoices(
+                        contract, period, by_mode["invoice"], acting, now,
+                        control + len(files)))
+                for submission in result.submissions:
+                    result.bills += submission.bills
+                    result.lines += submission.lines
+                    result.total += submission.total
+                audit.record("submit_month", acting=acting, object_type="contract",
+                             object_id=str(contract.pk), detail={"period": period,
+                                                                  **result.as_dict()})
+        except IntegrityError:
+            # Another submission took the same control numbers meanwhile.
+            raise SubmissionError([("period", "another submission of this contract was "
+                                              "stored meanwhile; submit again")]) from None
+    step.advance(len(ready))
     return result
 
 
+def _write_files(contract: Contract, files: list[ClaimFile], orgs: dict[int, Organisation],
+                 members: dict[int, Member], now: Any, step: Any) -> None:
+    hub, payer = orgs[contract.provider_id], orgs[contract.payer_id]
+    for done, claim_file in enumerate(files):
+        step.stage(f"Writing files ({done + 1} of {len(files)})", total=len(files), done=done)
+        products = {members[member_pk].product for member_pk, _ in claim_file.claims}
+        filing = x12_out.FILING.get(products.pop(), "MC") if len(products) == 1 else "MC"
+        claims: list[x12_out.ClaimOut] = [
+            x12_out.ClaimOut(claim_id=f"{claim_file.control_number}-{sequence}",
+                             member=_member_out(members[member_pk]),
+                             lines=tuple(_line_out(line) for line in mine))
+            for sequence, (member_pk, mine) in enumerate(claim_file.claims, start=1)]
+        try:
+            claim_file.text = x12_out.write_file(
+                hub=hub, payer=payer, cbo=orgs[claim_file.cbo_id], claims=claims,
+                control_number=claim_file.control_number, created=now,
+                filing_indicator=filing)
+        except x12_out.ClaimFileRefused as exc:
+            raise _refused(orgs[claim_file.cbo_id], claim_file, exc.errors) from None
+
+
+def _check_files(files: list[ClaimFile], orgs: dict[int, Organisation], step: Any) -> None:
+    if not files:
+        return
+    step.stage(f"Checking files with pyx12 ({x12_out.check_processes(len(files))} "
+               "processes)", total=len(files))
+    results = x12_out.check_files([claim_file.text for claim_file in files])
+    step.advance(len(files))
+    errors: list[tuple[str, str]] = []
+    for claim_file, check in zip(files, results, strict=True):
+        if check.accepted:
+            claim_file.check_code = "accepted"
+        else:
+            errors.extend(_refused(orgs[claim_file.cbo_id], claim_file,
+                                   x12_out.problems_of(check)).errors)
+    if errors:
+        # Nothing was stored yet: the whole month stays as it was.
+        raise SubmissionError(errors)
+
+
+def _refused(cbo: Organisation, claim_file: ClaimFile,
+             problems: list[tuple[str, str]]) -> SubmissionError:
+    name = (f"837P for {cbo.name}, file {claim_file.number} of {claim_file.of} "
+            f"(control number {claim_file.control_number})")
+    return SubmissionError([(f"{name}: {where}" if where else name, message)
+                            for where, message in problems])
+
+
+def _lock(contract: Contract, period: str, ready: list[BillLine]) -> None:
+    """Lock the month's ready lines; they must be the very lines the files were written
+    from (a line corrected or submitted meanwhile makes the files stale)."""
+    now_ready = set(BillLine.objects.select_for_update().filter(
+        contract=contract, period=period, status=LineStatus.READY, bill__isnull=True)
+        .values_list("pk", flat=True))
+    if now_ready != {line.pk for line in ready}:
+        raise SubmissionError([("period", "lines of this month changed while the files "
+                                          "were written; nothing was stored: submit again")])
+
+
 def _new_submission(contract: Contract, period: str, mode: str, acting: Acting,
-                    now: Any) -> Submission:
+                    now: Any, control_number: int) -> Submission:
     return Submission(contract=contract, payer_id=contract.payer_id, hub_id=contract.provider_id,
-                      period=period, mode=mode, control_number=_next_control_number(),
+                      period=period, mode=mode, control_number=control_number,
                       submitted_at=now,
                       submitted_by=acting.user if getattr(acting.user, "pk", None) else None)
 
@@ -121,7 +252,10 @@ def _new_submission(contract: Contract, period: str, mode: str, acting: Acting,
 def _bill(submission: Submission, kind: str, number: str, cbo_id: int, member_id: int | None,
           lines: list[BillLine], now: Any) -> Bill:
     amount = sum((line.amount for line in lines), Decimal("0.00"))
-    bill = Bill.objects.create(
+    submission.bills += 1
+    submission.lines += len(lines)
+    submission.total += amount
+    return Bill(
         submission=submission, kind=kind, number=number, contract_id=submission.contract_id,
         payer_id=submission.payer_id, hub_id=submission.hub_id, cbo_id=cbo_id,
         member_id=member_id, period=submission.period,
@@ -129,70 +263,58 @@ def _bill(submission: Submission, kind: str, number: str, cbo_id: int, member_id
         first_service=min(line.service_date for line in lines),
         last_service=max(line.service_date for line in lines),
         line_count=len(lines), amount=amount, submitted_at=now)
-    BillLine.objects.filter(pk__in=[line.pk for line in lines]).update(
-        bill=bill, status=LineStatus.SUBMITTED)
-    submission.bills += 1
-    submission.lines += len(lines)
-    submission.total += amount
-    return bill
 
 
-def _submit_claims(contract: Contract, period: str, cbo_id: int, lines: list[BillLine],
-                   acting: Acting, now: Any) -> Submission:
-    submission = _new_submission(contract, period, "claims", acting, now)
+def _save_bills(bills: list[tuple[Bill, list[BillLine]]]) -> None:
+    """Insert the bills and point their lines at them, a few statements per thousands of
+    lines (one UPDATE a line would be 100,000 round trips in a big month)."""
+    Bill.objects.bulk_create([bill for bill, _ in bills], batch_size=2000)
+    pairs = [(line.pk, bill.pk) for bill, lines in bills for line in lines]
+    table = connection.ops.quote_name(BillLine._meta.db_table)
+    # PostgreSQL names a VALUES list's columns in the alias; SQLite calls them column1, 2.
+    alias = "v(column1, column2)" if connection.vendor == "postgresql" else "v"
+    with connection.cursor() as cursor:
+        for at in range(0, len(pairs), 5000):
+            values = ", ".join(f"({int(line)}, {int(bill)})"
+                               for line, bill in pairs[at:at + 5000])
+            cursor.execute(
+                f"UPDATE {table} SET bill_id = v.column2, status = %s "  # nosec B608
+                f"FROM (VALUES {values}) AS {alias} WHERE {table}.id = v.column1",
+                [LineStatus.SUBMITTED])
+
+
+def _store_claims(contract: Contract, period: str, claim_file: ClaimFile, acting: Acting,
+                  now: Any) -> Submission:
+    submission = _new_submission(contract, period, "claims", acting, now,
+                                 claim_file.control_number)
+    submission.document = claim_file.text
+    submission.sha256 = hashlib.sha256(claim_file.text.encode()).hexdigest()
+    submission.check_result = claim_file.check_code
     submission.save()
-    by_member: dict[int, list[BillLine]] = defaultdict(list)
-    for line in lines:
-        by_member[line.member_id].append(line)
-    members = {m.pk: m for m in Member.objects.filter(pk__in=list(by_member))}
-    claims: list[x12_out.ClaimOut] = []
-    sequence = 0
-    for member_pk, mine in by_member.items():
-        member = members[member_pk]
-        for at in range(0, len(mine), MAX_LINES_PER_CLAIM):
-            chunk = mine[at:at + MAX_LINES_PER_CLAIM]
-            sequence += 1
-            number = f"{submission.control_number}-{sequence}"
-            _bill(submission, "claim", number, cbo_id, member_pk, chunk, now)
-            claims.append(x12_out.ClaimOut(
-                claim_id=number, member=_member_out(member),
-                lines=tuple(_line_out(line) for line in chunk)))
-    cbo = Organisation.objects.get(pk=cbo_id)
-    hub = Organisation.objects.get(pk=contract.provider_id)
-    payer = Organisation.objects.get(pk=contract.payer_id)
-    products = {m.product for m in members.values()}
-    filing = x12_out.FILING.get(products.pop(), "MC") if len(products) == 1 else "MC"
-    try:
-        text, check = x12_out.write_checked(
-            hub=hub, payer=payer, cbo=cbo, claims=claims,
-            control_number=submission.control_number, created=now,
-            filing_indicator=filing)
-    except x12_out.ClaimFileRefused as exc:
-        # Raising rolls back the whole month: nothing is stored, nothing leaves.
-        raise SubmissionError([(f"837P for {cbo.name}: {where}" if where else
-                                f"837P for {cbo.name}", message)
-                               for where, message in exc.errors]) from None
-    submission.document = text
-    submission.sha256 = hashlib.sha256(text.encode()).hexdigest()
-    submission.check_result = "accepted" if check.accepted else check.code
-    submission.save()
+    bills = [(_bill(submission, "claim", f"{submission.control_number}-{sequence}",
+                    claim_file.cbo_id, member_pk, mine, now), mine)
+             for sequence, (member_pk, mine) in enumerate(claim_file.claims, start=1)]
+    _save_bills(bills)
+    submission.save(update_fields=["bills", "lines", "total"])
     audit.record("submit", acting=acting, object_type="submission", object_id=str(submission.pk),
-                 detail={"mode": "claims", "cbo": cbo_id, "bills": submission.bills,
-                         "lines": submission.lines, "total": str(submission.total),
-                         "sha256": submission.sha256})
+                 detail={"mode": "claims", "cbo": claim_file.cbo_id,
+                         "file": f"{claim_file.number} of {claim_file.of}",
+                         "bills": submission.bills, "lines": submission.lines,
+                         "total": str(submission.total), "sha256": submission.sha256})
     return submission
 
 
 def _submit_invoices(contract: Contract, period: str, lines: list[BillLine], acting: Acting,
-                     now: Any) -> Submission:
-    submission = _new_submission(contract, period, "invoice", acting, now)
+                     now: Any, control_number: int) -> Submission:
+    submission = _new_submission(contract, period, "invoice", acting, now, control_number)
     submission.save()
     by_cbo: dict[int, list[BillLine]] = defaultdict(list)
     for line in lines:
         by_cbo[line.cbo_id].append(line)
-    for sequence, (cbo_id, mine) in enumerate(sorted(by_cbo.items()), start=1):
-        _bill(submission, "invoice", invoice_number(submission.control_number, sequence),
-              cbo_id, None, mine, now)
+    _save_bills([(_bill(submission, "invoice",
+                        invoice_number(submission.control_number, sequence),
+                        cbo_id, None, mine, now), mine)
+                 for sequence, (cbo_id, mine) in enumerate(sorted(by_cbo.items()), start=1)])
     submission.save()
     audit.record("submit", acting=acting, object_type="submission", object_id=str(submission.pk),
                  detail={"mode": "invoice", "bills": submission.bills,

@@ -1,6 +1,6 @@
 """The hub's billing console: per contract and month, build and check the lines (a job
 with progress), counts by status, the clean-line rate, failures by edit code, the split
-per CBO, and submitting the month; the submissions' files to download. hub_admin acts;
+per CBO, and submitting the month (a job too); the submissions' files to download. hub_admin acts;
 hub_coordinator reads."""
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from carehub.billing import invoices
 from carehub.billing.forms.lines import HubMonthForm
 from carehub.billing.selectors import lines as reads
 from carehub.billing.selectors import submissions as submission_reads
-from carehub.billing.services import submissions
-from carehub.billing.tasks_claims import start_build
+from carehub.billing.tasks_claims import BUILD_KIND, SUBMIT_KIND, start_build, start_submit
 from carehub.jobs.models import Job
 from carehub.jobs.views import redirect_to_job
 from carehub.tenancy.access import Acting, require_acting
@@ -52,7 +51,8 @@ def hub_console(request: HttpRequest, acting: Acting) -> HttpResponse:
         contract = reads.get_hub_contract(acting, form.cleaned_data["contract"])
         period = form.cleaned_data["period"]
         summary = reads.month_summary(contract, period)
-        jobs = Job.objects.filter(kind="billing.build_lines", organisation=acting.organisation,
+        jobs = Job.objects.filter(kind__in=(BUILD_KIND, SUBMIT_KIND),
+                                  organisation=acting.organisation,
                                   params__contract=contract.pk,
                                   params__period=period).order_by("-created_at")[:1]
         context.update({
@@ -95,13 +95,9 @@ def hub_submit(request: HttpRequest, acting: Acting) -> HttpResponse:
     if chosen is None:
         return redirect("billing:hub")
     contract, period = chosen
-    try:
-        result = submissions.submit_month(contract, period, acting)  # type: ignore[arg-type]
-    except submissions.SubmissionError as exc:
-        messages.error(request, "Not submitted; nothing was stored or sent. " + str(exc))
-    else:
-        (messages.success if result.submissions else messages.info)(request, result.message)
-    return redirect(console_url(contract.pk, period))  # type: ignore[attr-defined]
+    # Writing and checking a big month's 837P files takes a while: a job with progress.
+    job = start_submit(contract, period, acting)  # type: ignore[arg-type]
+    return redirect_to_job(request, job)
 
 
 def _download(body: str | bytes, filename: str, content_type: str) -> HttpResponse:
