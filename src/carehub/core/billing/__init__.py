@@ -1,0 +1,1 @@
+"""Billing in plain Python: claims as data, X12 837P and 835 files, fee schedules, edits."""
