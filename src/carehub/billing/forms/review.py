@@ -27,3 +27,23 @@ class BulkConfirmForm(forms.Form):
 class AnswerForm(forms.Form):
     answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
                              label="Your answer")
+
+
+class RemittanceUploadForm(forms.Form):
+    file = forms.FileField(label="835 file", help_text="An X12 835 (005010X221A1) from the plan.")
+
+
+class IssuePayoutsForm(forms.Form):
+    contract = forms.ModelChoiceField(queryset=None, label="Contract")  # type: ignore[arg-type]
+    period = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", label="Month (YYYY-MM)",
+                              max_length=7,
+                              error_messages={"invalid": "Write the month as YYYY-MM."})
+
+    def __init__(self, *args: object, contracts: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["contract"].queryset = contracts  # type: ignore[attr-defined]
+
+
+class MarkPaidForm(forms.Form):
+    paid_on = forms.DateField(label="Paid on", widget=forms.DateInput(attrs={"type": "date"}))
+    payment_reference = forms.CharField(max_length=60, label="Payment reference")

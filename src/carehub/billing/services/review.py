@@ -106,8 +106,8 @@ def decide(bill: Bill, action: str, *, acting: Acting, reason_code: str = "", no
         if locked is None:
             raise StaleBill(f"Bill {bill.number} was decided meanwhile")
         _apply([locked], action, acting=acting, reason_code=reason_code, note=note)
-        audit.record(action, object_type="bill", object_id=str(bill.pk), acting=acting,
-                     detail={"number": bill.number, "reason_code": reason_code,
+        audit.record("update", object_type="bill", object_id=str(bill.pk), acting=acting,
+                     detail={"decision": action, "number": bill.number, "reason_code": reason_code,
                              "amount": str(bill.amount)})
     if action == "pend":
         notifications.notify(
@@ -130,8 +130,8 @@ def answer(bill: Bill, text: str, *, acting: Acting) -> Bill:
         if locked is None:
             raise StaleBill(f"Bill {bill.number} is not waiting for an answer")
         _apply([locked], "answer", acting=acting, note=text.strip())
-        audit.record("answer", object_type="bill", object_id=str(bill.pk), acting=acting,
-                     detail={"number": bill.number})
+        audit.record("update", object_type="bill", object_id=str(bill.pk), acting=acting,
+                     detail={"decision": "answer", "number": bill.number})
     return Bill.objects.get(pk=bill.pk)
 
 
@@ -158,8 +158,8 @@ def bulk_approve(bill_ids: Iterable[int], *, acting: Acting, progress: Any = Non
                                  status=BillStatus.SUBMITTED).order_by("pk"))
             if bills:
                 _apply(bills, "approve", acting=acting)
-                audit.record("approve", object_type="bill", object_id="bulk", acting=acting,
-                             detail={"bills": [b.pk for b in bills],
+                audit.record("update", object_type="bill", object_id="bulk", acting=acting,
+                             detail={"decision": "approve", "bills": [b.pk for b in bills],
                                      "numbers": [b.number for b in bills]})
             decided += len(bills)
             sum_amount += sum((b.amount for b in bills), Decimal("0.00"))
