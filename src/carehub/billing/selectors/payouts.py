@@ -8,6 +8,7 @@ from django.db.models import QuerySet, Sum
 from django.http import Http404
 
 from carehub.billing.models import CboPayout
+from carehub.core.money import CENT, ZERO
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import OrganisationKind
 
@@ -27,10 +28,15 @@ def visible_payouts(acting: Acting) -> QuerySet[CboPayout]:
 
 def margin_report(acting: Acting) -> list[dict[str, Any]]:
     """The hub's fees by contract, month and CBO."""
-    return list(CboPayout.objects.filter(hub=acting.organisation).order_by()
+    rows = list(CboPayout.objects.filter(hub=acting.organisation).order_by()
                 .values("contract__code", "period", "cbo__name")
                 .annotate(gross=Sum("gross"), fee=Sum("fee"), net=Sum("net"))
                 .order_by("contract__code", "-period", "cbo__name"))
+    # SQLite sums decimals without their scale: back to cents.
+    for row in rows:
+        for key in ("gross", "fee", "net"):
+            row[key] = (row[key] or ZERO).quantize(CENT)
+    return rows
 
 
 def visible_payout(acting: Acting, pk: int) -> CboPayout:

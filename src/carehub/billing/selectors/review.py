@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from carehub.billing.models import Bill, BillLine, BillStatus
 from carehub.contracts.models import ContractParty
+from carehub.core.money import CENT, ZERO
 from carehub.listing import ListFilterSet, SortFilter
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation, OrganisationKind
@@ -196,7 +197,8 @@ def filtered_for_bulk(acting: Acting, params: Any) -> QuerySet[Bill] | None:
 
 def totals(qs: QuerySet[Bill]) -> tuple[int, Decimal]:
     found = qs.order_by().aggregate(n=Count("pk"), total=Sum("amount"))
-    return found["n"] or 0, found["total"] or Decimal("0.00")
+    # SQLite sums decimals without their scale: back to cents.
+    return found["n"] or 0, (found["total"] or ZERO).quantize(CENT)
 
 
 def denial_tally(acting: Acting) -> list[dict[str, Any]]:
@@ -207,7 +209,7 @@ def denial_tally(acting: Acting) -> list[dict[str, Any]]:
             .values("reason_code").annotate(bills=Count("pk"), amount=Sum("amount"))
             .order_by("-bills", "reason_code"))
     return [{"code": r["reason_code"], "label": DENIAL_REASONS.get(r["reason_code"], ""),
-             "bills": r["bills"], "amount": r["amount"]} for r in rows]
+             "bills": r["bills"], "amount": (r["amount"] or ZERO).quantize(CENT)} for r in rows]
 
 
 @dataclass(frozen=True)

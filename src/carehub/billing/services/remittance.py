@@ -34,7 +34,7 @@ from carehub.billing.models import (
 )
 from carehub.core.billing import x12_835
 from carehub.core.billing.claims import Party
-from carehub.core.money import ZERO, cents_to_decimal, to_cents
+from carehub.core.money import CENT, ZERO, cents_to_decimal, to_cents
 from carehub.core.validation import InputError
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation, OrganisationKind
@@ -224,7 +224,7 @@ def approved_hubs(acting: Acting) -> list[dict[str, Any]]:
             .order_by().values("hub_id", "hub__name")
             .annotate(bills=Count("pk"), amount=Sum("amount")).order_by("hub__name"))
     return [{"hub_id": r["hub_id"], "name": r["hub__name"], "bills": r["bills"],
-             "amount": r["amount"]} for r in rows]
+             "amount": (r["amount"] or ZERO).quantize(CENT)} for r in rows]
 
 
 def export_835(acting: Acting, hub_id: int, *, now: datetime | None = None) -> tuple[str, str]:
