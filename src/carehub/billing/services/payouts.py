@@ -166,13 +166,17 @@ def mark_paid(payout: CboPayout, *, paid_on: date, reference: str, acting: Actin
                                             "reference": reference[:60]})
     payout.refresh_from_db()
     _tell_cbo(payout, acting, f"{acting.organisation.name} paid {payout.net} "
-                              f"({payout.period} #{payout.sequence}, ref. {payout.payment_reference})")
+                              f"({payout.period} #{payout.sequence}, ref. {payout.payment_reference})",
+              paid=True)
     return payout
 
 
-def _tell_cbo(payout: CboPayout, acting: Acting, body: str) -> None:
+def _tell_cbo(payout: CboPayout, acting: Acting, body: str, *, paid: bool = False) -> None:
+    # An advice issued opens the list (several a month merge); a payment opens its advice.
     notifications.notify(
         Kind.PAYOUT, users=notifications.people_with_role(payout.cbo_id, Role.CBO_SUPERVISOR),
-        title="Remittance advice from your hub ({count})", body=body,
-        organisation=acting.organisation, link=reverse("billing:payouts"), acting=acting)
+        title=("Your hub paid a remittance advice" if paid
+               else "Remittance advice from your hub ({count})"), body=body,
+        organisation=acting.organisation, acting=acting,
+        link=reverse("billing:payout", args=[payout.pk]) if paid else reverse("billing:payouts"))
 
