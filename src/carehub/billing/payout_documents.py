@@ -75,8 +75,8 @@ def payout_pdf(payout: CboPayout) -> bytes:
         pdf.ln()
     pdf.set_font("Helvetica", "B", 9)
     pdf.cell(sum(widths[:6]), 6, "Total", border=1)
-    for width, value in zip(widths[6:], (payout.gross, payout.fee, payout.net), strict=True):
-        pdf.cell(width, 6, str(value), border=1, align="R")
+    for width, total in zip(widths[6:], (payout.gross, payout.fee, payout.net), strict=True):
+        pdf.cell(width, 6, str(total), border=1, align="R")
     pdf.ln(10)
     pdf.set_font("Helvetica", "", 10)
     pdf.multi_cell(0, 5, _text(doc.get("arithmetic", "")))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 
 from carehub.billing.services.review import DENIAL_REASONS
+from carehub.contracts.models import Contract
 
 
 class DecisionForm(forms.Form):
@@ -34,13 +38,14 @@ class RemittanceUploadForm(forms.Form):
 
 
 class IssuePayoutsForm(forms.Form):
-    contract = forms.ModelChoiceField(queryset=None, label="Contract")  # type: ignore[arg-type]
+    contract: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=Contract.objects.none(), label="Contract")
     period = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", label="Month (YYYY-MM)",
                               max_length=7,
                               error_messages={"invalid": "Write the month as YYYY-MM."})
 
-    def __init__(self, *args: object, contracts: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, contracts: QuerySet[Contract], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = contracts  # type: ignore[attr-defined]
 
 

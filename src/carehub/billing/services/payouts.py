@@ -31,8 +31,8 @@ from carehub.notifications.kinds import Kind
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Network, Organisation, Role
 
-APPROVED_ONLY = (BillStatus.APPROVED,)
-PAID_STATES = (BillStatus.PARTIAL, BillStatus.PAID, BillStatus.REVERSED)
+APPROVED_ONLY: tuple[str, ...] = (BillStatus.APPROVED,)
+PAID_STATES: tuple[str, ...] = (BillStatus.PARTIAL, BillStatus.PAID, BillStatus.REVERSED)
 
 
 def fee_percent(hub: Organisation, cbo: Organisation) -> Decimal:
@@ -44,6 +44,7 @@ def fee_percent(hub: Organisation, cbo: Organisation) -> Decimal:
 
 
 def _gross(line: BillLine, bill_status: str) -> Decimal:
+    """What a line counts for: paid once an 835 posted, else its amount when approved."""
     return line.paid_amount if bill_status in PAID_STATES else line.amount
 
 
@@ -100,11 +101,13 @@ def _issue_one(contract: Contract, period: str, cbo_id: int, lines: list[BillLin
     current: dict[str, Decimal] = {}
     for line in lines:
         key = str(line.pk)
-        current[key] = _gross(line, line.bill.status)
-        about[key] = {"bill": line.bill.number, "service_date": line.service_date.isoformat(),
+        bill = line.bill
+        assert bill is not None  # lines are read with their bill (bill__isnull=False)
+        current[key] = _gross(line, bill.status)
+        about[key] = {"bill": bill.number, "service_date": line.service_date.isoformat(),
                       "service_code": line.service_code, "hcpcs": line.hcpcs,
                       "units": line.units, "amount": str(line.amount),
-                      "basis": "paid" if line.bill.status in PAID_STATES else "approved"}
+                      "basis": "paid" if bill.status in PAID_STATES else "approved"}
     for key in sorted(set(current) | set(earlier), key=int):
         before = earlier.get(key, {"gross": ZERO, "fee": ZERO})
         difference = current.get(key, ZERO) - before["gross"]

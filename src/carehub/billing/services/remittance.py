@@ -237,7 +237,7 @@ def export_835(acting: Acting, hub_id: int, *, now: datetime | None = None) -> t
                  .select_related("hub", "member", "cbo").order_by("pk"))
     if not bills:
         raise InputError([("hub", "no approved bills to pay for this hub")])
-    lines: dict[int, list[BillLine]] = {}
+    lines: dict[int | None, list[BillLine]] = {}
     for line in BillLine.objects.filter(bill__in=bills).order_by("pk"):
         lines.setdefault(line.bill_id, []).append(line)
     claims = []
