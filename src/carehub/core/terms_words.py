@@ -123,6 +123,8 @@ def describe_overview(terms: Terms) -> list[str]:
         f"{terms.payer} pays {terms.provider} from {terms.effective.isoformat()} "
         f"to {terms.ends.isoformat()}",
         f"Billed as {BILLING_NAMES.get(terms.billing, terms.billing)}",
+        *[f"{slug} bills as {BILLING_NAMES.get(mode, mode)}"
+          for slug, mode in sorted(terms.billing_by_provider.items())],
     ]
 
 

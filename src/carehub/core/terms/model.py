@@ -171,6 +171,13 @@ class Terms:
     components: tuple[Component, ...]
     # Assumptions for the payment model studio; ignored by settlement.
     studio: Mapping[str, Any] = field(default_factory=dict)
+    # Delivering organisations (by slug) that bill otherwise than `billing`: a CBO ready
+    # for member-level claims moves to them by an amendment while the rest invoice.
+    billing_by_provider: Mapping[str, str] = field(default_factory=dict)
+
+    def billing_for(self, organisation_slug: str) -> str:
+        """How the lines an organisation delivers are billed: `invoice` or `claims`."""
+        return self.billing_by_provider.get(organisation_slug, self.billing)
 
     @property
     def term(self) -> Span:

@@ -44,8 +44,9 @@ class TermsError(InputError):
     """Invalid terms; `.errors` is a list of `(path, message)`."""
 
 
-TOP_FIELDS = ("contract", "payer", "provider", "effective", "ends", "billing", "services",
-              "components", "studio")
+BILLING_MODES = ("invoice", "claims")
+TOP_FIELDS = ("contract", "payer", "provider", "effective", "ends", "billing",
+              "billing_by_provider", "services", "components", "studio")
 SERVICE_FIELDS = ("code", "name", "hcpcs", "modifiers", "unit", "rate")
 FFS_FIELDS = ("services", "max_units", "max_units_per_member_per_day")
 TYPE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -91,7 +92,8 @@ def load_terms(data: Any) -> Terms:
     ends = reader.day(top, "ends", "")
     if effective and ends and ends < effective:
         reader.error("ends", f"must be on or after effective {effective}, got {ends}")
-    billing = reader.choice(top, "billing", "", ("invoice", "claims"), default="invoice")
+    billing = reader.choice(top, "billing", "", BILLING_MODES, default="invoice")
+    by_provider = _billing_by_provider(reader, top.get("billing_by_provider"))
     services = _services(reader, top.get("services"))
     catalogue = {service.code: service.rate for service in services}
     components = _components(reader, top.get("components"), catalogue)
@@ -102,7 +104,26 @@ def load_terms(data: Any) -> Terms:
     assert contract and payer and provider and effective and ends and billing
     return Terms(contract=contract, payer=payer, provider=provider, effective=effective,
                  ends=ends, billing=billing, services=tuple(services),
-                 components=tuple(components), studio=dict(studio))
+                 components=tuple(components), studio=dict(studio),
+                 billing_by_provider=by_provider)
+
+
+def _billing_by_provider(reader: Reader, value: Any) -> dict[str, str]:
+    """`billing_by_provider: {alpha-pantry: claims}`: organisation slugs to a mode."""
+    if value is None:
+        return {}
+    mapping = reader.mapping(value, "billing_by_provider",
+                             "a mapping of organisation slugs to invoice or claims")
+    if mapping is None:
+        return {}
+    out: dict[str, str] = {}
+    for slug, mode in mapping.items():
+        path = f"billing_by_provider.{slug}"
+        if mode not in BILLING_MODES:
+            reader.error(path, f"must be one of invoice, claims, got {mode!r}")
+            continue
+        out[str(slug)] = str(mode)
+    return out
 
 
 def _services(reader: Reader, value: Any) -> list[Service]:
