@@ -3,7 +3,8 @@
 `RequestContextMiddleware` (last in MIDDLEWARE) puts the request id (from
 `audit.middleware.RequestIdMiddleware`), the path, the signed-in user's id and the acting
 organisation's id in a context variable until the next request starts; the
-`RequestContextFilter` copies them onto every log record, so the production settings'
+`RequestContextFilter` copies them onto every log record (inside a background job the
+runner puts the job's id and kind there: `core.log_context.job_context`), so the production settings'
 JSON formatter (python-json-logger) writes them as fields. Only ids and the path: never
 a query string, a form or member data.
 """
@@ -12,15 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextvars import ContextVar
 from typing import Any
 
 from django.core.signals import request_started
 from django.http import HttpRequest, HttpResponse
 from pythonjsonlogger.core import RESERVED_ATTRS
 
-FIELDS = ("request_id", "path", "user_id", "organisation_id")
-_context: ContextVar[dict[str, Any] | None] = ContextVar("carehub_log_context", default=None)
+from carehub.core.log_context import FIELDS
+from carehub.core.log_context import LOG_CONTEXT as _context
 
 
 def _clear(**kwargs: Any) -> None:

@@ -17,8 +17,6 @@ from django.conf import settings
 from django.db import models
 from django_scopes import ScopedManager
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
 
 class ImmutableError(Exception):
     """An issued record was about to be changed."""
@@ -69,14 +67,15 @@ class FeeScheduleRow(models.Model):
     code = models.CharField(max_length=5, blank=True)
     modifiers = models.CharField(max_length=20, blank=True, help_text="space separated, sorted")
     unit = models.CharField(max_length=60, blank=True)
-    rate = models.DecimalField(**MONEY, null=True, blank=True)
-    effective = models.DateField()
+    rate = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    effective = models.DateField(null=True, blank=True, help_text="empty: no known start")
     ends = models.DateField(null=True, blank=True)
     per_day = models.PositiveIntegerField(null=True, blank=True)
     per_period = models.PositiveIntegerField(null=True, blank=True)
     per_episode = models.PositiveIntegerField(null=True, blank=True)
     verification = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=400, blank=True)
+    notes = models.CharField(max_length=400, blank=True)
 
     class Meta:
         ordering = ["schedule", "position"]
@@ -123,7 +122,7 @@ class Statement(Immutable):
     terms_version = models.ForeignKey("contracts.TermsVersion", on_delete=models.PROTECT,
                                       related_name="+")
     billing_mode = models.CharField(max_length=8)  # invoice | claims
-    total = models.DecimalField(**MONEY)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
     by_mlr = models.JSONField(default=dict)
     document = models.JSONField(help_text="the statement as the engine gave it")
     activity_sha256 = models.CharField(max_length=64)
@@ -151,7 +150,7 @@ class StatementLine(Immutable):
     label = models.CharField(max_length=300)
     quantity = models.CharField(max_length=40)
     rate = models.DecimalField(max_digits=14, decimal_places=4)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     basis = models.TextField()
     mlr = models.CharField(max_length=8)
 
@@ -201,7 +200,7 @@ class Submission(models.Model):
     check_result = models.CharField(max_length=20, blank=True)  # the 999's answer
     bills = models.PositiveIntegerField(default=0)
     lines = models.PositiveIntegerField(default=0)
-    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
     submitted_at = models.DateTimeField()
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                      null=True, blank=True, related_name="+")
@@ -232,7 +231,7 @@ class Bill(models.Model):
     first_service = models.DateField()
     last_service = models.DateField()
     line_count = models.PositiveIntegerField()
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     status = models.CharField(max_length=10, choices=BillStatus.choices,
                               default=BillStatus.SUBMITTED)
     submitted_at = models.DateTimeField()
@@ -242,7 +241,7 @@ class Bill(models.Model):
     reason_code = models.CharField(max_length=10, blank=True)
     question = models.TextField(blank=True)
     answer = models.TextField(blank=True)
-    paid_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    paid_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
     paid_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(organisation="contract__parties__organisation")
@@ -279,7 +278,7 @@ class BillLine(models.Model):
     modifiers = models.CharField(max_length=20, blank=True, help_text="space separated")
     units = models.PositiveIntegerField()
     rate = models.DecimalField(max_digits=14, decimal_places=4)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     place_of_service = models.CharField(max_length=2, blank=True)
     diagnosis_codes = models.CharField(max_length=60, blank=True, help_text="space separated")
     status = models.CharField(max_length=10, choices=LineStatus.choices, default=LineStatus.FAILING)
@@ -288,7 +287,7 @@ class BillLine(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     bill = models.ForeignKey(Bill, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="lines")
-    paid_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    paid_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
     adjustments = models.JSONField(default=list, blank=True)  # CAS from the 835
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
@@ -343,7 +342,7 @@ class Remittance(models.Model):
     sha256 = models.CharField(max_length=64)
     trace_number = models.CharField(max_length=50)
     filename = models.CharField(max_length=200, blank=True)
-    total = models.DecimalField(**MONEY)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
     paid_on = models.DateField(null=True, blank=True)
     matched = models.PositiveIntegerField(default=0)
     unmatched = models.JSONField(default=list, blank=True)
@@ -366,8 +365,8 @@ class RemittanceItem(models.Model):
                              related_name="remittance_items")
     claim_number = models.CharField(max_length=38)
     status_code = models.CharField(max_length=2)
-    charged = models.DecimalField(**MONEY)
-    paid = models.DecimalField(**MONEY)
+    charged = models.DecimalField(max_digits=14, decimal_places=2)
+    paid = models.DecimalField(max_digits=14, decimal_places=2)
     payer_control_number = models.CharField(max_length=50, blank=True)
     adjustments = models.JSONField(default=list, blank=True)
     reversal = models.BooleanField(default=False)
@@ -392,9 +391,9 @@ class CboPayout(models.Model):
     period = models.CharField(max_length=7)
     sequence = models.PositiveIntegerField(default=1)
     fee_percent = models.DecimalField(max_digits=5, decimal_places=2)
-    gross = models.DecimalField(**MONEY)
-    fee = models.DecimalField(**MONEY)
-    net = models.DecimalField(**MONEY)
+    gross = models.DecimalField(max_digits=14, decimal_places=2)
+    fee = models.DecimalField(max_digits=14, decimal_places=2)
+    net = models.DecimalField(max_digits=14, decimal_places=2)
     document = models.JSONField(help_text="the lines and their arithmetic")
     status = models.CharField(max_length=8, choices=PayoutStatus.choices, default=PayoutStatus.ISSUED)
     issued_at = models.DateTimeField()

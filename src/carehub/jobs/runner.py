@@ -24,6 +24,7 @@ from typing import Any
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from carehub.core.log_context import job_context
 from carehub.jobs.models import Job, JobStatus
 from carehub.jobs.progress import JobCancelled, JobFailed, Progress, TerminalBar
 from carehub.tenancy import rls
@@ -123,6 +124,12 @@ def run_job(job_id: str, body: Body, *, terminal: TerminalBar | None = None) -> 
         _finish(job, JobStatus.CANCELLED, message="Cancelled before it started.")
         return {"status": job.status}
     progress = Progress(job, terminal=terminal)
+    with job_context(str(job.pk), job.kind, job.user_id, job.organisation_id):
+        return _run(job, body, progress, terminal)
+
+
+def _run(job: Job, body: Body, progress: Progress,
+         terminal: TerminalBar | None) -> dict[str, Any]:
     try:
         acting = acting_of(job)
         with acting_as(job):

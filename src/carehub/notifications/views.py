@@ -34,6 +34,14 @@ def _bell(request: HttpRequest, acting: Acting) -> str:
 
 
 @require_acting()
+def bell(request: HttpRequest, acting: Acting) -> HttpResponse:
+    """The bell alone: the header polls it every minute, so the count stays current on a
+    page left open."""
+    return render(request, "notifications/_bell.html",
+                  {"unread_notifications": selectors.unread_count(acting.user)})
+
+
+@require_acting()
 def read(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     """Mark one read; with `open`, then go to its page."""
     if request.method != "POST":

@@ -91,3 +91,36 @@ def test_a_dead_workers_job_is_put_back_and_resumes_from_its_checkpoint(acting):
     with scopes_disabled():
         job.refresh_from_db()
     assert (job.status, job.done, job.attempts) == ("succeeded", 5, 2)
+
+
+def test_a_jobs_log_lines_carry_its_id_kind_and_organisation(acting):
+    import logging
+
+    from carehub.logs import RequestContextFilter
+
+    class Keep(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.WARNING)
+            self.records: list[logging.LogRecord] = []
+            self.addFilter(RequestContextFilter())
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    def body(job, acting, progress):
+        logging.getLogger("carehub.test").warning("working")
+        raise RuntimeError("boom")
+
+    job = services.start_job(count_task, kind="test.count", title="Count", acting=acting,
+                             params={"n": 1})
+    keep = Keep()
+    root = logging.getLogger()
+    root.addHandler(keep)
+    try:
+        run_job(str(job.pk), body)
+    finally:
+        root.removeHandler(keep)
+    records = [r for r in keep.records if r.name in ("carehub.test", "carehub.jobs")]
+    assert [r.getMessage() for r in records] == ["working", f"job {job.pk} (test.count) failed"]
+    assert {(r.job_id, r.job_kind, r.organisation_id) for r in records} == {
+        (str(job.pk), "test.count", acting.organisation.pk)}

@@ -35,6 +35,17 @@ def test_the_bell_shows_the_unread_count_on_every_page(tenant, login_as):
         assert 'aria-label="Notifications, 2 unread"' in page, url
 
 
+def test_the_bell_polls_its_own_count_so_an_open_page_stays_current(tenant, login_as):
+    supervisor = tenant.users["cbo_supervisor"]
+    client = login_as(supervisor)
+    page = client.get("/").content.decode()
+    assert f'hx-get="{reverse("notifications:bell")}" hx-trigger="every 60s"' in page
+    tell(supervisor, count=2)
+    bell = client.get(reverse("notifications:bell")).content.decode()
+    assert bell.startswith('<a href="/notifications/" id="bell"')
+    assert 'aria-label="Notifications, 1 unread"' in bell and "hx-swap-oob" not in bell
+
+
 def test_the_list_shows_unread_first_and_marks_read(tenant, login_as):
     supervisor = tenant.users["cbo_supervisor"]
     old = tell(supervisor, "Older one", link="/referrals/")

@@ -4,15 +4,13 @@ file is refused and the problem names its segment."""
 
 from __future__ import annotations
 
-import csv
 import logging
-import re
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
+from carehub.core.billing import x12_837
 from carehub.core.billing.claims import (
     Batch,
     Claim,
@@ -21,15 +19,10 @@ from carehub.core.billing.claims import (
     Subscriber,
     claim_parts,
 )
+from carehub.core.billing.fee_schedule import shipped_schedules
 from carehub.core.billing.x12_837 import write_837p, x12_amount, x12_number, x12_text
 from carehub.core.billing.x12_check import check_837p
 from carehub.core.validation import InputError
-
-ROOT = Path(__file__).resolve().parents[3]
-SHIPPED_SCHEDULES = ROOT / "src" / "carehub" / "core" / "billing" / "schedules"
-REFERENCE_SCHEDULES = Path("/work/shared/reference/fee-schedules")
-# Medicare Community Health Integration: first 60 minutes, each additional 30 minutes.
-MEDICARE_CHI = [("G0019", ()), ("G0022", ())]
 
 SUBMITTER = Party(name="Bay Community Care Hub", edi_id="HUB0001", contact_name="Ana Peña",
                   contact_phone="(510) 555-0142")
@@ -124,6 +117,20 @@ def test_control_numbers_and_counts_agree() -> None:
     assert_accepted(text)
 
 
+def test_a_large_batch_is_cut_into_transaction_sets(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 5,000 claims a transaction set in earnest; 2 here so the test stays small.
+    monkeypatch.setattr(x12_837, "CLAIMS_PER_TRANSACTION", 2)
+    text = write_837p(batch(NPI_PROVIDER, tuple(claim(f"C{n}", (line(n),))
+                                                for n in range(1, 6))))
+    assert_accepted(text)
+    assert [seg[2] for seg in find(text, "ST")] == ["0001", "0002", "0003"]
+    assert [seg[2] for seg in find(text, "SE")] == ["0001", "0002", "0003"]
+    assert len({seg[3] for seg in find(text, "BHT")}) == 3
+    assert find(text, "GE")[0][1] == "3"
+    # Hierarchical levels are numbered within each transaction set.
+    assert [seg[1] for seg in find(text, "HL")] == ["1", "2", "3", "1", "2", "3", "1", "2"]
+
+
 def test_an_atypical_provider_sends_its_payer_assigned_id_in_2010bb() -> None:
     text = write_837p(batch(ATYPICAL_PROVIDER, (claim("CLM-2001", (line(1),)),)))
     assert_accepted(text)
@@ -136,6 +143,16 @@ def test_an_atypical_provider_sends_its_payer_assigned_id_in_2010bb() -> None:
     assert all_segments[payer_at + 1] == ["REF", "G2", "GS-CBO-0042"]
     assert all_segments[payer_at + 2][0] == "CLM"
     assert ["REF", "EI", "987654321"] in all_segments
+
+
+def test_a_provider_with_an_npi_may_also_send_the_payers_id() -> None:
+    both = Party(name="Eastside Food Bank", npi="1234567893", tin="123456789",
+                 payer_assigned_id="GS-CBO-0007", address="100 Market St", city="Oakland",
+                 state="CA", zip="946121234")
+    text = write_837p(batch(both, (claim("CLM-3001", (line(1),)),)))
+    assert_accepted(text)
+    assert find(text, "NM1")[2][-2:] == ["XX", "1234567893"]
+    assert ["REF", "G2", "GS-CBO-0007"] in segments(text)
 
 
 def test_a_claim_of_51_lines_is_written_as_two_claims() -> None:
@@ -168,27 +185,14 @@ def test_a_split_claim_id_must_leave_room_for_its_suffix() -> None:
 
 # -- every service of every fee schedule ------------------------------------------------------
 
-def _split_modifiers(text: str) -> tuple[str, ...]:
-    return tuple(part for part in re.split(r"[\s:;,+|/]+", text.strip().upper()) if part)
-
-
 def schedule_services() -> list[tuple[str, tuple[str, ...]]]:
-    """(HCPCS, modifiers) of every row that has a code, from the shipped schedules, or the
-    reference rows while none are shipped, plus Medicare CHI; rows without a code (most
-    NC Healthy Opportunities services) are skipped."""
-    folder = SHIPPED_SCHEDULES if list(SHIPPED_SCHEDULES.glob("*.csv")) else REFERENCE_SCHEDULES
-    files = sorted(folder.glob("*.csv"))
-    assert files, f"no fee schedule CSVs in {SHIPPED_SCHEDULES} or {REFERENCE_SCHEDULES}"
-    found: list[tuple[str, tuple[str, ...]]] = list(MEDICARE_CHI)
-    for path in files:
-        with path.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                code = (row.get("hcpcs") or row.get("code") or "").strip().upper()
-                if not code:
-                    continue
-                modifiers = _split_modifiers(row.get("modifiers") or row.get("modifier") or "")
-                if (code, modifiers) not in found:
-                    found.append((code, modifiers))
+    """(HCPCS, modifiers) of every row with a code in every shipped schedule; rows without
+    one (the NC Healthy Opportunities services, whose codes are not known) are skipped."""
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for _, schedule in sorted(shipped_schedules().items()):
+        for row in schedule.rows:
+            if row.code and (row.code, row.modifiers) not in found:
+                found.append((row.code, row.modifiers))
     return found
 
 

@@ -18,8 +18,10 @@ CREATE TRIGGER {table}_issued BEFORE UPDATE OR DELETE ON {table}
 
 def party(table: str, contract_column: str = "contract_id") -> str:
     """Visible to the contract's parties: payer, provider (the hub) and its CBOs."""
-    return (f"EXISTS (SELECT 1 FROM contracts_contractparty cp WHERE cp.contract_id = "  # nosec B608
-            f"{table}.{contract_column} AND cp.organisation_id = {CURRENT_ORG_SQL})")
+    # SQL from module constants and names written here, never input.
+    return ("EXISTS (SELECT 1 FROM contracts_contractparty cp WHERE "  # nosec B608
+            + f"cp.contract_id = {table}.{contract_column} "
+            + f"AND cp.organisation_id = {CURRENT_ORG_SQL})")
 
 
 # A CBO sees only its own lines, bills and payouts; payer and hub see the contract's.
@@ -31,8 +33,8 @@ def cbo_or_parties(table: str) -> str:
 
 
 OWN_SCHEDULE = f"billing_feeschedule.owner_id = {CURRENT_ORG_SQL}"
-OWN_ROW = ("EXISTS (SELECT 1 FROM billing_feeschedule f WHERE f.id = "
-           f"billing_feeschedulerow.schedule_id AND f.owner_id = {CURRENT_ORG_SQL})")
+OWN_ROW = ("EXISTS (SELECT 1 FROM billing_feeschedule f WHERE "  # nosec B608
+           + f"f.id = billing_feeschedulerow.schedule_id AND f.owner_id = {CURRENT_ORG_SQL})")
 OWN_ONLY = "".join(f"""
 DROP POLICY IF EXISTS tenant_update ON {table};
 DROP POLICY IF EXISTS tenant_delete ON {table};

@@ -1,2 +1,1 @@
-"""Billing in plain Python: claims as data, X12 837P and 835 files, fee schedules, edits
-before billing, pass-through to CBOs and the MLR report."""
+"""Billing rules as plain functions: fee schedules, edits before billing, X12 files, pass-through and MLR."""

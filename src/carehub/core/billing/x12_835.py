@@ -1,9 +1,10 @@
 """X12 835 (005010X221A1) remittance: write one (the payer's side, for the demo and tests)
 and read one back into plain data matched to our claims.
 
-`parse_835` validates the whole file with pyx12 first and walks the segments in the same
-pass; a file pyx12 does not accept, or whose amounts are not money, is refused whole with
-the segment named (`RemittanceError`), so nothing of it is posted.
+`parse_835` validates the whole file with pyx12 first and notes each segment's loop in the
+same pass; a file pyx12 does not accept, whose amounts are not money or do not balance
+(charged - paid = adjustments per claim and line; payment = claims paid - PLB), is refused
+whole with the segment named (`RemittanceError`), so nothing of it is posted.
 
 Each claim answer (CLP) carries our claim id (CLP01), its status (1 processed as primary,
 2 as secondary, 4 denied, 22 reversal of an earlier payment, with negative amounts), what
@@ -16,13 +17,13 @@ re-import of the same file be recognised.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from carehub.core.billing.claims import Party
+from carehub.core.billing.claims import Claim, Party, claim_parts, claim_total
 from carehub.core.billing.x12_837 import (
     COMPONENT,
     digits,
@@ -104,6 +105,8 @@ class Remittance:
     payee: Party
     claims: tuple[ClaimPayment, ...]
     sha256: str = ""
+    # PLB: what the payer takes back (positive) or adds (negative) outside the claims.
+    provider_adjustment_total: Decimal = ZERO
     check: CheckResult | None = field(default=None, compare=False, repr=False)
 
     def payments_by_claim(self) -> dict[str, tuple[ClaimPayment, ...]]:
@@ -147,6 +150,9 @@ def _check_remittance(remittance: Remittance) -> None:
         errors.append(("trace_number", "required"))
     if len(digits(remittance.payer.tin)) != 9:
         errors.append(("payer.tin", "required: the payer's nine-digit tax id (TRN03)"))
+    if len(digits(remittance.payer.contact_phone)) != 10:
+        errors.append(("payer.contact_phone", "required: the payer's ten-digit phone number "
+                                              "(PER*BL)"))
     if not (remittance.payee.npi or digits(remittance.payee.tin)):
         errors.append(("payee", "needs an NPI or a tax id"))
     paid = sum((claim.paid for claim in remittance.claims), ZERO)
@@ -207,7 +213,7 @@ def write_835(remittance: Remittance, *, sender_id: str, receiver_id: str,
         segment("N3", x12_text(payer.address, 55)),
         segment("N4", x12_text(payer.city, 30), payer.state, digits(payer.zip)),
         segment("PER", "BL", x12_text(payer.contact_name or payer.name, 60), "TE",
-                digits(payer.contact_phone) or "0000000000"),
+                digits(payer.contact_phone)),
         segment("N1", "PE", x12_text(payee.name, 60),
                 *(("XX", payee.npi) if payee.npi else ("FI", digits(payee.tin)))),
     ]
@@ -239,18 +245,107 @@ def write_835(remittance: Remittance, *, sender_id: str, receiver_id: str,
     return "\n".join(out) + "\n"
 
 
+# -- a payer's answer, for the demo and tests -------------------------------------------------
+
+def remit_claims(claims: Iterable[Claim], *, payer: Party, payee: Party, trace_number: str,
+                 payment_date: date, paid: Mapping[str, Decimal] | None = None,
+                 adjustment: tuple[str, str] = ("CO", "45")) -> Remittance:
+    """What a payer would send back for `claims`, as they went out (after the 50-line
+    split, see `claims.claim_parts`): each line paid in full, or `paid[line_id]` with the
+    rest adjusted under `adjustment` (CO-45: charge exceeds the fee schedule). A claim paid
+    nothing is denied (status 4). Payer control numbers are `<trace_number>-<n>`."""
+    paid = paid or {}
+    answers = []
+    sent = [part for claim in claims for part in claim_parts(claim)]
+    for number, claim in enumerate(sent, start=1):
+        lines = []
+        for line in claim.lines:
+            amount = paid.get(line.line_id, line.charge)
+            rest = line.charge - amount
+            lines.append(LinePayment(
+                hcpcs=line.hcpcs, modifiers=line.modifiers, charged=line.charge, paid=amount,
+                units=line.units, service_date=line.service_date, line_id=line.line_id,
+                adjustments=(Adjustment(adjustment[0], adjustment[1], rest),) if rest else ()))
+        total_paid = sum((line.paid for line in lines), ZERO)
+        answers.append(ClaimPayment(
+            claim_id=claim.claim_id, status="1" if total_paid else "4",
+            charged=claim_total(claim), paid=total_paid, patient_responsibility=ZERO,
+            payer_control_number=f"{trace_number}-{number}",
+            member_id=claim.subscriber.member_id,
+            patient_last_name=claim.subscriber.last_name,
+            patient_first_name=claim.subscriber.first_name,
+            filing_indicator=claim.filing_indicator, lines=tuple(lines)))
+    return Remittance(trace_number=trace_number,
+                      payment_total=sum((a.paid for a in answers), ZERO),
+                      payment_date=payment_date, payer=payer, payee=payee,
+                      claims=tuple(answers))
+
+
+def reversal_of(payment: ClaimPayment, payer_control_number: str) -> ClaimPayment:
+    """The reversal (CLP02 22) of an earlier payment: the same claim and lines with every
+    amount negated, under a new payer control number."""
+    def negate(adjustments: tuple[Adjustment, ...]) -> tuple[Adjustment, ...]:
+        return tuple(Adjustment(a.group, a.reason, -a.amount) for a in adjustments)
+
+    return replace(
+        payment, status="22", charged=-payment.charged, paid=-payment.paid,
+        patient_responsibility=-payment.patient_responsibility,
+        payer_control_number=payer_control_number, adjustments=negate(payment.adjustments),
+        lines=tuple(replace(line, charged=-line.charged, paid=-line.paid,
+                            adjustments=negate(line.adjustments))
+                    for line in payment.lines))
+
+
 # -- reading ---------------------------------------------------------------------------------
 
 class _Collected:
-    """Segments as pyx12 walks them: (segment id, loop id, line, elements)."""
+    """The segment id, loop id and line of every segment, as pyx12 walks them."""
 
     def __init__(self) -> None:
-        self.segments: list[tuple[str, str, int, Any]] = []
+        self.walked: list[tuple[str, str, int]] = []
 
     def __call__(self, seg: Any, src: Any, node: Any, valid: bool) -> None:
         parent = node.get_parent() if node is not None else None
-        loop = getattr(parent, "id", "") or ""
-        self.segments.append((seg.get_seg_id(), loop, src.get_cur_line(), seg))
+        self.walked.append((seg.get_seg_id(), getattr(parent, "id", "") or "",
+                            src.get_cur_line()))
+
+
+class _Seg:
+    """A segment's elements split the way pyx12 splits them; `get_value("SVC01-2")` reads
+    like pyx12's (reading pyx12's own segment objects costs several times more)."""
+
+    __slots__ = ("seg_id", "elements", "component")
+
+    def __init__(self, raw: str, element: str, component: str) -> None:
+        self.elements = raw.split(element)
+        self.seg_id = self.elements[0]
+        self.component = component
+
+    def get_seg_id(self) -> str:
+        return self.seg_id
+
+    def get_value(self, ref: str) -> str | None:
+        position, _, part = ref[len(self.seg_id):].partition("-")
+        index = int(position)
+        if index >= len(self.elements):
+            return None
+        value = self.elements[index]
+        if not part:
+            return value
+        components = value.split(self.component)
+        return components[int(part) - 1] if int(part) <= len(components) else None
+
+
+def _segments(text: str) -> list[_Seg]:
+    """The text's segments as pyx12's reader cuts them (ISA gives the delimiters)."""
+    element, component, terminator = text[3], text[104], text[105]
+    found = []
+    for raw in text.split(terminator):
+        raw = raw.lstrip("\n\r").lstrip()
+        if not raw:
+            break
+        found.append(_Seg(raw, element, component))
+    return found
 
 
 class _Reader:
@@ -322,10 +417,32 @@ def _finish_claim(claim: dict[str, Any]) -> ClaimPayment:
         lines=tuple(_finish_line(line) for line in claim["lines"]))
 
 
+def _balance(reader: _Reader, header: dict[str, Any], claims: list[dict[str, Any]]) -> None:
+    """The guide's balancing rules, so nothing that does not add up is posted: per line
+    and per claim, charged - paid = adjustments; the payment = the claims paid - PLB."""
+    for claim in claims:
+        adjusted = sum((a.amount for a in claim["adjustments"]), ZERO)
+        for line in claim["lines"]:
+            line_adjusted = sum((a.amount for a in line["adjustments"]), ZERO)
+            adjusted += line_adjusted
+            if line["charged"] - line["paid"] != line_adjusted:
+                reader.errors.append((f"SVC at segment {line['at']}",
+                                      f"charged {line['charged']} - paid {line['paid']} does "
+                                      f"not equal the line's adjustments {line_adjusted}"))
+        if claim["charged"] - claim["paid"] != adjusted:
+            reader.errors.append((f"CLP at segment {claim['at']}",
+                                  f"charged {claim['charged']} - paid {claim['paid']} does not "
+                                  f"equal the claim's and its lines' adjustments {adjusted}"))
+    paid = sum((claim["paid"] for claim in claims), ZERO) - header.get("plb", ZERO)
+    if "total" in header and header["total"] != paid:
+        reader.errors.append(("BPR", f"the payment {header['total']} does not equal the claims "
+                                     f"paid less provider adjustments (PLB), {paid}"))
+
+
 def parse_835(text: str) -> Remittance:
     """Validate and read an 835 with one transaction set. Raises RemittanceError (an
-    InputError) naming the segments when pyx12 does not accept the file or an amount
-    is not money; nothing is returned for a file refused."""
+    InputError) naming the segments when pyx12 does not accept the file, an amount is not
+    money or the amounts do not balance; nothing is returned for a file refused."""
     collected = _Collected()
     result = check_x12(text, VERSION_835, callback=collected)
     if not result.accepted:
@@ -337,7 +454,11 @@ def parse_835(text: str) -> Remittance:
     claim: dict[str, Any] | None = None
     line: dict[str, Any] | None = None
     party = "payer"
-    for seg_id, loop, number, seg in collected.segments:
+    segments = _segments(text)
+    if [seg.seg_id for seg in segments] != [seg_id for seg_id, _, _ in collected.walked]:
+        # Never expected: pyx12 validated the same text.
+        raise RemittanceError([("", "the file's segments could not be read back")])
+    for (seg_id, loop, number), seg in zip(collected.walked, segments, strict=True):
         if seg_id == "ST":
             header["transactions"] += 1
         elif seg_id == "BPR":
@@ -357,6 +478,12 @@ def parse_835(text: str) -> Remittance:
             header[party].update(city=seg.get_value("N401") or "",
                                  state=seg.get_value("N402") or "",
                                  zip=seg.get_value("N403") or "")
+        elif seg_id == "PER" and loop == "1000A" and seg.get_value("PER01") == "BL":
+            header["payer"]["contact_name"] = seg.get_value("PER02") or ""
+            for kind, value in (("PER03", "PER04"), ("PER05", "PER06"), ("PER07", "PER08")):
+                if seg.get_value(kind) == "TE":
+                    header["payer"]["contact_phone"] = seg.get_value(value) or ""
+                    break
         elif seg_id == "CLP":
             line = None
             claim = {
@@ -367,8 +494,14 @@ def parse_835(text: str) -> Remittance:
                 "filing_indicator": seg.get_value("CLP06") or "",
                 "payer_control_number": seg.get_value("CLP07") or "",
                 "member_id": "", "last": "", "first": "", "adjustments": [], "lines": [],
+                "at": number,
             }
             claims.append(claim)
+        elif seg_id == "PLB":
+            for first in range(3, 15, 2):
+                if seg.get_value(f"PLB{first:02d}-1"):
+                    header["plb"] = header.get("plb", ZERO) + reader.amount(
+                        seg, f"PLB{first + 1:02d}", number)
         elif claim is not None and seg_id == "CAS":
             target = line if (loop == "2110" and line is not None) else claim
             target["adjustments"].extend(_adjustments(seg, reader, number))
@@ -384,7 +517,7 @@ def parse_835(text: str) -> Remittance:
                 "charged": reader.amount(seg, "SVC02", number),
                 "paid": reader.amount(seg, "SVC03", number),
                 "units": units, "service_date": None, "line_id": None,
-                "adjustments": [],
+                "adjustments": [], "at": number,
             }
             claim["lines"].append(line)
         elif line is not None and loop == "2110" and seg_id == "DTM" and seg.get_value(
@@ -393,6 +526,8 @@ def parse_835(text: str) -> Remittance:
         elif line is not None and loop == "2110" and seg_id == "REF" and seg.get_value(
                 "REF01") == "6R":
             line["line_id"] = seg.get_value("REF02") or ""
+    if not reader.errors:  # an amount that is not money would unbalance everything
+        _balance(reader, header, claims)
     if header["transactions"] != 1:
         reader.errors.append(("ST", f"expected one transaction set, found "
                                     f"{header['transactions']}"))
@@ -406,7 +541,9 @@ def parse_835(text: str) -> Remittance:
         payment_date=header.get("date") or date.min,
         payer=Party(name=payer.get("name", ""), tin=header.get("payer_tin") or None,
                     address=payer.get("address", ""), city=payer.get("city", ""),
-                    state=payer.get("state", ""), zip=payer.get("zip", "")),
+                    state=payer.get("state", ""), zip=payer.get("zip", ""),
+                    contact_name=payer.get("contact_name", ""),
+                    contact_phone=payer.get("contact_phone", "")),
         payee=Party(name=payee.get("name", ""),
                     npi=payee.get("id") if payee.get("id_kind") == "XX" else None,
                     tin=payee.get("id") if payee.get("id_kind") == "FI" else None,
@@ -414,5 +551,6 @@ def parse_835(text: str) -> Remittance:
                     state=payee.get("state", ""), zip=payee.get("zip", "")),
         claims=tuple(_finish_claim(item) for item in claims),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        provider_adjustment_total=header.get("plb", ZERO),
         check=result,
     )

@@ -165,7 +165,7 @@ def _check_line(errors: list[tuple[str, str]], line: ServiceLine, path: str,
 
 
 def _check_subscriber(errors: list[tuple[str, str]], who: Subscriber, path: str) -> None:
-    if not x12_text(who.member_id, 80) or len(x12_text(who.member_id, 80)) > 80:
+    if not x12_text(who.member_id, 80):
         errors.append((f"{path}.member_id", "required"))
     if not x12_text(who.last_name):
         errors.append((f"{path}.last_name", "required"))

@@ -107,12 +107,18 @@ def check_x12(text: str, version: str, callback: SegmentCallback | None = None) 
     params = pyx12.params.ParamsBase()
     ack, report = io.StringIO(), io.StringIO()
     versions: list[tuple[str, int]] = []
+    last: list[tuple[str, int]] = [("ISA", 1)]
+    failures: list[Exception] = []
 
     def watch(seg: Any, src: Any, node: Any, valid: bool) -> None:
+        last[0] = (seg.get_seg_id(), src.get_cur_line())
         if seg.get_seg_id() == "GS":
             versions.append((seg.get_value("GS08") or "", src.get_cur_line()))
-        if callback is not None:
-            callback(seg, src, node, valid)
+        if callback is not None and not failures:
+            try:
+                callback(seg, src, node, valid)
+            except Exception as error:  # pyx12 would swallow it; raised below instead
+                failures.append(error)
 
     try:
         valid = pyx12.x12n_document.x12n_document(
@@ -121,6 +127,15 @@ def check_x12(text: str, version: str, callback: SegmentCallback | None = None) 
     except pyx12.errors.EngineError as error:
         # A GS08 pyx12 has no map for, or a file it cannot walk at all.
         return _refused(Problem("GS", None, str(error)))
+    except Exception as error:
+        # Input mangled past what pyx12 reports as findings (it can fail with X12Error,
+        # AttributeError... on a broken envelope): refuse it, saying where the walk
+        # stopped. The callback's own errors never get here (see watch).
+        seg_id, line = last[0]
+        return _refused(Problem(seg_id, line, f"pyx12 could not read on after this segment: "
+                                              f"{error}"))
+    if failures:
+        raise failures[0]
 
     report_json = json.loads(report.getvalue() or "{}")
     problems = _problems(report_json)
