@@ -12,6 +12,7 @@ from django_scopes import scopes_disabled
 
 from carehub.billing.models import Bill, BillLine, BillStatus, LineStatus, Submission
 from carehub.contracts.models import Contract
+from carehub.network.models import Location
 from carehub.referrals.models import Referral, ServiceDelivery
 from tests.integration.conftest import Tenant
 from tests.integration.referrals.conftest import contract_with_terms, refer
@@ -28,6 +29,12 @@ def billing_setup(t: Tenant, code: str = "T-MEALS") -> tuple[Contract, Referral]
         t.hub.npi = "1234567893"
         t.hub.tin = "98-7654321"
         t.hub.save()
+        # Addresses and the payer's phone for the 835 (PER*BL, N3/N4).
+        for org, city in ((t.payer, "Albany"), (t.hub, "Buffalo")):
+            Location.objects.create(organisation=org, name=f"{org.name} office",
+                                    address_1="1 Main Street", city=city,
+                                    state_province="NY", postal_code="12207",
+                                    phone="5185550100")
     return contract, refer(t, code)
 
 

@@ -63,7 +63,7 @@ def test_a_partial_payment_after_the_advice_gives_an_adjustment_of_the_differenc
     # The plan pays 25.00 of 30.00: 16.67 and 8.33 on the lines.
     text = write_835(Advice(
         trace_number="T1", payment_total=Decimal("25.00"), payment_date=date(2026, 11, 20),
-        payer=Party(name="Alpha Plan", tin="12-3456789", address="1 Way", city="Albany",
+        payer=Party(name="Alpha Plan", tin="12-3456789", contact_phone="5185550100", address="1 Way", city="Albany",
                     state="NY", zip="12207"),
         payee=Party(name="Alpha Hub", npi="1234567893", address="2 St", city="Buffalo",
                     state="NY", zip="14201"),

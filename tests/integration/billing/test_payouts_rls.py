@@ -39,7 +39,7 @@ def test_each_party_sees_its_own_billing_rows(tenant, other_tenant):
     bill = make_bill(tenant, contract, referral, ["7.50"], status=BillStatus.APPROVED)
     text = write_835(Advice(
         trace_number="RLS1", payment_total=Decimal("7.50"), payment_date=date(2026, 11, 2),
-        payer=Party(name="Plan", tin="12-3456789", address="1 Way", city="Albany", state="NY",
+        payer=Party(name="Plan", tin="12-3456789", contact_phone="5185550100", address="1 Way", city="Albany", state="NY",
                     zip="12207"),
         payee=Party(name="Hub", npi="1234567893", address="2 St", city="Albany", state="NY",
                     zip="12207"),

@@ -24,7 +24,7 @@ from tests.integration.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
-PAYER = Party(name="Alpha Plan", tin="12-3456789", address="1 Plan Way", city="Albany",
+PAYER = Party(name="Alpha Plan", tin="12-3456789", contact_phone="5185550100", address="1 Plan Way", city="Albany",
               state="NY", zip="12207")
 HUB = Party(name="Alpha Hub", npi="1234567893", address="2 Hub St", city="Buffalo",
             state="NY", zip="14201")
@@ -176,3 +176,16 @@ def test_another_organisation_sees_no_remittance(tenant, other_tenant):
                                                              other_tenant.hub))
     assert theirs.matched == 0 and len(theirs.unmatched) == 1
     assert str(fresh(bill).paid_amount) == "7.50"
+
+
+def test_the_835_names_what_the_plan_must_add_first(tenant):
+    from carehub.network.models import Location
+
+    contract, referral = billing_setup(tenant)
+    make_bill(tenant, contract, referral, ["7.50"], status=BillStatus.APPROVED)
+    with scopes_disabled():
+        Location.objects.filter(organisation=tenant.payer).update(phone="")
+    response = signed_in(tenant.users["payer_manager"]).get(
+        reverse("billing:remittance_export"), {"hub": tenant.hub.pk})
+    assert response.status_code == 400
+    assert "Alpha Plan needs a ten-digit phone number in the directory" in response.content.decode()

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
 from carehub.billing.models import (
@@ -34,10 +35,13 @@ from carehub.billing.models import (
 )
 from carehub.core.billing import x12_835
 from carehub.core.billing.claims import Party
+from carehub.core.billing.x12_837 import digits
 from carehub.core.money import CENT, ZERO, cents_to_decimal, to_cents
 from carehub.core.validation import InputError
+from carehub.network.models import Location, OrganisationProfile
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation, OrganisationKind
+from carehub.tenancy.rls import as_owner
 
 PAID_STATUSES = ("1", "2", "3", "19", "20", "21")
 DENIED = "4"
@@ -211,9 +215,25 @@ def _negated(claim: x12_835.ClaimPayment) -> x12_835.ClaimPayment:
 # -- the payer's side ------------------------------------------------------------------
 
 
-def _party(org: Organisation) -> Party:
+def _party(org: Organisation, role: str, errors: list[tuple[str, str]]) -> Party:
+    """The organisation as an 835 party, its address and phone from its directory entry
+    (its first site with a street address); what is missing is named in `errors`."""
+    # The hub's directory entry may be hidden from the plan's pages; its address on the
+    # file is what a remittance carries anyway (N1/N3/N4), so it is read as the owner.
+    with scopes_disabled(), as_owner():
+        site = (Location.objects.filter(organisation=org).exclude(address_1="")
+                .order_by("name").first())
+        phone = next((p for p in OrganisationProfile.objects.filter(organisation=org)
+                      .values_list("phone", flat=True) if p), "") or (site.phone if site else "")
+    if site is None or not (site.city and site.state_province and site.postal_code):
+        errors.append((role, f"{org.name} needs a site with a street address, city, state "
+                             "and zip code in the directory"))
+    if role == "payer" and len(digits(phone)) != 10:
+        errors.append((role, f"{org.name} needs a ten-digit phone number in the directory"))
     return Party(name=org.name, npi=org.npi or None, tin=org.tin or None,
-                 address="1 Main Street", city="Springfield", state="NY", zip="12345")
+                 address=site.address_1 if site else "", city=site.city if site else "",
+                 state=site.state_province if site else "",
+                 zip=site.postal_code if site else "", contact_phone=phone)
 
 
 def approved_hubs(acting: Acting) -> list[dict[str, Any]]:
@@ -257,9 +277,13 @@ def export_835(acting: Acting, hub_id: int, *, now: datetime | None = None) -> t
     hub = bills[0].hub
     trace = f"{acting.organisation.pk}{moment:%Y%m%d%H%M%S}"
     total = sum((b.amount for b in bills), ZERO)
+    errors: list[tuple[str, str]] = []
+    payer, payee = _party(acting.organisation, "payer", errors), _party(hub, "payee", errors)
+    if errors:
+        raise InputError(errors)
     remittance = x12_835.Remittance(
         trace_number=trace, payment_total=total, payment_date=timezone.localdate(moment),
-        payer=_party(acting.organisation), payee=_party(hub), claims=tuple(claims))
+        payer=payer, payee=payee, claims=tuple(claims))
     text = x12_835.write_835(remittance, sender_id=f"PLAN{acting.organisation.pk}",
                              receiver_id=f"HUB{hub.pk}",
                              interchange_control_number=int(moment.timestamp()) % 1_000_000_000,
