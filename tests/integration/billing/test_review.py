@@ -98,6 +98,8 @@ def test_queue_filters_sorts_oldest_first_and_analysts_only_read(tenant):
         body = analyst.get(reverse("billing:review"), params).content.decode()
         return {b.number for b in (old, new, noted) if b.number in body}
 
+    largest = analyst.get(reverse("billing:review"), {"sort": "-amount"}).content.decode()
+    assert largest.index(old.number) < largest.index(noted.number) < largest.index(new.number)
     assert shown(amount_min="20") == {old.number, noted.number}
     assert shown(amount_max="20") == {new.number}
     assert shown(age_min="30") == {old.number}
