@@ -205,3 +205,28 @@ def test_another_organisation_gets_404_and_cannot_decide(tenant, other_tenant):
     assert mine.get(reverse("billing:questions")).status_code == 404
     with pytest.raises(PermissionError), scopes_disabled():
         review.decide(bill, "approve", acting=acting_as(other_tenant.users["payer_manager"]))
+
+
+def test_turnaround_median_and_90th_percentile_per_stage(tenant):
+    from carehub.billing.selectors.review import turnaround
+
+    contract, referral = billing_setup(tenant)
+    now = timezone.now()
+    # Service to submission 5, 10 and 30 days; decisions 2 and 4 days later; one paid 7
+    # days after its decision.
+    for served, decided_after, paid_after in ((5, 2, 7), (10, 4, None), (30, None, None)):
+        bill = make_bill(tenant, contract, referral, ["7.50"], submitted=now,
+                         first=timezone.localdate(now) - timedelta(days=served))
+        with scopes_disabled():
+            Bill.objects.filter(pk=bill.pk).update(
+                decided_at=now + timedelta(days=decided_after) if decided_after else None,
+                paid_at=(now + timedelta(days=decided_after + paid_after)
+                         if paid_after and decided_after else None))
+    with scopes_disabled():
+        stages = turnaround(acting_as(tenant.users["payer_analyst"], tenant.payer))
+    assert [(s.label, s.bills, s.median, s.p90) for s in stages] == [
+        ("Service to submission", 3, 10, 30.0),
+        ("Submission to decision", 2, 3.0, 4.0),
+        ("Decision to payment", 1, 7, 7.0)]
+    page = signed_in(tenant.users["payer_analyst"]).get(reverse("billing:review_turnaround"))
+    assert "Submission to decision" in page.content.decode()
