@@ -28,6 +28,7 @@ from carehub.tenancy.models import Role
 
 BULK_SALT = "billing.review.bulk"
 BULK_MAX_AGE = 3600  # a confirmation older than an hour is shown again
+BULK_MAX = 200_000  # the signed list of ids stays well under the request size limit
 
 
 def _keep(request: HttpRequest) -> str:
@@ -114,7 +115,11 @@ def bulk(request: HttpRequest, acting: Acting) -> HttpResponse:
     if qs is None:
         messages.error(request, "The filter was refused; nothing to approve.")
         return redirect("billing:review")
-    ids = list(qs.order_by("submitted_at", "pk").values_list("pk", flat=True))
+    ids = list(qs.order_by("submitted_at", "pk").values_list("pk", flat=True)[:BULK_MAX + 1])
+    if len(ids) > BULK_MAX:
+        messages.error(request, f"More than {BULK_MAX:,} bills: narrow the filter (a CBO, a "
+                                "service or an age) and approve them in parts.")
+        return redirect(reverse("billing:review") + f"?{_keep(request)}")
     count, total = selectors.totals(qs)
     query = _keep(request)
     token = signing.dumps({"ids": ids, "plan": acting.organisation.pk, "user": acting.user.pk,
