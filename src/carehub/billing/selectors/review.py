@@ -220,12 +220,6 @@ def filtered_for_bulk(acting: Acting, params: Any) -> QuerySet[Bill] | None:
     return filterset.qs.filter(status=BillStatus.SUBMITTED)
 
 
-def totals(qs: QuerySet[Bill]) -> tuple[int, Decimal]:
-    found = qs.order_by().aggregate(n=Count("pk"), total=Sum("amount"))
-    # SQLite sums decimals without their scale: back to cents.
-    return found["n"] or 0, (found["total"] or ZERO).quantize(CENT)
-
-
 def denial_tally(acting: Acting) -> list[dict[str, Any]]:
     """Denied bills of the plan per reason code, the most frequent first."""
     from carehub.billing.services.review import DENIAL_REASONS
