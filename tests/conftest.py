@@ -77,6 +77,7 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
     for module, function in (
         ("carehub.network.migrations.0002_service_types_and_rls", "seed_types"),
         ("carehub.contracts.migrations.0003_checklist_and_rls", "seed_checklist"),
+        ("carehub.billing.migrations.0003_shipped_fee_schedules", "load_shipped"),
     ):
         getattr(importlib.import_module(module), function)(apps, None)
 

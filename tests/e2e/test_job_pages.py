@@ -1,5 +1,5 @@
 """The pages around the import, assignment and settlement jobs, in a browser at both
-widths: the settlement page, a settled statement with its downloads, and a ranked list
+widths: billing's settlement page, an issued statement with its downloads, and a ranked list
 after its assignment job naming the members the contract's rules refused."""
 
 from __future__ import annotations
@@ -9,17 +9,12 @@ from datetime import date
 import pytest
 from django_scopes import scopes_disabled
 
+from carehub.billing.tasks_statements import SETTLE_KIND, settle_body, settle_task
 from carehub.jobs import services as jobs
 from carehub.jobs.runner import run_job
 from carehub.referrals import jobs_api, uploads
 from carehub.referrals.models import RankedList
-from carehub.referrals.tasks import (
-    SETTLE_KIND,
-    assignment_body,
-    ranked_import_body,
-    settle_body,
-    settle_task,
-)
+from carehub.referrals.tasks import assignment_body, ranked_import_body
 from tests.e2e.conftest import BOTH_WIDTHS, fits_the_screen, shot, sign_in_verified, visit
 from tests.integration.conftest import acting_as
 from tests.integration.kinds.helpers import ranked_text, upload
@@ -43,14 +38,14 @@ def test_settlement_page_and_statement(page, tenant, viewport):  # type: ignore[
                          params={"contract": contract_id(), "period": date.today().strftime("%Y-%m")})
     run_job(str(job.pk), settle_body)
     sign_in_verified(page, admin)
-    visit(page, "/referrals/settle/")
+    visit(page, "/billing/statements/settle/")
     assert page.get_by_label("Contract").is_visible() and page.get_by_label("Month").is_visible()
     assert page.get_by_role("link", name=f"T-MEALS {date.today():%Y-%m}").is_visible()
     assert fits_the_screen(page)
     shot(page, f"settle-{viewport['width']}")
     page.get_by_role("link", name=f"T-MEALS {date.today():%Y-%m}").click()
     page.wait_for_selector("h1")
-    assert "Statement T-MEALS" in page.locator("h1").inner_text()
+    assert "Statement 1 · T-MEALS" in page.locator("h1").inner_text()
     assert page.get_by_role("link", name="Download CSV").is_visible()
     shot(page, f"statement-{viewport['width']}")
     assert page.get_by_role("cell", name="HDM Home-delivered meal").first.is_visible()

@@ -82,7 +82,7 @@ def _settle_body(o: World, own: World) -> dict[str, Any]:
 
 
 def _statement(o: World, own: World) -> list[dict[str, Any]]:
-    return [{"job_id": o.statement.pk}]
+    return [{"pk": o.statement.pk}]
 
 
 def _statement_file(o: World, own: World) -> list[dict[str, Any]]:
@@ -91,6 +91,31 @@ def _statement_file(o: World, own: World) -> list[dict[str, Any]]:
 
 def _member(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.tenant.member.pk}, {"pk": o.member2.pk}]
+
+
+def _bill_line(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["bill_line"].pk}]
+
+
+def _submission(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["submission"].pk}]
+
+
+def _bill(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["bill"].pk}]
+
+
+def _fee_schedule(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["fee_schedule"].pk}]
+
+
+def _billing_month_body(o: World, own: World) -> dict[str, Any]:
+    return {"contract": o.contract.pk, "period": "2026-03"}
+
+
+def _contract_billing_body(o: World, own: World) -> dict[str, Any]:
+    return {"contract": o.contract.pk, "fee_schedule": o.extras["fee_schedule"].pk,
+            "timely_filing_days": "30", "eligible_products": ""}
 
 
 def _job(o: World, own: World) -> list[dict[str, Any]]:
@@ -312,9 +337,7 @@ DOORS: dict[str, Door] = {
     "referrals/ranked/": Door("page", _none, query=("", "?q={other_marker}")),
     "referrals/ranked/<int:pk>/": Door("object", _ranked_list),
     "referrals/ranked/<int:pk>/assign/": Door("object", _ranked_list, body=everything),
-    "referrals/settle/": Door("page", _none, body=_settle_body),
-    "referrals/statements/<uuid:job_id>/": Door("object", _statement),
-    "referrals/statements/<uuid:job_id>/statement.<str:fmt>": Door("object", _statement_file),
+    "referrals/settle/": Door("page", _none, body=_settle_body),  # sends to billing's
     "referrals/escalations/": Door("page", _none, query=("", "?page=2")),
     "referrals/leaving/": Door("page", _none),
     # The other set has no departure; test_leaving walks another hub's real departure.
@@ -343,12 +366,29 @@ DOORS: dict[str, Door] = {
     "jobs/<uuid:pk>/": Door("object", _job),
     "jobs/<uuid:pk>/progress/": Door("object", _job),
     "jobs/<uuid:pk>/cancel/": Door("object", _job, body=everything),
+    # Billing: the CBO's lines, the hub's console, submissions and fee schedules.
+    "billing/cbo/": Door("page", _none, query=("", "?period=2026-03", "?period=2026-03&fix_page=2")),
+    "billing/cbo/line/<int:pk>/correct/": Door("object", _bill_line, body=everything),
+    "billing/hub/": Door("page", _none, query=("", "?period=2026-03")),
+    "billing/hub/build/": Door("page", _none, body=_billing_month_body),
+    "billing/hub/submit/": Door("page", _none, body=_billing_month_body),
+    "billing/submission/<int:pk>/837p/": Door("object", _submission),
+    "billing/submission/<int:pk>/lines.csv": Door("object", _submission),
+    "billing/invoice/<int:pk>.pdf": Door("object", _bill),
+    "billing/invoice/<int:pk>.csv": Door("object", _bill),
+    "billing/fee-schedules/": Door("page", _none),
+    "billing/fee-schedules/<int:pk>/": Door("object", _fee_schedule),
+    "billing/fee-schedules/upload/": Door(
+        "page", _none, why="stores a schedule for the acting hub only, from a file; its "
+                           "checks are in tests/integration/billing/test_fee_schedules.py"),
+    "billing/fee-schedules/contract/": Door("page", _none, body=_contract_billing_body),
     "healthz": Door("public", _none, why="counts of the queue and the workers, no tenant data"),
     # Notifications: each person's own, whichever organisation they act for.
     "notifications/": Door("page", _none, query=("", "?page=2")),
     "notifications/settings/": Door(
         "page", _none, why="the signed-in user's own choices per kind; no form names "
         "another person or organisation"),
+    "notifications/bell/": Door("page", _none, why="the signed-in user's own unread count"),
     "notifications/read-all/": Door(
         "page", _none, why="marks the signed-in user's own notifications read; names no "
         "object"),
@@ -368,6 +408,13 @@ DOORS: dict[str, Door] = {
        for action in ("", "progress/", "cancel/", "again/", "compare/", "hand/",
                       "hand/pickers/")},
     "eligibility/handoffs/<int:pk>/": Door("object", _extra("handoff")),
+    # Billing: the statements of the acting organisation's contracts.
+    "billing/statements/": Door("page", _none, query=("", "?period=2026-10")),
+    "billing/statements/settle/": Door("page", _none, body=_settle_body),
+    "billing/statements/mlr/": Door("page", _none),
+    "billing/statements/<int:pk>/": Door("object", _statement),
+    "billing/statements/<int:pk>/statement.<str:fmt>": Door("object", _statement_file),
+    "billing/statements/<int:pk>/member-lines.csv": Door("object", _statement),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

@@ -19,9 +19,8 @@ CBO and the users' authenticator apps.
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -76,7 +75,7 @@ class World:
     ranked_list: RankedList
     proposed: Contract  # proposed by the hub, not yet accepted by the plan
     invitation: NetworkMember  # the hub's invitation to a CBO that has not yet decided
-    statement: Any = None  # a finished settlement job of the hub, with its statement
+    statement: Any = None  # a statement issued for the hub's contract
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -218,27 +217,55 @@ def make_world(marker: str) -> World:
                   extras={"job": job},
                   statement=statement)
     world.extras.update(eligibility(world))
+    world.extras.update(billing(world))
     return world
 
 
+def billing(w: World) -> dict[str, Any]:
+    """A month of bill lines (one failing, one submitted on an invoice) and a fee schedule
+    of the hub's own."""
+    from datetime import datetime
+
+    from carehub.billing.models import BillLine
+    from carehub.billing.services import fee_schedules, lines, submissions
+    from carehub.referrals.models import ServiceDelivery
+
+    t = w.tenant
+    hub_admin = acting_as(t.users["hub_admin"], t.hub)
+    with scopes_disabled():
+        deliveries = [ServiceDelivery.objects.create(
+            referral=w.referral, member=t.member, organisation=t.cbo, contract=w.contract,
+            contract_code=w.contract.code, service_code="HDM", date=date(2026, 3, day),
+            units=1, setting="home", note=f"{w.marker} delivery note",
+            at=datetime(2026, 3, day, tzinfo=UTC)) for day in (3, 4)]
+        lines.build_lines(w.contract, "2026-03", hub_admin)
+        BillLine.objects.filter(delivery=deliveries[0]).update(status="ready", failures=[])
+        result = submissions.submit_month(w.contract, "2026-03", hub_admin)
+        submission = result.submissions[0]
+        schedule = fee_schedules.upload_schedule(
+            name=f"{w.marker.lower()}-fees", filename="fees.csv", acting=hub_admin,
+            text="service,code,modifiers,unit,rate,effective,ends,verification\n"
+                 f"{w.marker} meal,S5170,U1,meal,7.35,2026-01-01,,verified\n")
+        return {"bill_line": BillLine.objects.get(delivery=deliveries[1]),
+                "submission": submission, "bill": submission.bill_set.get(),
+                "fee_schedule": schedule}
+
+
 def _settled(t: Tenant, contract: Contract) -> Any:
-    """A statement the hub settled: a finished settlement job and its file."""
-    from carehub.jobs.models import Job
-    from carehub.referrals.statements import statement_path
+    """A statement issued for the hub's contract (October 2026), billed as claims from
+    then on (a terms amendment), so that it carries member lines."""
+    from carehub.billing.services.statements import issue_statement
+    from carehub.contracts.models import TermsVersion
+    from carehub.tenancy.access import Acting
 
     with scopes_disabled():
-        job = Job.objects.create(
-            kind="referrals.settle", title=f"Settle {contract.code}", organisation=t.hub,
-            role="hub_admin", status="succeeded",
-            task_path="carehub.referrals.tasks.settle_task",
-            params={"contract": contract.pk, "period": "2026-10"},
-            result={"contract": contract.code, "period": "2026-10", "total": "1.00"})
-    path = statement_path(job.pk)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"contract": contract.code, "lines": [], "total": "1.00",
-                                 "period": {"start": "2026-10-01", "end": "2026-10-31"},
-                                 "by_mlr": {}}))
-    return job
+        first = TermsVersion.objects.filter(contract=contract).order_by("version").first()
+        assert first is not None
+        TermsVersion.objects.create(contract=contract, version=first.version + 1,
+                                    effective=date(2026, 10, 1),
+                                    document={**first.document, "billing": "claims"},
+                                    source_text=first.source_text, note="billed as claims")
+        return issue_statement(contract, "2026-10", acting=Acting.system(t.hub))
 
 
 def eligibility(w: World) -> dict[str, Any]:

@@ -22,6 +22,22 @@ class ImmutableError(Exception):
     """An issued record was about to be changed."""
 
 
+class ImmutableQuerySet(models.QuerySet):
+    """No update path in bulk either: `update`, `bulk_update` and `delete` refuse."""
+
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise ImmutableError(f"{self.model.__name__} rows are issued and cannot change")
+
+    def bulk_update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ImmutableError(f"{self.model.__name__} rows are issued and cannot change")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise ImmutableError(f"{self.model.__name__} rows are issued and cannot be deleted")
+
+
+ImmutableManager = models.Manager.from_queryset(ImmutableQuerySet)
+
+
 class Immutable(models.Model):
     """Written once: no update path, no delete."""
 
@@ -132,7 +148,7 @@ class Statement(Immutable):
     job = models.ForeignKey("jobs.Job", on_delete=models.SET_NULL, null=True, blank=True,
                             related_name="+")
 
-    objects = ScopedManager(organisation="contract__parties__organisation")
+    objects = ScopedManager(ImmutableManager, organisation="contract__parties__organisation")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["contract", "period", "sequence"],
@@ -154,7 +170,7 @@ class StatementLine(Immutable):
     basis = models.TextField()
     mlr = models.CharField(max_length=8)
 
-    objects = ScopedManager(organisation="statement__contract__parties__organisation")
+    objects = ScopedManager(ImmutableManager, organisation="statement__contract__parties__organisation")
 
     class Meta:
         ordering = ["statement", "position"]
@@ -321,7 +337,7 @@ class BillDecision(Immutable):
     organisation = models.ForeignKey("tenancy.Organisation", on_delete=models.PROTECT,
                                      related_name="+")
 
-    objects = ScopedManager(organisation="bill__contract__parties__organisation")
+    objects = ScopedManager(ImmutableManager, organisation="bill__contract__parties__organisation")
 
     class Meta:
         ordering = ["bill", "at", "pk"]

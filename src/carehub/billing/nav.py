@@ -1,1 +1,5 @@
-NAV: list[tuple[str, str, tuple[str, ...]]] = []
+from carehub.tenancy.models import Role
+
+NAV = [
+    ("Statements", "billing:statements", (Role.HUB_ADMIN, Role.PAYER_MANAGER, Role.PAYER_ANALYST)),
+]

@@ -76,6 +76,9 @@ class ServiceLines:
     service: np.ndarray
     day: np.ndarray
     units: np.ndarray
+    # Each line's `id` as given (the delivery it records), "" where none was; None when
+    # no line carries one. Member-level lines use it to map back to the delivery.
+    ids: tuple[str, ...] | None = None
 
     def __len__(self) -> int:
         return int(self.units.shape[0])
@@ -183,8 +186,10 @@ def _well_formed_services(rows: list[Any]) -> ServiceLines | None:
     line-by-line check can say what is wrong where. Whole-column operations keep a
     million lines around a second."""
     try:
-        if any(len(row) != 4 for row in rows):
+        width = len(rows[0]) if rows else 4
+        if width not in (4, 5) or any(len(row) != width for row in rows):
             return None
+        ids = tuple(_line_id(row["id"]) for row in rows) if width == 5 else None
         members: dict[str, int] = {}
         codes: dict[str, int] = {}
         dates: dict[str, int] = {}
@@ -210,8 +215,17 @@ def _well_formed_services(rows: list[Any]) -> ServiceLines | None:
         member=np.array(member_col, dtype=np.int32),
         service=np.array(service_col, dtype=np.int32),
         day=ordinals[np.array(date_col, dtype=np.int32)] if rows else np.zeros(0, np.int32),
-        units=units,
+        units=units, ids=ids,
     )
+
+
+def _line_id(raw: Any) -> str:
+    """A service line's id: text or a whole number, kept as text."""
+    if type(raw) is str and raw.strip():
+        return raw
+    if type(raw) is int:
+        return str(raw)
+    raise ValueError("not an id")
 
 
 def _checked_services(reader: Reader, rows: list[Any]) -> ServiceLines:
@@ -222,6 +236,7 @@ def _checked_services(reader: Reader, rows: list[Any]) -> ServiceLines:
     service_col: list[int] = []
     day_col: list[int] = []
     unit_col: list[int] = []
+    id_col: list[str] = []
     for index, row in enumerate(rows):
         # Fast path for a well-formed line; anything odd goes through the careful check.
         try:
@@ -246,10 +261,13 @@ def _checked_services(reader: Reader, rows: list[Any]) -> ServiceLines:
         service_col.append(service_key)
         day_col.append(day)
         unit_col.append(units)
+        raw_id = row.get("id") if isinstance(row, Mapping) else None
+        id_col.append("" if raw_id is None else str(raw_id))
     return ServiceLines(
         member_ids=tuple(members), codes=tuple(codes),
         member=np.array(member_col, dtype=np.int32), service=np.array(service_col, np.int32),
         day=np.array(day_col, dtype=np.int32), units=np.array(unit_col, dtype=np.int64),
+        ids=tuple(id_col) if any(id_col) else None,
     )
 
 

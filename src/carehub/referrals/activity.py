@@ -2,9 +2,9 @@
 so `carehub settle` pays for real work. Pure reads; the caller writes the file.
 
 What goes in: attribution = members enrolled under the contract (enrolment to completion
-or closing); services = units logged in the period; events = enrolments, engagement
-visits and completed pathways up to the period's end (earlier ones are needed for open
-episodes); spending = flexible-fund spending up to the period's end (for balances).
+or closing); services = units logged in the period, each with its delivery's id (so a
+member-level line maps back to it); events = enrolments, engagement visits and completed
+pathways up to the period's end (earlier ones are needed for open episodes); spending = flexible-fund spending up to the period's end (for balances).
 Member ids are the plan's member ids.
 
 What counts is chosen by key, not by code: referrals whose contract is this contract,
@@ -94,11 +94,11 @@ def build_activity(contract_code: str, period: str, *,
             attribution.append({"member": r.member.member_id, "start": r.enrolled_on.isoformat(),
                                 "end": stop.isoformat() if stop else None})
         services = [
-            {"member": m, "service": s, "date": d.isoformat(), "units": u}
-            for m, s, d, u in ServiceDelivery.objects.filter(
+            {"member": m, "service": s, "date": d.isoformat(), "units": u, "id": pk}
+            for m, s, d, u, pk in ServiceDelivery.objects.filter(
                 contract=contract, referral__in=counted, date__gte=start, date__lte=end)
             .order_by("date", "member__member_id", "pk")
-            .values_list("member__member_id", "service_code", "date", "units")
+            .values_list("member__member_id", "service_code", "date", "units", "pk")
         ]
         events: list[dict[str, Any]] = []
         for e in (ReferralEvent.objects.filter(referral__in=counted, to_state="enrolled")

@@ -11,5 +11,4 @@ NAV = [
                                                 Role.HUB_COORDINATOR, Role.HUB_ADMIN)),
     ("Escalations", "referrals:escalations", ANSWERING_ROLES),
     ("Upload", "referrals:upload", (Role.PAYER_MANAGER, Role.HUB_ADMIN, Role.HUB_COORDINATOR)),
-    ("Settle", "referrals:settle", (Role.HUB_ADMIN, Role.PAYER_MANAGER)),
 ]

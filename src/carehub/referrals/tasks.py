@@ -1,11 +1,11 @@
 """The referrals app's background work: job kinds (a ranked list's import and
-assignment, the bulk assignment of a stored list, one month's settlement of a contract)
-and the periodic tasks `carehub worker` runs (scheduled in carehub/schedule.py).
+assignment, the bulk assignment of a stored list) and the periodic tasks `carehub worker` runs (scheduled in carehub/schedule.py).
 
 Each job body works in chunks, each one transaction with the job's checkpoint, and checks
 for a cancel between chunks; a job resumed after its worker died carries on from the
 checkpoint, and one run twice makes nothing twice (see services.bulk_jobs). The cron
-command `carehub referrals_escalate` calls the same service as the escalation task."""
+command `carehub referrals_escalate` calls the same service as the escalation task.
+A contract's month is settled by billing's job (`billing.settle`)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from carehub.jobs.runner import Outcome, run_job
 from carehub.members import jobfiles
 from carehub.members.imports import MAX_ERRORS, ImportProblem, read_table
 from carehub.members.streaming import check_ranked, ranked_chunks
-from carehub.referrals import notices, statements
+from carehub.referrals import notices
 from carehub.referrals.models import RankedList, RankedListEntry
 from carehub.referrals.services import bulk_jobs, move_up_overdue
 from carehub.referrals.services.base import ReferralError
@@ -33,7 +33,6 @@ from carehub.tenancy.rls import as_owner
 
 RANKED_KIND = "referrals.ranked_import"
 ASSIGN_KIND = "referrals.assign_ranked_list"
-SETTLE_KIND = "referrals.settle"
 
 
 def _org(pk: Any, kind: str) -> Organisation | None:
@@ -203,17 +202,6 @@ def _assign(job: Job, acting: Acting, progress: Progress, ranked: RankedList,
 @task()
 def assignment_task(job_id: str) -> dict[str, Any]:
     return run_job(job_id, assignment_body)
-
-
-# --- settlement ------------------------------------------------------------------------
-
-def settle_body(job: Job, acting: Acting, progress: Progress) -> Outcome:
-    return statements.settle_job(job, progress)
-
-
-@task()
-def settle_task(job_id: str) -> dict[str, Any]:
-    return run_job(job_id, settle_body)
 
 
 # --- periodic ----------------------------------------------------------------------

@@ -103,9 +103,10 @@ def seed(folder: str, rows: int) -> None:
 
 
 def start(kind: str, chunk: int, folder: str) -> None:
+    from carehub.billing.tasks_statements import SETTLE_KIND, settle_task
     from carehub.members import jobfiles
     from carehub.members.tasks import KIND, roster_import_task
-    from carehub.referrals.tasks import ASSIGN_KIND, SETTLE_KIND, assignment_task, settle_task
+    from carehub.referrals.tasks import ASSIGN_KIND, assignment_task
 
     plan = _plan()
     with scopes_disabled():
@@ -147,7 +148,7 @@ def takeover() -> None:
 
 
 def state(job_id: str) -> None:
-    from carehub.referrals.statements import statement_path
+    from carehub.billing.models import Statement
 
     plan = _plan()
     with scopes_disabled():
@@ -156,7 +157,8 @@ def state(job_id: str) -> None:
         referrals = Referral.objects.filter(source="ranked_list")
         dupes = (Referral.objects.values("member_id", "service_code")
                  .annotate(n=Count("id")).filter(n__gt=1).count())
-        path = statement_path(job.pk)
+        issued = Statement.objects.filter(contract__code="T-MEALS", period=PERIOD)
+        mine = issued.filter(job=job).first()
         out: dict[str, Any] = {
             "status": job.status, "done": job.done, "stage": job.stage,
             "checkpoint": job.checkpoint, "result": job.result, "message": job.message,
@@ -172,7 +174,8 @@ def state(job_id: str) -> None:
                 organisation__slug="kill-hub").count(),
             "duplicate_referrals": dupes,
             "entries": RankedListEntry.objects.count(),
-            "statement": json.loads(path.read_text()) if path.exists() else None,
+            "statement": mine.document if mine else None,
+            "statements": issued.count(),
         }
     print(json.dumps(out, default=str))
 

@@ -177,21 +177,23 @@ def test_bulk_assignment_killed_mid_chunk_resumes_to_a_clean_end(world: World) -
     assert end["entries"] == ROWS
 
 
-def test_settlement_killed_mid_job_gives_the_same_statement(world: World) -> None:
-    clean = world.run("start", "settle", "0", str(world.folder))
-    world.worker(clean).communicate(timeout=600)
-    reference = world.state(clean)
-    assert reference["status"] == "succeeded", reference["message"]
-    assert reference["statement"]["lines"], "the world settles to something"
+def test_settlement_killed_mid_job_issues_the_statement_once(world: World) -> None:
     job = world.run("start", "settle", "0", str(world.folder))
     killed = world.kill_after(job, lambda status, done, point: status == "running")
     assert killed["status"] == "running"
-    # Nothing or the whole statement: it is written once, atomically, at the end.
-    assert killed["statement"] is None or killed["statement"] == reference["statement"]
+    # Nothing or the whole statement: it is issued in one transaction.
+    assert killed["statements"] in (0, 1)
     end = world.resume(job)
     assert end["status"] == "succeeded", end["message"]
-    assert end["statement"] == reference["statement"]
-    assert end["result"]["total"] == reference["result"]["total"]
+    assert end["statements"] == 1 and end["statement"]["lines"], "the world settles to something"
+    assert end["result"]["sequence"] == 1
+    assert end["result"]["total"] == end["statement"]["total"]
+    # Settled again with nothing changed: nothing more is issued.
+    again = world.run("start", "settle", "0", str(world.folder))
+    world.worker(again).communicate(timeout=600)
+    after = world.state(again)
+    assert after["status"] == "succeeded" and after["result"]["issued"] is False
+    assert after["statements"] == 1
 
 
 def test_import_members_draws_a_bar_on_a_terminal_and_nothing_when_piped(

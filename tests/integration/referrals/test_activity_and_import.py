@@ -31,8 +31,9 @@ def test_activity_export_settles(tenant, contract, tmp_path):
     out = tmp_path / "activity.json"
     call_command("activity", "--contract", "T-MEALS", "--period", period, "--out", str(out))
     data = json.loads(out.read_text())
-    assert data["services"] == [{"member": "Alpha-M1", "service": "HDM",
-                                 "date": date.today().isoformat(), "units": 2}]
+    assert [{k: v for k, v in line.items() if k != "id"} for line in data["services"]] == [
+        {"member": "Alpha-M1", "service": "HDM", "date": date.today().isoformat(), "units": 2}]
+    assert isinstance(data["services"][0]["id"], int)
     assert data["attribution"][0]["member"] == "Alpha-M1"
     assert [e["type"] for e in data["events"]] == ["enrolled"]
     statement = settle(parse_terms_text(TERMS.read_text(), str(TERMS)), load_activity(data))

@@ -12,6 +12,8 @@ from carehub.core.settlement.lines import paid, paid_cents
 from carehub.core.settlement.statement import Line
 from carehub.core.terms import Prepayment
 
+RECOUPMENT = "Recoupment"
+
 
 def settle_prepayment(component: Prepayment, ctx: Context, other_lines: Decimal) -> list[Line]:
     effective = ctx.terms.effective
@@ -30,7 +32,7 @@ def settle_prepayment(component: Prepayment, ctx: Context, other_lines: Decimal)
     if withheld <= 0:
         return []
     return [paid_cents(
-        component, "Recoupment", 1, cents_to_decimal(-withheld), -withheld,
+        component, RECOUPMENT, 1, cents_to_decimal(-withheld), -withheld,
         f"min({fmt_number(component.recoup_rate)} × other lines {fmt(other_lines)} = "
         f"{fmt(cents_to_decimal(share))}, outstanding {fmt(outstanding)} = prepayment "
         f"{fmt(component.amount)} − recouped so far {fmt(recouped)})")]

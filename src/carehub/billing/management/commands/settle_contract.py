@@ -1,34 +1,37 @@
 """`carehub settle_contract --contract CODE --period YYYY-MM [--plan SLUG]
 [--format json|table]`
 
-Settles one month of a contract from the database: the activity `carehub activity` would
-write, settled by the contract's terms in force as `carehub settle` would. It runs the
-settlement job (`referrals.settle`, the same as the settlement page) in this process, so
-the statement is also kept as the job's result; a progress bar on a terminal, nothing but
-the statement when piped. Exit 0 on success, 2 with one line per problem on stderr.
+Issues one month of a contract from the database: the activity `carehub activity` would
+write, settled by the contract's terms in force as `carehub settle` would, stored as a
+statement (or, for a month issued before, an adjustment of the differences). It runs the
+settlement job (`billing.settle`, the same as the settle page) in this process: a
+progress bar on a terminal, nothing but the statement when piped. When nothing differs
+from what was issued, it says so on stderr and prints nothing. Exit 0 on success, 2 with
+one line per problem on stderr.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django_scopes import scopes_disabled
 
+from carehub.billing.models import Statement
+from carehub.billing.tasks_statements import SETTLE_KIND, settle_body, settle_task
 from carehub.contracts.models import Contract
 from carehub.core.settlement import load_statement
 from carehub.jobs.models import JobStatus
 from carehub.jobs.services import run_inline
-from carehub.referrals import statements
 from carehub.referrals.activity import PeriodError, contract_for_activity, period_bounds
-from carehub.referrals.tasks import SETTLE_KIND, settle_body, settle_task
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation
 
 
 class Command(BaseCommand):
-    help = "Settle one month of a contract from the database (the statement, as a job)."
+    help = "Issue one month of a contract from the database (a statement, as a job)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--contract", required=True, help="contract code, e.g. DEMO-MEALS")
@@ -61,13 +64,15 @@ class Command(BaseCommand):
                 print(f"carehub settle_contract: {error['where']}: {error['message']}",
                       file=sys.stderr)
             raise SystemExit(2)
-        data = statements.read_statement(job)
-        assert data is not None
+        if not job.result.get("issued"):
+            print(f"carehub settle_contract: {job.message}", file=sys.stderr)
+            return
+        with scopes_disabled():
+            statement = Statement.objects.get(pk=job.result["statement"])
+        data = {k: v for k, v in statement.document.items() if k != "member_lines"}
         if opts["format"] == "table":
             self.stdout.write(load_statement(data).to_table())
         else:
-            import json
-
             self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
 
     def _fail(self, message: str) -> None:
