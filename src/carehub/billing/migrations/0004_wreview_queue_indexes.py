@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("billing", "0002_row_level_security"),
+        ("billing", "0003_shipped_fee_schedules"),
     ]
 
     operations = [
