@@ -1,12 +1,8 @@
 """The fee schedules shipped in core/billing/schedules/ as rows (owner empty): CalAIM
 Community Supports, NC Healthy Opportunities, Medicare CHI. Re-running changes nothing.
-A row with no start date is stored from 1900-01-01 (the column is required)."""
-
-from datetime import date
+A row whose programme gives no start date is stored without one."""
 
 from django.db import migrations
-
-NO_START = date(1900, 1, 1)
 
 
 def load_shipped(apps, schema_editor):  # type: ignore[no-untyped-def]
@@ -24,9 +20,9 @@ def load_shipped(apps, schema_editor):  # type: ignore[no-untyped-def]
         FeeScheduleRow.objects.bulk_create([FeeScheduleRow(
             schedule=found, position=position, service=row.service[:200], code=row.code,
             modifiers=" ".join(row.modifiers), unit=row.unit[:60], rate=row.rate,
-            effective=row.effective or NO_START, ends=row.ends, per_day=row.per_day,
+            effective=row.effective, ends=row.ends, per_day=row.per_day,
             per_period=row.per_period, per_episode=row.per_episode,
-            verification=row.verification[:200], source=row.source[:400])
+            verification=row.verification[:200], source=row.source[:400], notes=row.notes[:400])
             for position, row in enumerate(schedule.rows, start=1)])
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -20,9 +19,6 @@ from carehub.core.validation import InputError
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Role
 
-# Stored for a row whose programme gives no start date (the column is required).
-NO_START = date(1900, 1, 1)
-
 
 class ScheduleError(InputError):
     """A schedule or a setting that cannot be stored; nothing was saved."""
@@ -31,11 +27,11 @@ class ScheduleError(InputError):
 def row_fields(row: FeeRow, position: int) -> dict[str, Any]:
     return {"position": position, "service": row.service[:200], "code": row.code,
             "modifiers": " ".join(row.modifiers), "unit": row.unit[:60], "rate": row.rate,
-            # A row with no start date applies from the beginning.
-            "effective": row.effective or NO_START,
+            # Empty: the programme gives no start date; the row applies from the beginning.
+            "effective": row.effective,
             "ends": row.ends, "per_day": row.per_day, "per_period": row.per_period,
             "per_episode": row.per_episode, "verification": row.verification[:200],
-            "source": row.source[:400]}
+            "source": row.source[:400], "notes": row.notes[:400]}
 
 
 def store_rows(model: Any, schedule_id: int, rows: Iterable[FeeRow]) -> None:

@@ -183,7 +183,8 @@ def fee_row(row: FeeScheduleRow, name: str) -> FeeRow:
                   modifiers=tuple(row.modifiers.split()), unit=row.unit, rate=row.rate,
                   effective=row.effective, ends=row.ends, per_day=row.per_day,
                   per_period=row.per_period, per_episode=row.per_episode,
-                  verification=row.verification, source=row.source, row=row.position)
+                  verification=row.verification, source=row.source, notes=row.notes,
+                  row=row.position)
 
 
 # --- reading a month ------------------------------------------------------------------
