@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Field
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -430,7 +430,7 @@ def build_lines(contract: Contract, period: str, acting: Acting,
                     BillLine.objects.filter(pk__in=chunk, status__in=UNSUBMITTED).delete()
                 result.dropped = len(drop)
             for chunk in _chunks(creates, CHUNK):
-                BillLine.objects.bulk_create(chunk)
+                insert_rows(chunk)
                 if progress is not None:
                     progress.advance(len(chunk))
             for chunk in _chunks(updates, CHUNK):
@@ -458,6 +458,31 @@ def update_rows(lines: list[BillLine], fields: list[str]) -> None:
            f"WHERE {quote(cast(Field, meta.pk).column)} = %s")  # names from the model, values bound
     rows = [[column.get_db_prep_save(getattr(line, column.attname), connection)
              for column in columns] + [line.pk] for line in lines]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def insert_rows(lines: list[BillLine]) -> None:
+    """Insert new lines: one statement run for every row. bulk_create assembles the SQL
+    of every value in Python, more than half of building a 100,000-line month."""
+    if not lines:
+        return
+    meta = BillLine._meta
+    columns = [field for field in meta.concrete_fields if not field.primary_key]
+    # Fields whose Python value the driver takes as it is; the others are prepared.
+    direct = [isinstance(column, models.CharField | models.IntegerField | models.ForeignKey)
+              for column in columns]
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(meta.db_table)} "  # nosec B608 - names from the model
+           f"({', '.join(quote(column.column) for column in columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    now = timezone.now()
+    rows = []
+    for line in lines:
+        line.updated_at = now  # auto_now, as save() would
+        rows.append([getattr(line, column.attname) if fast
+                     else column.get_db_prep_save(getattr(line, column.attname), connection)
+                     for column, fast in zip(columns, direct, strict=True)])
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 

@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -76,6 +76,23 @@ class _Quiet:
         pass
 
 
+class ReadyLine(NamedTuple):
+    """What submitting reads of a ready line: a plain tuple (a month is 100,000 lines;
+    model instances would cost seconds to build)."""
+
+    pk: int
+    cbo_id: int
+    member_id: int
+    service_date: date
+    service_code: str
+    hcpcs: str
+    modifiers: str
+    units: int
+    amount: Decimal
+    place_of_service: str
+    diagnosis_codes: str
+
+
 @dataclass
 class ClaimFile:
     """One 837P to be: a CBO's claims (member, lines), its place among that CBO's files."""
@@ -83,7 +100,7 @@ class ClaimFile:
     cbo_id: int
     number: int
     of: int
-    claims: list[tuple[int, list[BillLine]]]
+    claims: list[tuple[int, list[ReadyLine]]]
     control_number: int = 0
     text: str = ""
     check_code: str = ""
@@ -105,10 +122,11 @@ def claims_per_file() -> int:
     return max(1, int(getattr(settings, "CAREHUB_837_CLAIMS_PER_FILE", 5000)))
 
 
-def claim_files(lines: list[BillLine], per_file: int) -> list[ClaimFile]:
+def claim_files(lines: list[ReadyLine], per_file: int) -> list[ClaimFile]:
     """The CBOs' claims (a member's lines, at most 50 a claim) cut into files of at most
-    `per_file` claims, CBO by CBO; `lines` come ordered by CBO, member and date."""
-    by_cbo: dict[int, dict[int, list[BillLine]]] = defaultdict(lambda: defaultdict(list))
+    `per_file` claims, CBO by CBO; `lines` come ordered by CBO, member and date. A CBO
+    needing several files gets files of even size (parallel checks end together)."""
+    by_cbo: dict[int, dict[int, list[ReadyLine]]] = defaultdict(lambda: defaultdict(list))
     for line in lines:
         by_cbo[line.cbo_id][line.member_id].append(line)
     files: list[ClaimFile] = []
@@ -116,10 +134,11 @@ def claim_files(lines: list[BillLine], per_file: int) -> list[ClaimFile]:
         claims = [(member_pk, mine[at:at + MAX_LINES_PER_CLAIM])
                   for member_pk, mine in by_member.items()
                   for at in range(0, len(mine), MAX_LINES_PER_CLAIM)]
-        cuts = range(0, len(claims), per_file)
-        files.extend(ClaimFile(cbo_id=cbo_id, number=n, of=len(cuts),
-                               claims=claims[at:at + per_file])
-                     for n, at in enumerate(cuts, start=1))
+        count = -(-len(claims) // per_file)
+        size = -(-len(claims) // count)
+        files.extend(ClaimFile(cbo_id=cbo_id, number=n, of=count,
+                               claims=claims[(n - 1) * size:n * size])
+                     for n in range(1, count + 1) if claims[(n - 1) * size:n * size])
     return files
 
 
@@ -136,13 +155,14 @@ def submit_month(contract: Contract, period: str, acting: Acting,
     result = SubmitResult()
     step.stage("Reading ready lines")
     with scopes_disabled():
-        ready = list(BillLine.objects.filter(
+        ready = [ReadyLine._make(row) for row in BillLine.objects.filter(
             contract=contract, period=period, status=LineStatus.READY, bill__isnull=True)
-            .order_by("cbo_id", "member_id", "service_date", "pk"))
+            .order_by("cbo_id", "member_id", "service_date", "pk")
+            .values_list(*ReadyLine._fields)]
         if not ready:
             return result
         terms = TermsByDate.of(contract)
-        by_mode: dict[str, list[BillLine]] = defaultdict(list)
+        by_mode: dict[str, list[ReadyLine]] = defaultdict(list)
         for line in ready:
             by_mode[terms.mode_on(line.service_date)].append(line)
         now = timezone.now()
@@ -230,7 +250,7 @@ def _refused(cbo: Organisation, claim_file: ClaimFile,
                             for where, message in problems])
 
 
-def _lock(contract: Contract, period: str, ready: list[BillLine]) -> None:
+def _lock(contract: Contract, period: str, ready: list[ReadyLine]) -> None:
     """Lock the month's ready lines; they must be the very lines the files were written
     from (a line corrected or submitted meanwhile makes the files stale)."""
     now_ready = set(BillLine.objects.select_for_update().filter(
@@ -250,7 +270,7 @@ def _new_submission(contract: Contract, period: str, mode: str, acting: Acting,
 
 
 def _bill(submission: Submission, kind: str, number: str, cbo_id: int, member_id: int | None,
-          lines: list[BillLine], now: Any) -> Bill:
+          lines: list[ReadyLine], now: Any) -> Bill:
     amount = sum((line.amount for line in lines), Decimal("0.00"))
     submission.bills += 1
     submission.lines += len(lines)
@@ -265,7 +285,7 @@ def _bill(submission: Submission, kind: str, number: str, cbo_id: int, member_id
         line_count=len(lines), amount=amount, submitted_at=now)
 
 
-def _save_bills(bills: list[tuple[Bill, list[BillLine]]]) -> None:
+def _save_bills(bills: list[tuple[Bill, list[ReadyLine]]]) -> None:
     """Insert the bills and point their lines at them, a few statements per thousands of
     lines (one UPDATE a line would be 100,000 round trips in a big month)."""
     Bill.objects.bulk_create([bill for bill, _ in bills], batch_size=2000)
@@ -304,11 +324,11 @@ def _store_claims(contract: Contract, period: str, claim_file: ClaimFile, acting
     return submission
 
 
-def _submit_invoices(contract: Contract, period: str, lines: list[BillLine], acting: Acting,
+def _submit_invoices(contract: Contract, period: str, lines: list[ReadyLine], acting: Acting,
                      now: Any, control_number: int) -> Submission:
     submission = _new_submission(contract, period, "invoice", acting, now, control_number)
     submission.save()
-    by_cbo: dict[int, list[BillLine]] = defaultdict(list)
+    by_cbo: dict[int, list[ReadyLine]] = defaultdict(list)
     for line in lines:
         by_cbo[line.cbo_id].append(line)
     _save_bills([(_bill(submission, "invoice",
@@ -333,7 +353,7 @@ def _member_out(member: Member) -> x12_out.MemberOut:
                              state=member.state, zip=member.zip)
 
 
-def _line_out(line: BillLine) -> x12_out.LineOut:
+def _line_out(line: ReadyLine) -> x12_out.LineOut:
     return x12_out.LineOut(line_id=str(line.pk), service_date=line.service_date,
                            hcpcs=line.hcpcs, modifiers=tuple(line.modifiers.split()),
                            units=line.units, amount=line.amount,
