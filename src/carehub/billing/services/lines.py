@@ -462,12 +462,13 @@ def update_rows(lines: list[BillLine], fields: list[str]) -> None:
         cursor.executemany(sql, rows)
 
 
-def insert_rows(lines: list[BillLine]) -> None:
-    """Insert new lines: one statement run for every row. bulk_create assembles the SQL
-    of every value in Python, more than half of building a 100,000-line month."""
+def insert_rows(lines: list[Any], model: type[models.Model] = BillLine) -> None:
+    """Insert new lines (or bills): one statement run for every row. bulk_create
+    assembles the SQL of every value in Python, more than half of building a
+    100,000-line month. The rows' primary keys are not read back."""
     if not lines:
         return
-    meta = BillLine._meta
+    meta = model._meta
     columns = [field for field in meta.concrete_fields if not field.primary_key]
     # Fields whose Python value the driver takes as it is; the others are prepared.
     direct = [isinstance(column, models.CharField | models.IntegerField | models.ForeignKey)
@@ -479,7 +480,8 @@ def insert_rows(lines: list[BillLine]) -> None:
     now = timezone.now()
     rows = []
     for line in lines:
-        line.updated_at = now  # auto_now, as save() would
+        if hasattr(line, "updated_at"):
+            line.updated_at = now  # auto_now, as save() would
         rows.append([getattr(line, column.attname) if fast
                      else column.get_db_prep_save(getattr(line, column.attname), connection)
                      for column, fast in zip(columns, direct, strict=True)])

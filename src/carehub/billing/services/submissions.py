@@ -33,7 +33,7 @@ from django_scopes import scopes_disabled
 from carehub.audit import services as audit
 from carehub.billing import x12_out
 from carehub.billing.models import Bill, BillLine, LineStatus, Submission
-from carehub.billing.services.lines import TermsByDate
+from carehub.billing.services.lines import TermsByDate, insert_rows
 from carehub.contracts.models import Contract
 from carehub.core.billing.claims import MAX_LINES_PER_CLAIM
 from carehub.core.periods import parse_month
@@ -122,10 +122,17 @@ def claims_per_file() -> int:
     return max(1, int(getattr(settings, "CAREHUB_837_CLAIMS_PER_FILE", 5000)))
 
 
-def claim_files(lines: list[ReadyLine], per_file: int) -> list[ClaimFile]:
+# A CBO's claims are cut into one file a checking process when each part keeps at least
+# this many claims: five CBOs' single files on two processes would leave one core idle
+# for the last file (a 4,000-claim file takes pyx12 about ten seconds).
+MIN_CLAIMS_TO_SHARE = 1000
+
+
+def claim_files(lines: list[ReadyLine], per_file: int, processes: int = 1) -> list[ClaimFile]:
     """The CBOs' claims (a member's lines, at most 50 a claim) cut into files of at most
     `per_file` claims, CBO by CBO; `lines` come ordered by CBO, member and date. A CBO
-    needing several files gets files of even size (parallel checks end together)."""
+    needing several files gets files of even size, and a big CBO at least one file a
+    checking process, so that the parallel checks end together."""
     by_cbo: dict[int, dict[int, list[ReadyLine]]] = defaultdict(lambda: defaultdict(list))
     for line in lines:
         by_cbo[line.cbo_id][line.member_id].append(line)
@@ -135,6 +142,8 @@ def claim_files(lines: list[ReadyLine], per_file: int) -> list[ClaimFile]:
                   for member_pk, mine in by_member.items()
                   for at in range(0, len(mine), MAX_LINES_PER_CLAIM)]
         count = -(-len(claims) // per_file)
+        if len(claims) >= MIN_CLAIMS_TO_SHARE * processes:
+            count = -(-count // processes) * processes
         size = -(-len(claims) // count)
         files.extend(ClaimFile(cbo_id=cbo_id, number=n, of=count,
                                claims=claims[(n - 1) * size:n * size])
@@ -167,7 +176,9 @@ def submit_month(contract: Contract, period: str, acting: Acting,
             by_mode[terms.mode_on(line.service_date)].append(line)
         now = timezone.now()
         control = _next_control_number()
-        files = claim_files(by_mode.get("claims", []), claims_per_file())
+        claims = by_mode.get("claims", [])
+        files = claim_files(claims, claims_per_file(),
+                            x12_out.check_processes(len({line.cbo_id for line in claims}) * 2))
         for offset, claim_file in enumerate(files):
             claim_file.control_number = control + offset
         orgs = {org.pk: org for org in Organisation.objects.filter(
@@ -288,7 +299,11 @@ def _bill(submission: Submission, kind: str, number: str, cbo_id: int, member_id
 def _save_bills(bills: list[tuple[Bill, list[ReadyLine]]]) -> None:
     """Insert the bills and point their lines at them, a few statements per thousands of
     lines (one UPDATE a line would be 100,000 round trips in a big month)."""
-    Bill.objects.bulk_create([bill for bill, _ in bills], batch_size=2000)
+    insert_rows([bill for bill, _ in bills], Bill)
+    ids = dict(Bill.objects.filter(submission_id__in={bill.submission_id for bill, _ in bills})
+               .values_list("number", "pk"))
+    for bill, _ in bills:
+        bill.pk = ids[bill.number]
     pairs = [(line.pk, bill.pk) for bill, lines in bills for line in lines]
     table = connection.ops.quote_name(BillLine._meta.db_table)
     # PostgreSQL names a VALUES list's columns in the alias; SQLite calls them column1, 2.
