@@ -269,7 +269,7 @@ def cases() -> list[tuple[str, str]]:
     base = "/billing/review/"
     return [("review queue, first page", base),
             (f"one CBO ({cbo.name})", f"{base}?cbo={cbo.pk}"),
-            ("amount 80.00 to 90.00", f"{base}?amount_min=80&amount_max=90"),
+            ("amount 145.00 to 150.00", f"{base}?amount_min=145&amount_max=150"),
             (f"deep page ({MAX_PAGE}, the deepest served)", f"{base}?page={MAX_PAGE}")]
 
 
@@ -292,11 +292,10 @@ def explain() -> None:
     """EXPLAIN ANALYZE of the queue's queries as the view runs them, under the tenant role."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from django_scopes import scopes_disabled
 
     from carehub.tenancy.models import Membership
     from carehub.tenancy.rls import tenant_connection
-
-    from django_scopes import scopes_disabled
 
     client = manager_client()
     with scopes_disabled():

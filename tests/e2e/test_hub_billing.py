@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @BOTH_WIDTHS
-def test_the_hub_admin_checks_and_submits_a_month(page, tenant):  # type: ignore[no-untyped-def]
+def test_the_hub_admin_checks_and_submits_a_month(page, tenant, worker):  # type: ignore[no-untyped-def]
     contract = claims_contract(tenant)
     add_sites(tenant)
     referral = enrolled_referral(tenant, contract)
@@ -41,6 +41,8 @@ def test_the_hub_admin_checks_and_submits_a_month(page, tenant):  # type: ignore
     shot(page, f"hub-billing-{page.viewport_size['width']}")
     page.get_by_role("button", name="Build and check the lines").click()
     page.locator("section.job-progress").wait_for()
+    visit(page, f"/billing/hub/?contract={contract.pk}&period={PERIOD}")
+    # Submitting is a job: its page shows the bar, then what was submitted.
     page.get_by_role("button", name="Submit the month (1 ready)").click()
     page.get_by_text("Submitted 1 lines on 1 bills").wait_for()
     assert fits_the_screen(page)

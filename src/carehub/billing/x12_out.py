@@ -13,9 +13,9 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from datetime import date, datetime
 from decimal import Decimal
+from multiprocessing import get_context
 
 from django.conf import settings
 from django_scopes import scopes_disabled

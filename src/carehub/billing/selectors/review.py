@@ -68,9 +68,13 @@ def pended_for(acting: Acting) -> QuerySet[Bill]:
 
 def plan_cbos(acting: Acting) -> QuerySet[Organisation]:
     """CBOs delivering under the acting plan's contracts (the CBO filter's choices)."""
-    parties = ContractParty.objects.filter(contract__payer=acting.organisation)
-    return Organisation.objects.filter(kind=OrganisationKind.CBO,
-                                       pk__in=parties.values("organisation_id")).order_by("name")
+    # Outside the plan's scope: ContractParty is scoped to the party's own organisation,
+    # so in the plan's scope only the plan's own row would be seen and the list would be
+    # empty (every CBO filter refused). The contracts are the plan's own.
+    with scopes_disabled():
+        parties = ContractParty.objects.filter(contract__payer=acting.organisation)
+        return Organisation.objects.filter(kind=OrganisationKind.CBO,
+                                           pk__in=parties.values("organisation_id")).order_by("name")
 
 
 class IndexedSort(SortFilter):
