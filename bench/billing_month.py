@@ -253,7 +253,8 @@ class Profiled:
             import pstats
 
             self.profile.disable()
-            pstats.Stats(self.profile).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(self.profile).sort_stats("cumulative").print_stats(25)
+            pstats.Stats(self.profile).sort_stats("tottime").print_stats(12)
             self.profile = None
 
 
