@@ -105,6 +105,23 @@ def _bill(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.extras["bill"].pk}]
 
 
+def _remittance(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["remittance"].pk}]
+
+
+def _payout(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["payout"].pk}]
+
+
+def _payout_files(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.extras["payout"].pk, "fmt": fmt} for fmt in ("pdf", "csv")]
+
+
+def _decision_body(o: World, own: World) -> dict[str, Any]:
+    return {"action": "deny", "reason_code": "O1", "note": "walked", "answer": "walked",
+            "paid_on": "2026-04-21", "payment_reference": "walked"}
+
+
 def _fee_schedule(o: World, own: World) -> list[dict[str, Any]]:
     return [{"pk": o.extras["fee_schedule"].pk}]
 
@@ -382,6 +399,21 @@ DOORS: dict[str, Door] = {
         "page", _none, why="stores a schedule for the acting hub only, from a file; its "
                            "checks are in tests/integration/billing/test_fee_schedules.py"),
     "billing/fee-schedules/contract/": Door("page", _none, body=_contract_billing_body),
+    # The payer's review, 835 remittance and payouts to CBOs.
+    "billing/review/": Door("page", _none, query=("", "?status=approved", "?sort=-amount")),
+    "billing/review/approve/": Door("page", _none, body=lambda o, own: {"token": "walked"}),
+    "billing/review/turnaround/": Door("page", _none),
+    "billing/review/<int:pk>/": Door("object", _bill, body=_decision_body),
+    "billing/questions/": Door("page", _none),
+    "billing/questions/<int:pk>/answer/": Door("object", _bill, body=_decision_body),
+    "billing/remittance/": Door(
+        "page", _none, why="posts a file for the acting hub only, matched to its own bills; "
+                           "its checks are in tests/integration/billing/test_remittance.py"),
+    "billing/remittance/<int:pk>/": Door("object", _remittance),
+    "billing/remittance/for-approved-bills/": Door("page", _none),
+    "billing/payouts/": Door("page", _none, body=_billing_month_body),
+    "billing/payouts/<int:pk>/": Door("object", _payout, body=_decision_body),
+    "billing/payouts/<int:pk>/advice.<str:fmt>": Door("object", _payout_files),
     "healthz": Door("public", _none, why="counts of the queue and the workers, no tenant data"),
     # Notifications: each person's own, whichever organisation they act for.
     "notifications/": Door("page", _none, query=("", "?page=2")),

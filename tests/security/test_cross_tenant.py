@@ -57,7 +57,7 @@ POST_ONLY = {
     "referrals/leaving/<int:departure>/<int:pk>/", "jobs/<uuid:pk>/cancel/",
     "referrals/ranked/<int:pk>/assign/",
     "notifications/<int:pk>/read/",
-    "billing/cbo/line/<int:pk>/correct/",
+    "billing/cbo/line/<int:pk>/correct/", "billing/questions/<int:pk>/answer/",
     *{f"eligibility/runs/<int:pk>/{a}/" for a in ("cancel", "again", "hand")},
     *{f"referrals/<int:pk>/{a}/" for a in ("transition", "attempt", "screening", "service",
                                             "note", "escalate", "funds", "pathway", "visit",

@@ -218,7 +218,41 @@ def make_world(marker: str) -> World:
                   statement=statement)
     world.extras.update(eligibility(world))
     world.extras.update(billing(world))
+    world.extras.update(review(world))
     return world
+
+
+def review(w: World) -> dict[str, Any]:
+    """The plan approves the bill, the hub posts the plan's 835 for it and pays the CBO."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from carehub.billing.services import payouts, remittance
+    from carehub.billing.services import review as decisions
+    from carehub.core.billing.claims import Party
+    from carehub.core.billing.x12_835 import ClaimPayment, Remittance, write_835
+
+    t = w.tenant
+    bill = w.extras["bill"]
+    with scopes_disabled():
+        decisions.decide(bill, "approve", acting=acting_as(t.users["payer_manager"], t.payer))
+        text = write_835(Remittance(
+            trace_number=f"{w.marker}835", payment_total=bill.amount,
+            payment_date=date(2026, 4, 20),
+            payer=Party(name=t.payer.name, tin="12-3456789", contact_phone="5185550100",
+                        address="1 Plan Way", city="Albany", state="NY", zip="12207"),
+            payee=Party(name=t.hub.name, tin="98-7654321", address="2 Hub St",
+                        city="Albany", state="NY", zip="12207"),
+            claims=(ClaimPayment(claim_id=bill.number, status="1", charged=bill.amount,
+                                 paid=bill.amount, patient_responsibility=Decimal("0.00"),
+                                 payer_control_number="PCN1", member_id=bill.number,
+                                 patient_last_name="Invoice"),)),
+            sender_id="PLANSENDER", receiver_id="HUBRECEIVER", interchange_control_number=11,
+            created=datetime(2026, 4, 20, 9, 0))
+        hub_admin = acting_as(t.users["hub_admin"], t.hub)
+        posted = remittance.post_835(text, f"{w.marker}.835", acting=hub_admin)
+        [payout] = payouts.issue_payouts(w.contract, "2026-03", acting=hub_admin)
+    return {"remittance": posted.remittance, "payout": payout}
 
 
 def billing(w: World) -> dict[str, Any]:

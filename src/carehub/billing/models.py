@@ -266,6 +266,8 @@ class Bill(models.Model):
         indexes = [
             models.Index(fields=["payer", "status", "submitted_at"], name="bill_queue"),
             models.Index(fields=["payer", "cbo", "status"], name="bill_queue_cbo"),
+            # The review queue sorted by amount.
+            models.Index(fields=["payer", "status", "amount"], name="bill_queue_amount"),
             models.Index(fields=["hub", "period"], name="bill_hub_period"),
             models.Index(fields=["cbo", "period"], name="bill_cbo_period"),
         ]
@@ -314,6 +316,8 @@ class BillLine(models.Model):
             models.Index(fields=["cbo", "period", "status"], name="billline_cbo"),
             models.Index(fields=["contract", "period", "status"], name="billline_contract"),
             models.Index(fields=["member", "hcpcs", "service_date"], name="billline_duplicate"),
+            # The review queue's "has edit notes" filter: the few lines with notes.
+            models.Index(fields=["bill"], condition=~models.Q(failures=[]), name="billline_noted"),
         ]
 
     def __str__(self) -> str:

@@ -23,6 +23,8 @@ class Kind(models.TextChoices):
     CREDENTIAL = "credential", "A staff credential expiring"
     JOB_FINISHED = "job_finished", "My job finished"
     JOB_FAILED = "job_failed", "My job failed"
+    BILL_QUESTION = "bill_question", "A payer's question about a bill"
+    PAYOUT = "payout", "A payment to my organisation"
 
 
 class Channel(models.TextChoices):
@@ -41,6 +43,8 @@ DEFAULTS: dict[str, str] = {
     Kind.CREDENTIAL: Channel.EMAIL,
     Kind.JOB_FINISHED: Channel.IN_APP,
     Kind.JOB_FAILED: Channel.EMAIL,
+    Kind.BILL_QUESTION: Channel.EMAIL,
+    Kind.PAYOUT: Channel.EMAIL,
 }
 
 # When each kind comes, in words for the preferences page.
@@ -54,4 +58,6 @@ WHO: dict[str, str] = {
     Kind.CREDENTIAL: "30 days before a staff credential you keep expires.",
     Kind.JOB_FINISHED: "Background work you started has finished.",
     Kind.JOB_FAILED: "Background work you started has failed.",
+    Kind.BILL_QUESTION: "A plan pends a bill of your hub with a question (hub administrators).",
+    Kind.PAYOUT: "The hub issues or pays a remittance advice to your CBO (supervisors).",
 }
