@@ -67,8 +67,17 @@ def _zip_plus_four(org: Organisation) -> None:
     for site in Location.objects.filter(organisation=org).exclude(address_1=""):
         digits = "".join(ch for ch in site.postal_code if ch.isdigit())
         if len(digits) == 5:
-            site.postal_code = f"{digits}-{1000 + site.pk % 9000:04d}"
+            site.postal_code = f"{digits}-{1000 + site.pk.int % 9000:04d}"
             site.save(update_fields=["postal_code"])
+
+
+def _plan_address(plan: Organisation) -> None:
+    """The plan's mailing address and phone: the 835 names the payer with them."""
+    if not Location.objects.filter(organisation=plan).exclude(address_1="").exists():
+        Location.objects.create(organisation=plan, name=f"{plan.name} claims office",
+                                location_type="postal", address_1="100 Lake Shore Drive",
+                                city="Buffalo", state_province="NY", postal_code="14202-3701",
+                                county="Erie, NY", phone="716-555-0142")
 
 
 def _schedule(ctx: Any, contract: Contract, hub_admin: Acting) -> None:
@@ -114,6 +123,7 @@ def seed(ctx: Any) -> None:
         claims_cbo = ctx.users["supervisor"].memberships.first().organisation
         hub_admin = _acting(ctx, "hubadmin", ctx.hub)
         manager = _acting(ctx, "planmanager", ctx.payer)
+        _plan_address(ctx.payer)
         for org in {*contract.delivering_cbos.all(), ctx.hub, ctx.payer}:
             _zip_plus_four(org)
         _schedule(ctx, contract, hub_admin)

@@ -137,9 +137,11 @@ class TermsByDate:
         terms = self.on(day)
         return frozenset(s.code for s in terms.services) if terms else frozenset()
 
-    def mode_on(self, day: date) -> str:
+    def mode_on(self, day: date, organisation_slug: str = "") -> str:
+        """How a line of `organisation_slug` delivered on `day` is billed: the terms'
+        `billing`, or the CBO's own mode when an amendment moved it (billing_by_provider)."""
         terms = self.on(day)
-        return terms.billing if terms else "invoice"
+        return terms.billing_for(organisation_slug) if terms else "invoice"
 
 
 def _coded(terms: Terms | None, service_code: str, units: int) -> dict[str, Any]:

@@ -84,8 +84,10 @@ def submit_month(contract: Contract, period: str, acting: Acting) -> SubmitResul
             return result
         terms = TermsByDate.of(contract)
         by_mode: dict[str, list[BillLine]] = defaultdict(list)
+        slugs = dict(Organisation.objects.filter(pk__in={line.cbo_id for line in ready})
+                     .values_list("pk", "slug"))
         for line in ready:
-            by_mode[terms.mode_on(line.service_date)].append(line)
+            by_mode[terms.mode_on(line.service_date, slugs[line.cbo_id])].append(line)
         now = timezone.now()
         for mode in sorted(by_mode):
             if mode == "claims":
