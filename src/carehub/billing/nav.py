@@ -8,6 +8,7 @@ NAV = [
     ("Billing", "billing:cbo", CBO),
     ("Billing", "billing:hub", HUB),
     ("Review bills", "billing:review", PLAN),
+    ("Pay approved bills", "billing:remittance_export", (Role.PAYER_MANAGER,)),
     ("Payer questions", "billing:questions", HUB),
     ("Remittance", "billing:remittance", HUB),
     ("Payouts", "billing:payouts", (*HUB, Role.CBO_SUPERVISOR)),
