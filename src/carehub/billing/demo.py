@@ -35,7 +35,7 @@ from carehub.billing.models import (
     Submission,
 )
 from carehub.billing.services import fee_schedules, payouts, remittance, review, statements
-from carehub.billing.services.lines import build_lines, recheck
+from carehub.billing.services.lines import build_lines, correct_line
 from carehub.billing.services.submissions import submit_month
 from carehub.contracts.models import Contract, TermsVersion
 from carehub.contracts.services import add_terms_version
@@ -104,15 +104,13 @@ def _amendment(ctx: Any, contract: Contract, claims_cbo: Organisation, effective
                       note=f"{claims_cbo.name} bills member-level claims", acting=hub_admin)
 
 
-def _fix_me(contract: Contract, period: str, cbo: Organisation, hub_admin: Acting) -> None:
-    """A few of the month's lines carry Z59.4, a category: the edits ask for a leaf."""
+def _fix_me(contract: Contract, period: str, cbo: Organisation, worker: Acting) -> None:
+    """A few of the month's lines were given Z59.4, a category, by the CBO's worker: the
+    edits ask for a billable leaf, and the CBO's page shows how to fix it."""
     lines = list(BillLine.objects.filter(contract=contract, period=period, cbo=cbo,
                                          status=LineStatus.READY).order_by("pk")[:FIX_ME])
     for line in lines:
-        line.diagnosis_codes = "Z59.4"
-        line.save(update_fields=["diagnosis_codes"])
-    if lines:
-        recheck(lines, acting=hub_admin)
+        correct_line(line, {"diagnosis_codes": "Z59.4"}, worker)
 
 
 def seed(ctx: Any) -> None:
@@ -152,7 +150,7 @@ def seed(ctx: Any) -> None:
         period = last.strftime("%Y-%m")
         if not BillLine.objects.filter(contract=contract, period=period).exists():
             build_lines(contract, period, hub_admin)
-            _fix_me(contract, period, claims_cbo, hub_admin)
+            _fix_me(contract, period, claims_cbo, _acting(ctx, "worker", claims_cbo))
         ctx.log(f"billing: {Statement.objects.filter(contract=contract).count()} statements, "
                 f"{Bill.objects.filter(contract=contract).count()} bills, "
                 f"{CboPayout.objects.filter(contract=contract).count()} payouts")
