@@ -45,9 +45,11 @@ def hub_console(request: HttpRequest, acting: Acting) -> HttpResponse:
             raise Http404("Not found")
         reads.get_hub_contract(acting, chosen)
     data = request.GET.copy()
-    data.setdefault("period", timezone.localdate().strftime("%Y-%m"))
-    if contracts:
-        data.setdefault("contract", str(contracts[0].pk))
+    opening = (reads.get_hub_contract(acting, chosen) if chosen
+               else reads.default_contract(contracts))
+    if opening is not None:
+        data.setdefault("contract", str(opening.pk))
+    data.setdefault("period", reads.default_month(opening, timezone.localdate()))
     form = HubMonthForm(data, contracts=contracts)
     context: dict[str, object] = {"form": form, "contracts": contracts,
                                   "may_act": acting.has_role(Role.HUB_ADMIN)}
