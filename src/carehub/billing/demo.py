@@ -80,10 +80,10 @@ def _plan_address(plan: Organisation) -> None:
                                 county="Erie, NY", phone="716-555-0142")
 
 
-def _schedule(ctx: Any, contract: Contract, hub_admin: Acting) -> None:
+def _schedule(ctx: Any, contract: Contract, starts: date, hub_admin: Acting) -> None:
     schedule = FeeSchedule.objects.filter(owner=ctx.hub, name=SCHEDULE_NAME).first()
     if schedule is None:
-        text = SCHEDULE_CSV.format(name=SCHEDULE_NAME, effective=contract.starts.isoformat())
+        text = SCHEDULE_CSV.format(name=SCHEDULE_NAME, effective=starts.isoformat())
         schedule = fee_schedules.upload_schedule(
             name=SCHEDULE_NAME, text=text, filename="four-rivers-meals.csv", acting=hub_admin,
             description="The meal rate of DEMO-MEALS, as the hub bills it")
@@ -124,7 +124,7 @@ def seed(ctx: Any) -> None:
         _plan_address(ctx.payer)
         for org in {*contract.delivering_cbos.all(), ctx.hub, ctx.payer}:
             _zip_plus_four(org)
-        _schedule(ctx, contract, hub_admin)
+        _schedule(ctx, contract, contract.starts, hub_admin)
         three, two, last = (_month(ctx.today, n) for n in (3, 2, 1))
         _amendment(ctx, contract, claims_cbo, two, hub_admin)
         for month in (three, two):
