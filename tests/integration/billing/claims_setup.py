@@ -48,9 +48,12 @@ components:
 
 
 def add_terms(contract: Contract, t: Tenant, *, version: int, effective: date,
-              billing: str) -> None:
+              billing: str, by_provider: dict[str, str] | None = None) -> None:
     text = TERMS.format(code=contract.code, payer=t.payer.slug, provider=t.hub.slug,
                         effective=effective.isoformat(), billing=billing)
+    if by_provider:
+        text += "billing_by_provider:\n" + "".join(f"  {slug}: {mode}\n"
+                                                   for slug, mode in by_provider.items())
     parse_terms_text(text, "terms.yaml")
     document = json.loads(json.dumps(yaml.safe_load(text), default=str))
     with scopes_disabled():

@@ -169,3 +169,30 @@ def test_correct_line_clears_a_failure_and_is_audited_with_the_member(tenant, ot
     with pytest.raises(service.LineError, match="not yet submitted"):
         service.correct_line(line, {"units": 2}, acting_as(tenant.users["cbo_worker"],
                                                            tenant.cbo))
+
+
+def test_the_contracts_own_daily_limit_applies_before_the_schedules(tenant):
+    """The terms allow one meal a member a day (the schedule three): two is over (E06)."""
+    import json
+
+    import yaml
+
+    from carehub.contracts.models import TermsVersion
+    from tests.integration.billing.claims_setup import TERMS
+
+    contract = claims_contract(tenant)
+    text = TERMS.format(code=contract.code, payer=tenant.payer.slug, provider=tenant.hub.slug,
+                        effective="2026-11-01", billing="claims")
+    text = text.replace("    services: [HDM, NAV]\n",
+                        "    services: [HDM, NAV]\n    max_units_per_member_per_day: 1\n")
+    with scopes_disabled():
+        TermsVersion.objects.create(
+            contract=contract, version=2, effective=date(2026, 11, 1), source_text=text,
+            document=json.loads(json.dumps(yaml.safe_load(text), default=str)))
+    referral = enrolled_referral(tenant, contract)
+    deliver(referral, date(2026, 11, 6), units=2)
+    deliver(referral, date(2026, 11, 7), units=1)
+    service.build_lines(contract, PERIOD, hub(tenant))
+    with scopes_disabled():
+        found = {x.service_date: codes_of(x) for x in BillLine.objects.all()}
+    assert "E06" in found[date(2026, 11, 6)] and found[date(2026, 11, 7)] == []

@@ -161,3 +161,16 @@ def test_console_tallies_failures_by_code_and_splits_by_cbo(tenant, month):
     assert "E12" in text and "No social needs (Z) code" in text
     assert tenant.cbo.name in text and "Needs a fix" in text
     assert '<td class="num">14.70</td>' in text  # the amount needing a fix, in cents
+
+
+def test_console_opens_on_the_contract_in_effect_and_the_month_waiting_to_be_billed(
+        tenant, month):
+    from tests.integration.conftest import accepted_contract
+
+    contract, _line = month
+    # A contract still in scoping, first by code, is not where billing starts.
+    accepted_contract(tenant.payer, tenant.hub, "A-SCOPING", delivering=[tenant.cbo])
+    page = signed_in(tenant.users["hub_admin"]).get("/billing/hub/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert f"{contract.code} · {PERIOD}" in text

@@ -170,6 +170,21 @@ def test_terms_switching_to_claims_mid_month_split_the_month(tenant):
     assert modes == [("claims", 1), ("invoice", 1)]
 
 
+@pytest.mark.parametrize("moved", [True, False], ids=["this-cbo-moved", "another-cbo-moved"])
+def test_an_amendment_moves_one_cbo_to_claims_while_the_others_invoice(tenant, moved):
+    contract = claims_contract(tenant, billing="invoice")
+    add_sites(tenant)
+    slug = tenant.cbo.slug if moved else "some-other-pantry"
+    add_terms(contract, tenant, version=2, effective=date(2026, 11, 1), billing="invoice",
+              by_provider={slug: "claims"})
+    referral = enrolled_referral(tenant, contract)
+    deliver(referral, date(2026, 11, 2))
+    lines.build_lines(contract, PERIOD, hub(tenant))
+    result = submissions.submit_month(contract, PERIOD, hub(tenant))
+    assert [(s.mode, s.lines) for s in result.submissions] == [
+        ("claims" if moved else "invoice", 1)]
+
+
 def test_lines_csv_carries_only_the_minimum(tenant):
     contract = ready_month(tenant)
     result = submissions.submit_month(contract, PERIOD, hub(tenant))

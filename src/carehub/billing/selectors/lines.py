@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -13,7 +14,8 @@ from django.http import Http404
 from django_scopes import scopes_disabled
 
 from carehub.billing.models import BillLine, LineStatus
-from carehub.contracts.models import Contract
+from carehub.contracts.models import Contract, TermsVersion
+from carehub.contracts.selectors import is_in_effect
 from carehub.core.money import round_cents
 from carehub.tenancy.access import Acting
 
@@ -53,6 +55,35 @@ def get_line(acting: Acting, pk: int) -> BillLine:
 def hub_contracts(acting: Acting) -> QuerySet[Contract]:
     with scopes_disabled():
         return Contract.objects.filter(provider=acting.organisation).order_by("code")
+
+
+def default_contract(contracts: list[Contract]) -> Contract | None:
+    """The contract the console opens on: the one with the latest lines still to bill,
+    else the first in effect with payment terms, else the first."""
+    if not contracts:
+        return None
+    with scopes_disabled():
+        waiting = (BillLine.objects.filter(contract__in=contracts, bill__isnull=True)
+                   .order_by("-period").values_list("contract_id", flat=True).first())
+        with_terms = set(TermsVersion.objects.filter(contract__in=contracts)
+                         .values_list("contract_id", flat=True))
+    by_pk = {c.pk: c for c in contracts}
+    if waiting in by_pk:
+        return by_pk[waiting]
+    return next((c for c in contracts if c.pk in with_terms and is_in_effect(c)), contracts[0])
+
+
+def default_month(contract: Contract | None, today: date) -> str:
+    """The month the console opens on: the latest with lines still to bill, else last
+    month (the one a hub bills at the start of this one)."""
+    if contract is not None:
+        with scopes_disabled():
+            waiting = (BillLine.objects.filter(contract=contract, bill__isnull=True)
+                       .order_by("-period").values_list("period", flat=True).first())
+        if waiting:
+            return waiting
+    first = today.replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
 
 
 def get_hub_contract(acting: Acting, pk: int | str) -> Contract:

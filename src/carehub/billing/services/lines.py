@@ -137,9 +137,11 @@ class TermsByDate:
         terms = self.on(day)
         return frozenset(s.code for s in terms.services) if terms else frozenset()
 
-    def mode_on(self, day: date) -> str:
+    def mode_on(self, day: date, organisation_slug: str = "") -> str:
+        """How a line of `organisation_slug` delivered on `day` is billed: the terms'
+        `billing`, or the CBO's own mode when an amendment moved it (billing_by_provider)."""
         terms = self.on(day)
-        return terms.billing if terms else "invoice"
+        return terms.billing_for(organisation_slug) if terms else "invoice"
 
 
 def _coded(terms: Terms | None, service_code: str, units: int) -> dict[str, Any]:
@@ -290,9 +292,23 @@ def edit_context(contract: Contract, start: date, end: date, member_subquery: An
         today=timezone.localdate(), enrolments=spans,
         eligible_products=products or None, referrals=authorisations,
         contract_services=lambda day: terms.services_on(day),
+        limits=terms_limits(terms.on(start)),
         billed=billed, fee_schedule=schedule_of(billing.fee_schedule_id),
         timely_filing_days=billing.timely_filing_days or DEFAULT_TIMELY_FILING_DAYS)
     return Context(ctx, members, provider_ids)
+
+
+def terms_limits(terms: Terms | None) -> dict[str, edits.ServiceLimits]:
+    """The contract's own per-member limits: `max_units_per_member_per_day` of the
+    fee-for-service and hybrid components, for each of their services. (`max_units` caps
+    the whole period across members: the settlement applies it, not an edit.)"""
+    limits: dict[str, edits.ServiceLimits] = {}
+    for component in terms.components if terms else ():
+        per_day = getattr(component, "max_units_per_member_per_day", None)
+        if per_day:
+            for code in getattr(component, "services", ()):
+                limits[code] = edits.ServiceLimits(per_day=per_day)
+    return limits
 
 
 def _provider_ids(org_pk: int, known: dict[int, tuple[str, str]]) -> tuple[str, str]:

@@ -172,8 +172,10 @@ def submit_month(contract: Contract, period: str, acting: Acting,
             return result
         terms = TermsByDate.of(contract)
         by_mode: dict[str, list[ReadyLine]] = defaultdict(list)
+        slugs = dict(Organisation.objects.filter(pk__in={line.cbo_id for line in ready})
+                     .values_list("pk", "slug"))
         for line in ready:
-            by_mode[terms.mode_on(line.service_date)].append(line)
+            by_mode[terms.mode_on(line.service_date, slugs[line.cbo_id])].append(line)
         now = timezone.now()
         control = _next_control_number()
         claims = by_mode.get("claims", [])

@@ -5,6 +5,8 @@ hub_coordinator reads."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from carehub.audit import services as audit
 from carehub.billing import invoices
 from carehub.billing.forms.lines import HubMonthForm
 from carehub.billing.selectors import lines as reads
@@ -41,9 +44,11 @@ def hub_console(request: HttpRequest, acting: Acting) -> HttpResponse:
             raise Http404("Not found")
         reads.get_hub_contract(acting, chosen)
     data = request.GET.copy()
-    data.setdefault("period", timezone.localdate().strftime("%Y-%m"))
-    if contracts:
-        data.setdefault("contract", str(contracts[0].pk))
+    opening = (reads.get_hub_contract(acting, chosen) if chosen
+               else reads.default_contract(contracts))
+    if opening is not None:
+        data.setdefault("contract", str(opening.pk))
+    data.setdefault("period", reads.default_month(opening, timezone.localdate()))
     form = HubMonthForm(data, contracts=contracts)
     context: dict[str, object] = {"form": form, "contracts": contracts,
                                   "may_act": acting.has_role(Role.HUB_ADMIN)}
@@ -100,6 +105,13 @@ def hub_submit(request: HttpRequest, acting: Acting) -> HttpResponse:
     return redirect_to_job(request, job)
 
 
+def _audit_export(request: HttpRequest, acting: Acting, submission: Any, what: str) -> None:
+    """Claims name members: each download is a read of member data, audited."""
+    audit.record("export", request=request, acting=acting, object_type="submission",
+                 object_id=str(submission.pk),
+                 detail={"file": what, "lines": submission.lines, "bills": submission.bills})
+
+
 def _download(body: str | bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -112,6 +124,7 @@ def submission_837p(request: HttpRequest, acting: Acting, pk: int) -> HttpRespon
     found = submission_reads.get_submission(acting, pk)
     if found.mode != "claims" or not found.document:
         return _download("", "empty.txt", "text/plain")
+    _audit_export(request, acting, found, "837P")
     return _download(found.document, f"837P-{found.control_number:09d}.x12", "text/plain")
 
 
@@ -121,6 +134,7 @@ def submission_csv(request: HttpRequest, acting: Acting, pk: int) -> HttpRespons
     found = submission_reads.get_submission(acting, pk)
     lines = submission_reads.doc_lines(submission_reads.bills_of(acting).filter(
         submission=found))
+    _audit_export(request, acting, found, "lines CSV")
     return _download(invoices.lines_csv(lines), f"lines-{found.control_number:09d}.csv",
                      "text/csv")
 
