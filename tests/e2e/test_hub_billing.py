@@ -22,7 +22,10 @@ from tests.integration.billing.claims_setup import (
 )
 from tests.integration.conftest import acting_as
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# On PostgreSQL only: the job the Submit button starts runs in the `worker` fixture, and an
+# in-memory SQLite database shared by the server, the worker and the test locks tables
+# under them now and then ("database table is locked").
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @BOTH_WIDTHS
