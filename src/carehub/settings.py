@@ -244,6 +244,10 @@ CAREHUB_IMPORT_CHUNK = int(os.environ.get("CAREHUB_IMPORT_CHUNK", "2000"))
 # with pyx12 in parallel (at most one a core).
 CAREHUB_837_CLAIMS_PER_FILE = int(os.environ.get("CAREHUB_837_CLAIMS_PER_FILE", "5000"))
 CAREHUB_837_CHECK_PROCESSES = int(os.environ.get("CAREHUB_837_CHECK_PROCESSES", "2"))
+# ISA15 of every 837P: "T" (test data) until a payer accepts production files, then "P".
+CAREHUB_X12_USAGE = os.environ.get("CAREHUB_X12_USAGE", "T")
+if CAREHUB_X12_USAGE not in ("T", "P"):
+    raise ImproperlyConfigured(f"CAREHUB_X12_USAGE must be T or P, got {CAREHUB_X12_USAGE!r}")
 
 # Payer extracts uploaded from the browser (carehub.population): the largest file taken,
 # streamed to disk under VAR_DIR / "datasets" chunk by chunk, never held in memory.

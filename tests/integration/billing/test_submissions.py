@@ -94,6 +94,15 @@ def test_claims_month_is_an_837p_pyx12_accepts_with_at_most_50_lines_a_claim(ten
     assert again.submissions == [] and "Nothing is ready" in again.message
 
 
+@pytest.mark.parametrize("usage", ["T", "P"])
+def test_the_837p_says_test_or_production_as_the_site_is_set(tenant, settings, usage):
+    settings.CAREHUB_X12_USAGE = usage
+    contract = ready_month(tenant)
+    submission = submissions.submit_month(contract, PERIOD, hub(tenant)).submissions[0]
+    isa = submission.document.split("~", 1)[0].split("*")
+    assert isa[15] == usage and check_837p(submission.document).accepted
+
+
 def test_an_atypical_cbo_bills_with_its_payer_assigned_id(tenant):
     contract = ready_month(tenant)
     with scopes_disabled():

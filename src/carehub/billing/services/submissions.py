@@ -231,7 +231,7 @@ def _write_files(contract: Contract, files: list[ClaimFile], orgs: dict[int, Org
             claim_file.text = x12_out.write_file(
                 hub=hub, payer=payer, cbo=orgs[claim_file.cbo_id], claims=claims,
                 control_number=claim_file.control_number, created=now,
-                filing_indicator=filing)
+                filing_indicator=filing, usage=settings.CAREHUB_X12_USAGE)
         except x12_out.ClaimFileRefused as exc:
             raise _refused(orgs[claim_file.cbo_id], claim_file, exc.errors) from None
 
