@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "carehub.referrals",
     "carehub.billing",
     "carehub.population",
+    "carehub.reporting",
     "carehub.portal",
     "carehub.demo",
 ]

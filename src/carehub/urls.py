@@ -37,6 +37,7 @@ urlpatterns = [
     path("healthz", jobs_views.healthz, name="healthz"),
     path("notifications/", include("carehub.notifications.urls")),
     path("eligibility/", include("carehub.population.urls")),
+    path("reporting/", include("carehub.reporting.urls")),
     path("api/", api.urls),
     # carehub's own admin site: its sign-in, a verified second factor, audited.
     path("admin/", admin_site.urls),

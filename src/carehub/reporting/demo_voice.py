@@ -1,0 +1,7 @@
+"""Demo data of the voice area."""
+
+from typing import Any
+
+
+def seed(ctx: Any) -> None:
+    """Nothing yet."""

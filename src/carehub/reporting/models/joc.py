@@ -1,0 +1,3 @@
+"""Tables of the joc area."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Tables of the readiness area."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Tables of the roi area."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Tables of the scorecard area."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Tables of the voice area."""
+
+__all__: list[str] = []
