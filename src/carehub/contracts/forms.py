@@ -63,12 +63,31 @@ class ScopeForm(forms.ModelForm):
             "credentialing", "trainings", "background_checks",
             "service_activities", "workflows", "escalation_process", "evaluation_plan",
             "evaluation_due",
+            "outreach_goal", "contact_goal", "support_goal", "initiation_goal",
+            "documentation_goal", "data_on_time_goal", "completion_goal", "goal_margin_points",
+            "data_submission_days",
             "joc_cadence", "joc_members", "case_conferencing_cadence",
             "case_conferencing_participants", "it_platforms", "baa_required", "baa_signed_on",
             "revisit_terms_on", "revisit_terms_scope",
         ]
         widgets = {"evaluation_due": DATE, "baa_signed_on": DATE, "revisit_terms_on": DATE,
                    "criteria": forms.Textarea(attrs={"rows": 10, "class": "mono"})}
+
+    # Defaults stand when the fields are left empty (forms saved before goals existed).
+    DEFAULTED = ("goal_margin_points", "data_submission_days")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.DEFAULTED:
+            self.fields[name].required = False
+
+    def clean_goal_margin_points(self) -> Any:
+        value = self.cleaned_data.get("goal_margin_points")
+        return Contract._meta.get_field("goal_margin_points").default if value is None else value
+
+    def clean_data_submission_days(self) -> Any:
+        value = self.cleaned_data.get("data_submission_days")
+        return Contract._meta.get_field("data_submission_days").default if value is None else value
 
     def clean_criteria(self) -> str:
         text = self.cleaned_data.get("criteria", "")

@@ -8,8 +8,11 @@ which django-scopes and row-level security both filter on.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django_scopes import ScopedManager
@@ -20,6 +23,7 @@ from carehub.tenancy.models import Role
 PARTY = "parties__organisation"
 VIA_CONTRACT = "contract__parties__organisation"
 ENDS_BEFORE_STARTS = "The contract cannot end before it starts."
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
 
 class Stage(models.TextChoices):
@@ -108,6 +112,37 @@ class Contract(models.Model):
     escalation_process = models.TextField(blank=True)
     evaluation_plan = models.TextField(blank=True)
     evaluation_due = models.DateField(null=True, blank=True)
+    # Goals the joint operating committee's scorecard measures against, in percent; a rate
+    # within `goal_margin_points` below its goal is "near", further below is "missed".
+    outreach_goal = models.DecimalField("outreach goal (%)", max_digits=5, decimal_places=2,
+                                        null=True, blank=True, validators=PERCENT,
+                                        help_text="Outreached ÷ assigned, e.g. 80.")
+    contact_goal = models.DecimalField("contact goal (%)", max_digits=5, decimal_places=2,
+                                       null=True, blank=True, validators=PERCENT,
+                                       help_text="Contacted ÷ outreached, e.g. 55.")
+    support_goal = models.DecimalField("support-provided goal (%)", max_digits=5,
+                                       decimal_places=2, null=True, blank=True,
+                                       validators=PERCENT,
+                                       help_text="Accepted support ÷ contacted, e.g. 50.")
+    initiation_goal = models.DecimalField(
+        "service initiated on time goal (%)", max_digits=5, decimal_places=2, null=True,
+        blank=True, validators=PERCENT,
+        help_text="Share of enrolled members whose service started within the service's timing.")
+    documentation_goal = models.DecimalField(
+        "documentation completeness goal (%)", max_digits=5, decimal_places=2, null=True,
+        blank=True, validators=PERCENT)
+    data_on_time_goal = models.DecimalField(
+        "data submitted on time goal (%)", max_digits=5, decimal_places=2, null=True,
+        blank=True, validators=PERCENT)
+    completion_goal = models.DecimalField(
+        "completion goal (%)", max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=PERCENT, help_text="Completed ÷ enrolled.")
+    goal_margin_points = models.DecimalField(
+        "margin below a goal still counted near it (points)", max_digits=4, decimal_places=2,
+        default=Decimal("2.00"), validators=[MinValueValidator(Decimal("0"))])
+    data_submission_days = models.PositiveSmallIntegerField(
+        "days after a service to record it", default=5,
+        help_text="A service recorded later than this counts as data not submitted on time.")
 
     # HOW: coordination, data sharing, flexibility.
     joc_cadence = models.CharField("joint operating committee cadence", max_length=80, blank=True)
