@@ -103,6 +103,10 @@ TENANT_GRANTS: dict[str, Grant] = {
     # Shipped schedules and hubs' own: read by requests, loaded by the hub's services.
     "billing_feeschedule": TENANT_DATA,
     "billing_feeschedulerow": TENANT_DATA,
+    # The scorecard's facts are written by its refresh job (outside requests); requests
+    # only read them (policies in reporting 0002_scorecard).
+    "reporting_referralfact": REFERENCE,
+    "reporting_scorecardrefresh": REFERENCE,
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in

@@ -74,3 +74,49 @@ def seeds_sample_plan() -> list[tuple[str, str | None, bool]]:
     plan += [("outreach", None, True)] * 634 + [("closed", "outreach", True)] * 142
     plan += [("assigned", None, False)] * 358 + [("closed", "assigned", False)] * 69
     return plan
+
+
+def refresh(contract: Any) -> None:
+    """What the periodic job does: bring the contract's scorecard facts up to date."""
+    from carehub.reporting.services.scorecard import refresh_facts
+    from carehub.tenancy.access import Acting
+
+    refresh_facts(acting=Acting.system(), contract=contract, full=True)
+
+
+def add_services(contract: Any, referrals: list[Referral], *, timing_hours: int = 48) -> None:
+    """Give the contract a timed service and give the referrals, in turn, services (first
+    one 0–4 days after the referral, recorded 0–7 days late), screenings (complete or
+    not) and needs (met or not), so every measure has something to count."""
+    from datetime import timedelta
+
+    from carehub.contracts.models import ServiceDefinition
+    from carehub.network.models import ServiceType
+    from carehub.referrals.models import Need, Screening, ServiceDelivery
+
+    with scopes_disabled():
+        service = ServiceDefinition.objects.create(
+            contract=contract, code="MEAL", name="Meals", timing_hours=timing_hours,
+            service_type=ServiceType.objects.get(slug="nutrition"))
+        Referral.objects.filter(pk__in=[r.pk for r in referrals]).update(service=service)
+        deliveries, screenings = [], []
+        for i, r in enumerate(referrals):
+            made = timezone.localtime(Referral.objects.get(pk=r.pk).created_at).date()
+            if i % 3 != 2:
+                day = made + timedelta(days=i % 5)
+                deliveries.append(ServiceDelivery(
+                    referral=r, member_id=r.member_id, organisation_id=r.organisation_id,
+                    contract=contract, service=service, contract_code=contract.code,
+                    service_code="MEAL", date=day, units=1, setting="home",
+                    at=at(day + timedelta(days=i % 8))))
+            if i % 2 == 0:
+                screenings.append(Screening(referral=r, member_id=r.member_id,
+                                            organisation_id=r.organisation_id,
+                                            complete=i % 4 == 0, at=at(made)))
+        ServiceDelivery.objects.bulk_create(deliveries)
+        made_screenings = Screening.objects.bulk_create(screenings)
+        Need.objects.bulk_create([
+            Need(member_id=s.member_id, organisation_id=s.organisation_id, screening=s,
+                 domain="food", icd10="Z59.41", icd10_display="Food insecurity", goal="meals",
+                 status="met" if k % 3 == 0 else "active", at=s.at)
+            for k, s in enumerate(made_screenings)])

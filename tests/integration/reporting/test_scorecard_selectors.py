@@ -17,7 +17,7 @@ from carehub.core.scorecard.periods import parse_period
 from carehub.referrals.models import Consent
 from carehub.reporting.selectors import scorecard
 from tests.integration.conftest import accepted_contract, acting_as, make_org
-from tests.integration.reporting.scorecard_world import make_members, make_referrals
+from tests.integration.reporting.scorecard_world import make_members, make_referrals, refresh
 
 pytestmark = pytest.mark.django_db
 MARCH = parse_period("2026-03")
@@ -35,6 +35,7 @@ def world(tenant):  # type: ignore[no-untyped-def]
                    [("outreach", None, True)] * 12 + [("assigned", None, False)] * 2,
                    date(2026, 3, 2))
     make_referrals(contract, second, theirs, [("assigned", None, False)] * 4, date(2026, 3, 3))
+    refresh(contract)
     return contract, second, ours, theirs
 
 

@@ -64,6 +64,11 @@ class ReferralRecord:
     needs: int = 0
     needs_met: int = 0
     dims: dict[str, str] = field(default_factory=dict)
+    # How many referrals this record stands for: a grouped read (precomputed facts) hands
+    # in one record per distinct combination of milestones with its count.
+    weight: int = 1
+    # Within the timing, when already decided (facts store it); else from the dates.
+    within: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,8 @@ class Goals:
 def within_timing(record: ReferralRecord) -> bool:
     """First service on or before the timing's start plus its hours, in whole days
     (48 hours from a referral made on the 1st: by the 3rd)."""
+    if record.within is not None:
+        return record.within
     if record.first_service_on is None or record.timing_start is None:
         return False
     assert record.timing_hours is not None
@@ -188,14 +195,25 @@ def volume_status(count: int, low: Fraction | None, high: Fraction | None) -> st
     return MET
 
 
-def median(values: list[int]) -> Decimal | None:
-    if not values:
+def median(values: list[tuple[int, int]]) -> Decimal | None:
+    """The median of (value, how many times) pairs; halfway between the two middle values
+    when the count is even."""
+    total = sum(weight for _, weight in values)
+    if not total:
         return None
     ordered = sorted(values)
-    mid = len(ordered) // 2
-    if len(ordered) % 2:
-        return Decimal(ordered[mid])
-    return (Decimal(ordered[mid - 1] + ordered[mid]) / 2).quantize(Decimal("0.1"))
+
+    def nth(k: int) -> int:  # the k-th value (0-based) in order
+        seen = 0
+        for value, weight in ordered:
+            seen += weight
+            if k < seen:
+                return value
+        raise IndexError(k)
+
+    if total % 2:
+        return Decimal(nth(total // 2))
+    return (Decimal(nth(total // 2 - 1) + nth(total // 2)) / 2).quantize(Decimal("0.1"))
 
 
 def age_band(birth: date | None, on: date) -> str:
@@ -296,8 +314,8 @@ def _figure(m: Measure, cohort: list[ReferralRecord], period: Period, goals: Goa
             shared: bool) -> Figure:
     den = IN_DENOMINATOR[m.key]
     num = IN_NUMERATOR[m.key]
-    denominator = sum(1 for r in cohort if den(r, goals))
-    numerator = sum(1 for r in cohort if num(r, goals))
+    denominator = sum(r.weight for r in cohort if den(r, goals))
+    numerator = sum(r.weight for r in cohort if num(r, goals))
     goal = goals.goal(m)
     if m.kind == VOLUME:
         low, high = volume_range(goals, period)
@@ -312,7 +330,8 @@ def _figure(m: Measure, cohort: list[ReferralRecord], period: Period, goals: Goa
         return Figure(m, numerator, None, None, Decimal(numerator), None, NO_GOAL, suppressed)
     value = None
     if m.kind == MEDIAN_DAYS:
-        value = median([(r.first_service_on - r.timing_start).days for r in cohort
+        value = median([((r.first_service_on - r.timing_start).days, r.weight)
+                        for r in cohort
                         if den(r, goals) and r.first_service_on and r.timing_start])
     if shared and (small(numerator) or small(denominator)):
         return Figure(m, numerator, denominator, None, None, goal, SUPPRESSED, True)

@@ -1,3 +1,80 @@
-"""Tables of the scorecard area."""
+"""Tables of the scorecard area: one precomputed fact row per referral, so a card, a
+12-period trend and a split are a grouped count over an index instead of a walk through
+every referral's events, attempts and services.
 
-__all__: list[str] = []
+Facts are written only by `reporting.services.scorecard.refresh_facts` (the periodic job
+`reporting.scorecard_facts`, and the `carehub scorecard_refresh` command); each contract's
+`ScorecardRefresh` says when its facts were last brought up to date, shown on the card
+as "as of". A fact holds no name or member id: the drill-down reads the referral itself.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django_scopes import ScopedManager
+
+__all__ = ["ReferralFact", "ScorecardRefresh"]
+
+
+class ReferralFact(models.Model):
+    referral = models.OneToOneField("referrals.Referral", on_delete=models.CASCADE,
+                                    primary_key=True, related_name="+")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE,
+                                 related_name="+")
+    # The delivering organisation (usually a CBO) and the referral's plan and hub: the
+    # row-level security policy lets a CBO read its own facts, plan and hub all of them.
+    cbo = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    payer = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE,
+                              related_name="+")
+    hub = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE,
+                            related_name="+", null=True, blank=True)
+    assigned_on = models.DateField()
+    outreached = models.BooleanField(default=False)
+    contacted = models.BooleanField(default=False)
+    accepted = models.BooleanField(default=False)
+    completed = models.BooleanField(default=False)
+    timing_start = models.DateField(null=True, blank=True)
+    timing_hours = models.PositiveIntegerField(null=True, blank=True)
+    first_service_on = models.DateField(null=True, blank=True)
+    # Days from the timing's start to the first service (kept so a median is a grouped
+    # count); null without both.
+    initiation_days = models.IntegerField(null=True, blank=True)
+    within_timing = models.BooleanField(default=False)
+    screening_complete = models.BooleanField(default=False)
+    services_recorded = models.PositiveIntegerField(default=0)
+    max_recording_lag_days = models.IntegerField(null=True, blank=True)
+    needs = models.PositiveSmallIntegerField(default=0)
+    needs_met = models.PositiveSmallIntegerField(default=0)
+    race = models.CharField(max_length=80)
+    ethnicity = models.CharField(max_length=80)
+    language = models.CharField(max_length=40)
+    county = models.CharField(max_length=100)
+    age_band = models.CharField(max_length=12)
+    product = models.CharField(max_length=24)
+    refreshed_at = models.DateTimeField()
+
+    objects = ScopedManager(organisation="cbo")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["contract", "assigned_on"], name="scorecard_fact_period"),
+            models.Index(fields=["contract", "cbo", "assigned_on"],
+                         name="scorecard_fact_cbo_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Scorecard fact of referral {self.referral_id}"
+
+
+class ScorecardRefresh(models.Model):
+    """When a contract's facts were last brought up to date, and from which moment the
+    next incremental refresh looks for changes."""
+
+    contract = models.OneToOneField("contracts.Contract", on_delete=models.CASCADE,
+                                    primary_key=True, related_name="+")
+    refreshed_at = models.DateTimeField()
+
+    objects = ScopedManager(organisation="contract__parties__organisation")
+
+    def __str__(self) -> str:
+        return f"Scorecard refresh of contract {self.contract_id}"
