@@ -5,4 +5,7 @@ PLAN = (Role.PAYER_MANAGER, Role.PAYER_ANALYST)
 CBO = (Role.CBO_SUPERVISOR, Role.CBO_WORKER)
 
 # Each area adds its header links here.
-NAV: list[tuple[str, str, tuple[str, ...]]] = []
+NAV: list[tuple[str, str, tuple[str, ...]]] = [
+    # The scorecard: hub, plan and CBO supervisors.
+    ("Scorecard", "reporting:scorecards", (*HUB, *PLAN, Role.CBO_SUPERVISOR)),
+]
