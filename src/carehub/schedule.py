@@ -16,6 +16,7 @@ from carehub.jobs.scheduler import DailyAt, Entry, Every
 from carehub.jobs.tasks import audit_seal_task, audit_verify_task
 from carehub.notifications.tasks import send_digests_task
 from carehub.referrals.tasks import escalate_task, notify_overdue_task
+from carehub.reporting.tasks_scorecard import scorecard_facts_full_task, scorecard_facts_task
 
 SCHEDULE: list[Entry] = [
     Entry("referrals.escalate", escalate_task, Every(timedelta(minutes=5)),
@@ -30,4 +31,8 @@ SCHEDULE: list[Entry] = [
           "Tell teams of overdue work"),
     Entry("notifications.digest", send_digests_task, DailyAt(time(7, 30)),
           "Send the daily digests"),
+    Entry("reporting.scorecard_facts", scorecard_facts_task, Every(timedelta(minutes=10)),
+          "Bring the scorecard's figures up to date"),
+    Entry("reporting.scorecard_facts_full", scorecard_facts_full_task, DailyAt(time(2, 30)),
+          "Recount the scorecard's figures in full"),
 ]

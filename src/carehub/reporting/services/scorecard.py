@@ -1,11 +1,11 @@
 """The scorecard's only writer: brings the precomputed facts up to date from the referral
 loop's tables, a contract at a time, in batches (one transaction each), audited.
 
-Incremental runs look for referrals touched since the contract's last refresh (the
-referral row, or any of its events, outreach attempts, services, screenings or needs
-recorded since) with a few minutes' overlap; a full run (nightly, and on demand with
-`carehub scorecard_refresh --full`) rereads every referral, catching changes no timestamp
-shows (a need marked met, a contract's timing or submission days changed).
+Incremental runs (every ten minutes, and `carehub scorecard --refresh`) look for
+referrals touched since the contract's last refresh (the referral row, or any of its
+events, outreach attempts, services, screenings or needs recorded since) with a few
+minutes' overlap; the nightly full run rereads every referral, catching changes no
+timestamp shows (a need marked met, a contract's timing or submission days changed).
 """
 
 from __future__ import annotations
