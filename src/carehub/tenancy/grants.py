@@ -105,8 +105,9 @@ TENANT_GRANTS: dict[str, Grant] = {
     "billing_feeschedulerow": TENANT_DATA,
     # The scorecard's facts are written by its refresh job (outside requests); requests
     # only read them (policies in reporting 0002_scorecard).
-    "reporting_referralfact": REFERENCE,
-    "reporting_scorecardrefresh": REFERENCE,
+    "reporting_referralfact": Grant(table=("SELECT",)),
+    "reporting_scorecardmonth": Grant(table=("SELECT",)),
+    "reporting_scorecardrefresh": Grant(table=("SELECT",)),
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in

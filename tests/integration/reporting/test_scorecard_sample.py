@@ -14,8 +14,8 @@ from carehub.core.scorecard.periods import parse_period
 from carehub.reporting.selectors import scorecard
 from tests.integration.conftest import accepted_contract, acting_as
 from tests.integration.reporting.scorecard_world import (
-    add_services,
     SAMPLE_DAY,
+    add_services,
     make_members,
     make_referrals,
     refresh,
@@ -75,6 +75,10 @@ def test_the_facts_give_the_same_card_as_the_referral_records(tenant) -> None:  
         contract, period.start, period.end)), period, scorecard.goals_of(contract),
         contract_code=contract.code, as_of=from_facts.as_of)
     assert from_facts == direct
+    # A span of days is read from the facts, whole months from the monthly cells: the same.
+    days = parse_period("2026-03-05..2026-03-20")
+    assert scorecard.card(acting_as(tenant.users["hub_admin"]), contract, days).figures == \
+        direct.figures
     # Every measure has something to count here, so the comparison is not of empties.
     for key in ("initiation", "documentation", "data_on_time", "needs_met"):
         assert from_facts.figure(key).denominator, key

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db import models
 from django_scopes import ScopedManager
 
-__all__ = ["ReferralFact", "ScorecardRefresh"]
+__all__ = ["ReferralFact", "ScorecardMonth", "ScorecardRefresh"]
 
 
 class ReferralFact(models.Model):
@@ -78,3 +78,42 @@ class ScorecardRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"Scorecard refresh of contract {self.contract_id}"
+
+
+class ScorecardMonth(models.Model):
+    """The facts of one contract, CBO and month counted per combination of what the
+    measures read: a month's card or a 12-month trend is a sum over a few hundred of these
+    instead of a count over every referral. Rebuilt with the facts, for the months they
+    touched; `late` uses the contract's data submission days when it was built."""
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE,
+                                 related_name="+")
+    cbo = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE, related_name="+")
+    payer = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE,
+                              related_name="+")
+    hub = models.ForeignKey("tenancy.Organisation", on_delete=models.CASCADE,
+                            related_name="+")
+    month = models.DateField(help_text="its first day")
+    outreached = models.BooleanField()
+    contacted = models.BooleanField()
+    accepted = models.BooleanField()
+    completed = models.BooleanField()
+    within_timing = models.BooleanField()
+    initiation_days = models.IntegerField(null=True, blank=True)
+    screening_complete = models.BooleanField()
+    has_timing = models.BooleanField()
+    has_services = models.BooleanField()
+    late = models.BooleanField()
+    has_needs = models.BooleanField()
+    has_need_met = models.BooleanField()
+    referrals = models.PositiveIntegerField()
+
+    objects = ScopedManager(organisation="cbo")
+
+    class Meta:
+        indexes = [models.Index(fields=["contract", "month"], name="scorecard_month_period"),
+                   models.Index(fields=["contract", "cbo", "month"],
+                                name="scorecard_month_cbo")]
+
+    def __str__(self) -> str:
+        return f"Scorecard cell {self.pk}"

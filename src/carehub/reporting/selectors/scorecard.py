@@ -9,14 +9,14 @@ data: only hub, plan and CBO roles, audited, and only members the viewer may see
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Case, Count, F, Min, Q, QuerySet, Value, When
-from django.db.models.functions import TruncMonth, TruncQuarter
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -29,24 +29,23 @@ from carehub.core.scorecard.card import (
     Card,
     Goals,
     ReferralRecord,
-    age_band,
     behind,
     compute,
 )
 from carehub.core.scorecard.measures import measure
 from carehub.core.scorecard.periods import Period
-from carehub.referrals.models import (
-    Consent,
-    ConsentKind,
-    Need,
-    OutreachAttempt,
-    Referral,
-    ReferralEvent,
-    Screening,
-    ServiceDelivery,
-)
+from carehub.referrals.models import Consent, ConsentKind, Referral
 from carehub.referrals.selectors import referrals_for
-from carehub.reporting.models import ReferralFact, ScorecardRefresh
+from carehub.reporting.models import ScorecardRefresh
+from carehub.reporting.selectors.scorecard_facts import (
+    fact_rows,
+    month_rows,
+    records,
+    weighted,
+    whole_months,
+)
+from carehub.reporting.selectors.scorecard_facts import referrals_made as referrals_made
+from carehub.reporting.selectors.scorecard_facts import source_records as source_records
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation, OrganisationKind, Role
 from carehub.tenancy.rls import as_owner
@@ -57,14 +56,6 @@ SPLIT_LABELS = {"cbo": "CBO", "race": "Race", "ethnicity": "Ethnicity",
                 "product": "Product"}
 MEMBER_ROLES = frozenset({Role.HUB_ADMIN, Role.HUB_COORDINATOR, Role.PAYER_MANAGER,
                           Role.PAYER_ANALYST, Role.CBO_SUPERVISOR, Role.CBO_WORKER})
-
-# How far along the referral loop each state is; declined comes after contact.
-_RANK = {State.ASSIGNED: 0, State.OUTREACH: 1, State.CONTACTED: 2, State.DECLINED: 2,
-         State.SCREENED: 3, State.ACCEPTED: 4, State.ENROLLED: 5, State.IN_SERVICE: 6,
-         State.COMPLETED: 7}
-CONTACTED_RANK, ACCEPTED_RANK, COMPLETED_RANK = 2, 4, 7
-NOT_RECORDED = "Not recorded"
-
 
 def goals_of(contract: Contract) -> Goals:
     return Goals(
@@ -97,181 +88,6 @@ def _is_cbo(acting: Acting) -> bool:
     return acting.organisation.kind == OrganisationKind.CBO
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _rank(state: str) -> int:
-    try:
-        return _RANK.get(State(state), 0)
-    except ValueError:
-        return 0
-
-
-def referrals_made(contract: Contract, start: date, end: date,
-                   cbo: Organisation | None = None) -> QuerySet[Referral]:
-    """The contract's referrals made from `start` to `end` (site days)."""
-    with scopes_disabled():
-        qs = Referral.objects.filter(contract=contract, created_at__gte=_day_start(start),
-                                     created_at__lt=_day_start(end + timedelta(days=1)))
-    return qs.filter(organisation=cbo) if cbo is not None else qs
-
-
-def source_records(qs: QuerySet[Referral]) -> list[ReferralRecord]:
-    """One milestone record per referral of `qs`, read from the referral loop's own
-    tables (events, outreach attempts, services, screenings, needs): what the facts are
-    refreshed from."""
-    with scopes_disabled():
-        rows = list(qs.values(
-            "id", "member_id", "organisation_id", "created_at", "state", "anchor_date",
-            "enrolled_on", "completed_on", "service__timing_hours", "service__timing_anchor",
-            "member__race", "member__ethnicity", "member__language", "member__county",
-            "member__birth_date", "member__product"))
-        rank: dict[int, int] = defaultdict(int)
-        for rid, from_state, to_state in (ReferralEvent.objects
-                                          .filter(referral__in=qs, kind="transition")
-                                          .values_list("referral_id", "from_state", "to_state")):
-            rank[rid] = max(rank[rid], _rank(from_state), _rank(to_state))
-        attempted = set(OutreachAttempt.objects.filter(referral__in=qs)
-                        .values_list("referral_id", flat=True).distinct())
-        first_service = dict(ServiceDelivery.objects.filter(referral__in=qs)
-                             .values("referral_id").annotate(first=Min("date"))
-                             .values_list("referral_id", "first"))
-        lags: dict[int, list[int]] = defaultdict(list)
-        for rid, day, at in (ServiceDelivery.objects.filter(referral__in=qs)
-                             .values_list("referral_id", "date", "at")):
-            lags[rid].append((timezone.localtime(at).date() - day).days)
-        screened = set(Screening.objects.filter(referral__in=qs, complete=True)
-                       .values_list("referral_id", flat=True).distinct())
-        needs: dict[int, list[str]] = defaultdict(list)
-        for rid, status in (Need.objects.filter(screening__referral__in=qs)
-                            .values_list("screening__referral_id", "status")):
-            needs[rid].append(status)
-    return [_source_record(r, rank[r["id"]], r["id"] in attempted, first_service.get(r["id"]),
-                           lags[r["id"]], r["id"] in screened, needs[r["id"]]) for r in rows]
-
-
-def _source_record(r: dict[str, Any], event_rank: int, attempted: bool,
-                   first_service: date | None, lags: list[int], screened: bool,
-                   needs: list[str]) -> ReferralRecord:
-    assigned_on = timezone.localtime(r["created_at"]).date()
-    reached = max(event_rank, _rank(r["state"]))
-    if r["enrolled_on"]:
-        reached = max(reached, _RANK[State.ENROLLED])
-    if r["completed_on"]:
-        reached = COMPLETED_RANK
-    anchor = r["service__timing_anchor"]
-    timing_start: date | None = assigned_on
-    if anchor == "discharge" and r["anchor_date"]:
-        timing_start = r["anchor_date"]
-    elif anchor == "enrolment":
-        timing_start = r["enrolled_on"]
-    return ReferralRecord(
-        referral_id=r["id"], member_id=r["member_id"], cbo_id=r["organisation_id"],
-        assigned_on=assigned_on,
-        outreached=attempted or reached >= 1,
-        contacted=reached >= CONTACTED_RANK,
-        accepted=reached >= ACCEPTED_RANK,
-        completed=reached >= COMPLETED_RANK,
-        timing_start=timing_start, timing_hours=r["service__timing_hours"],
-        first_service_on=first_service,
-        screening_complete=screened,
-        services_recorded=len(lags),
-        max_recording_lag_days=max(lags) if lags else None,
-        needs=len(needs), needs_met=sum(1 for s in needs if s == "met"),
-        dims={"race": r["member__race"] or NOT_RECORDED,
-              "ethnicity": r["member__ethnicity"] or NOT_RECORDED,
-              "language": r["member__language"] or NOT_RECORDED,
-              "county": r["member__county"] or NOT_RECORDED,
-              "age_band": age_band(r["member__birth_date"], assigned_on),
-              "product": r["member__product"] or NOT_RECORDED})
-
-
-# --- reading the facts -------------------------------------------------------------
-
-_FLAGS = ("outreached", "contacted", "accepted", "completed", "within_timing",
-          "initiation_days", "screening_complete")
-
-
-def _facts(contract: Contract, start: date, end: date,
-           cbo: Organisation | None) -> QuerySet[ReferralFact]:
-    qs = ReferralFact.objects.filter(contract=contract, assigned_on__gte=start,
-                                     assigned_on__lte=end)
-    return qs.filter(cbo=cbo) if cbo is not None else qs
-
-
-def records(contract: Contract, start: date, end: date, *,
-            cbo: Organisation | None = None) -> list[ReferralRecord]:
-    """One record per referral made from `start` to `end`, from the facts (for the
-    members behind a figure)."""
-    with scopes_disabled():
-        rows = list(_facts(contract, start, end, cbo).values(
-            "referral_id", "cbo_id", "assigned_on", *_FLAGS, "timing_start", "timing_hours",
-            "first_service_on", "services_recorded", "max_recording_lag_days", "needs",
-            "needs_met", *DIMENSIONS))
-    return [ReferralRecord(
-        referral_id=r["referral_id"], member_id=0, cbo_id=r["cbo_id"],
-        assigned_on=r["assigned_on"], outreached=r["outreached"], contacted=r["contacted"],
-        accepted=r["accepted"], completed=r["completed"], timing_start=r["timing_start"],
-        timing_hours=r["timing_hours"], first_service_on=r["first_service_on"],
-        screening_complete=r["screening_complete"], services_recorded=r["services_recorded"],
-        max_recording_lag_days=r["max_recording_lag_days"], needs=r["needs"],
-        needs_met=r["needs_met"], dims={d: r[d] for d in DIMENSIONS},
-        within=r["within_timing"]) for r in rows]
-
-
-_BUCKETS = {"month": TruncMonth, "quarter": TruncQuarter}
-_ORIGIN = date(2000, 1, 1)
-
-
-def grouped(contract: Contract, start: date, end: date, *, cbo: Organisation | None = None,
-            bucket: str = "day", by: str | None = None,
-            submission_days: int = 5) -> list[tuple[str, ReferralRecord]]:
-    """The facts as one weighted record per distinct combination of what the measures
-    read, per bucket of days (day, month, quarter) and per value of `by` (cbo or a
-    member dimension): a card is then computed from tens of rows, not thousands, by
-    the same definitions (`core.scorecard.card`)."""
-    day = _BUCKETS[bucket]("assigned_on") if bucket in _BUCKETS else F("assigned_on")
-    late = Case(When(max_recording_lag_days__gt=submission_days, then=Value(True)),
-                default=Value(False), output_field=BooleanField())
-    keys = ["bucket", *_FLAGS, "has_timing", "has_services", "late", "has_needs",
-            "has_need_met", *(["group"] if by else [])]
-    annotations: dict[str, Any] = {
-        "bucket": day, "late": late,
-        "has_timing": Case(When(timing_hours__isnull=False, then=Value(True)),
-                           default=Value(False), output_field=BooleanField()),
-        "has_services": Case(When(services_recorded__gt=0, then=Value(True)),
-                             default=Value(False), output_field=BooleanField()),
-        "has_needs": Case(When(needs__gt=0, then=Value(True)), default=Value(False),
-                          output_field=BooleanField()),
-        "has_need_met": Case(When(needs_met__gt=0, then=Value(True)), default=Value(False),
-                             output_field=BooleanField())}
-    if by:
-        annotations["group"] = F("cbo_id") if by == "cbo" else F(by)
-    with scopes_disabled():
-        rows = list(_facts(contract, start, end, cbo).annotate(**annotations)
-                    .values(*keys).annotate(n=Count("pk")).order_by())
-    out = []
-    for r in rows:
-        when = r["bucket"]
-        when = when.date() if isinstance(when, datetime) else when
-        days = r["initiation_days"]
-        out.append((str(r.get("group", "")), ReferralRecord(
-            referral_id=0, member_id=0, cbo_id=0, assigned_on=when,
-            outreached=r["outreached"], contacted=r["contacted"], accepted=r["accepted"],
-            completed=r["completed"],
-            timing_start=_ORIGIN if days is not None else None,
-            timing_hours=0 if r["has_timing"] else None,
-            first_service_on=_ORIGIN + timedelta(days=days) if days is not None else None,
-            screening_complete=r["screening_complete"],
-            services_recorded=1 if r["has_services"] else 0,
-            max_recording_lag_days=(submission_days + 1 if r["late"] else 0)
-            if r["has_services"] else None,
-            needs=1 if r["has_needs"] else 0, needs_met=1 if r["has_need_met"] else 0,
-            weight=r["n"], within=r["within_timing"])))
-    return out
-
-
 def as_of(contract: Contract) -> datetime | None:
     """When the contract's facts were last brought up to date (None: never)."""
     with scopes_disabled():
@@ -287,18 +103,28 @@ def _scope_cbo(acting: Acting, cbo: Organisation | None) -> Organisation | None:
 
 
 def _bucket(period: Period) -> str:
-    return period.kind if period.kind in _BUCKETS else "day"
+    return period.kind if period.kind in ("month", "quarter", "year") else "day"
 
 
 def _read(acting: Acting, contract: Contract, start: date, end: date, *,
           cbo: Organisation | None, bucket: str,
           by: str | None = None) -> list[tuple[str, ReferralRecord]]:
-    """Grouped facts. A CBO may read the contract's total: its row policy shows it its own
-    facts only, so the total (counts, never rows) is read as the owner, after
-    `check_party` has said the CBO is party to the contract."""
+    """Weighted records from the monthly cells when the span is whole months and the
+    split (if any) is by CBO, else from the facts. A CBO may read the contract's total:
+    its row policy shows it its own rows only, so the total (counts, never rows) is read
+    as the owner, after `check_party` has said the CBO is party to the contract."""
+    days = contract.data_submission_days
+
     def read() -> list[tuple[str, ReferralRecord]]:
-        return grouped(contract, start, end, cbo=cbo, bucket=bucket, by=by,
-                       submission_days=contract.data_submission_days)
+        if whole_months(start, end) and by in (None, "cbo"):
+            rows = month_rows(contract, start, end, cbo=cbo,
+                              bucket=bucket if bucket != "day" else "month",
+                              by_cbo=by == "cbo")
+        else:
+            rows = fact_rows(contract, start, end, cbo=cbo, bucket=bucket, by=by,
+                             submission_days=days)
+        return weighted(rows, days)
+
     if _is_cbo(acting) and cbo is None:
         with as_owner():
             return read()
@@ -329,8 +155,16 @@ def trend(acting: Acting, contract: Contract, period: Period, n: int = 12, *,
     rows = [r for _, r in _read(acting, contract, periods[0].start, periods[-1].end, cbo=cbo,
                                 bucket=_bucket(period))]
     goals, stamp = goals_of(contract), _stamp(contract)
-    return [compute(rows, p, goals, contract_code=contract.code, as_of=stamp, shared=shared,
-                    label=cbo.name if cbo else "") for p in periods]
+    # Each record to its period first: every card then reads its own rows only.
+    by_period: list[list[ReferralRecord]] = [[] for _ in periods]
+    starts = [p.start for p in periods]
+    for r in rows:
+        i = bisect_right(starts, r.assigned_on) - 1
+        if i >= 0 and periods[i].contains(r.assigned_on):
+            by_period[i].append(r)
+    return [compute(mine, p, goals, contract_code=contract.code, as_of=stamp, shared=shared,
+                    label=cbo.name if cbo else "") for p, mine in zip(periods, by_period,
+                                                                       strict=True)]
 
 
 def split(acting: Acting, contract: Contract, period: Period, by: str, *,

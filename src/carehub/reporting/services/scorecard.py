@@ -11,7 +11,7 @@ timestamp shows (a need marked met, a contract's timing or submission days chang
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -20,6 +20,7 @@ from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
 from carehub.contracts.models import Contract
+from carehub.core.periods import add_months
 from carehub.core.scorecard.card import ReferralRecord, within_timing
 from carehub.referrals.models import (
     Need,
@@ -29,8 +30,8 @@ from carehub.referrals.models import (
     Screening,
     ServiceDelivery,
 )
-from carehub.reporting.models import ReferralFact, ScorecardRefresh
-from carehub.reporting.selectors.scorecard import source_records
+from carehub.reporting.models import ReferralFact, ScorecardMonth, ScorecardRefresh
+from carehub.reporting.selectors.scorecard_facts import COMBINATION, fact_rows, source_records
 from carehub.tenancy.access import Acting
 
 BATCH = 2000
@@ -81,6 +82,39 @@ def _touched(contract: Contract, since: datetime) -> list[int]:
     return sorted(ids)
 
 
+def _months_of(contract: Contract, ids: list[int], *, everything: bool) -> list[date]:
+    """First days of the months whose cells the refreshed referrals touch (all of the
+    contract's months for a full refresh)."""
+    with scopes_disabled():
+        facts = ReferralFact.objects.filter(contract=contract)
+    days: set[date] = set()
+    if everything:
+        days.update(facts.values_list("assigned_on", flat=True).distinct())
+    else:
+        for i in range(0, len(ids), BATCH):
+            days.update(facts.filter(referral_id__in=ids[i:i + BATCH])
+                        .values_list("assigned_on", flat=True).distinct())
+    return sorted({d.replace(day=1) for d in days})
+
+
+def rebuild_months(contract: Contract, months: list[date], *, everything: bool = False) -> None:
+    """Count the facts of the given months again into the monthly cells (in the caller's
+    transaction; a full refresh first drops every cell of the contract)."""
+    with scopes_disabled():
+        cells_of = ScorecardMonth.objects.filter(contract=contract)
+    (cells_of if everything else cells_of.filter(month__in=months)).delete()
+    cells = []
+    for month in months:
+        end = add_months(month, 1) - timedelta(days=1)
+        for row in fact_rows(contract, month, end, bucket="month", by="cbo",
+                             submission_days=contract.data_submission_days):
+            cells.append(ScorecardMonth(
+                contract=contract, cbo_id=int(row["group"]), payer_id=contract.payer_id,
+                hub_id=contract.provider_id, month=month, referrals=row["n"],
+                **{k: row[k] for k in COMBINATION}))
+    ScorecardMonth.objects.bulk_create(cells, batch_size=BATCH)
+
+
 def refresh_contract(contract: Contract, *, acting: Acting, full: bool = False) -> int:
     """Bring one contract's facts up to date; returns how many referrals were reread."""
     started = timezone.now()
@@ -102,7 +136,9 @@ def refresh_contract(contract: Contract, *, acting: Acting, full: bool = False) 
                 ReferralFact.objects.bulk_create(
                     facts, update_conflicts=True, unique_fields=["referral"],
                     update_fields=_UPDATED)
+        months = _months_of(contract, ids, everything=full or last is None)
         with transaction.atomic():
+            rebuild_months(contract, months, everything=full or last is None)
             ScorecardRefresh.objects.update_or_create(contract=contract,
                                                       defaults={"refreshed_at": started})
             audit.record("refresh", acting=acting, object_type="scorecard_facts",
