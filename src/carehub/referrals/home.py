@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from carehub.core.referral_states import STATE_LABELS, State
@@ -101,4 +102,14 @@ def plan_card(acting: Acting) -> Panel:
     return Panel("referrals/home/plan.html", {
         "funnel": selectors.progress_funnel(acting.organisation), "barriers": barriers,
         "due": due_counts(Referral.objects.filter(plan=acting.organisation)),
+        "scorecard_url": _scorecard_url(),
     }, ORDER)
+
+
+def _scorecard_url() -> str:
+    """The scorecard's address when the reporting app is installed (it sits above
+    referrals, so it is found by name, not imported); "" otherwise."""
+    try:
+        return reverse("reporting:scorecards")
+    except NoReverseMatch:
+        return ""

@@ -149,3 +149,9 @@ def test_the_header_links_the_scorecard_for_its_roles(world, tenant, login_as) -
                         ("cbo_supervisor", True), ("cbo_worker", False)):
         html = login_as(tenant.users[role]).get("/reporting/measures/").content.decode()
         assert ('href="/reporting/scorecard/"' in html) is shown, role
+
+
+def test_the_plans_home_links_its_funnel_to_the_scorecard(world, tenant, login_as) -> None:  # type: ignore[no-untyped-def]
+    html = login_as(tenant.users["payer_manager"]).get("/").content.decode()
+    assert "Members&#x27; progress" in html or "Members' progress" in html  # the funnel stays
+    assert 'href="/reporting/scorecard/">Scorecard against the contract' in html
