@@ -61,6 +61,10 @@ def make_referrals(contract: Any, cbo: Organisation, members: list[Member],
                                                 channel="phone", outcome="no_answer"))
         ReferralEvent.objects.bulk_create(events)
         OutreachAttempt.objects.bulk_create(attempts)
+        # As the referral services do: the CBO may now see the member.
+        MemberAccess.objects.bulk_create(
+            [MemberAccess(member=m, organisation=cbo, reason="referral") for m in members],
+            ignore_conflicts=True)
     return made
 
 
