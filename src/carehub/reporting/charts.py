@@ -102,7 +102,7 @@ def trend_chart(cards: list[Card], measure_key: str) -> str:
     """The measure's rate over the cards' periods (oldest first) with its goal line.
     Periods without a rate (no data, suppressed) break the line."""
     m = measure(measure_key)
-    left, right, top, bottom, height = 48.0, 16.0, 34.0, 46.0, 240
+    left, right, top, bottom, height = 48.0, 34.0, 34.0, 46.0, 240
     plot_w = WIDTH - left - right
     plot_h = height - top - bottom
     body = [_text(8, 20, f"{m.name}: last {len(cards)} periods", size=13, bold=True)]

@@ -11,6 +11,7 @@ for its count, so a card is computed from tens of rows by the same definitions.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -107,7 +108,7 @@ def source_records(qs: QuerySet[Referral]) -> list[ReferralRecord]:
                            lags[r["id"]], r["id"] in screened, needs[r["id"]]) for r in rows]
 
 
-def _source_record(r: dict[str, Any], event_rank: int, attempted: bool,
+def _source_record(r: Mapping[str, Any], event_rank: int, attempted: bool,
                    first_service: date | None, lags: list[int], screened: bool,
                    needs: list[str]) -> ReferralRecord:
     assigned_on = timezone.localtime(r["created_at"]).date()
