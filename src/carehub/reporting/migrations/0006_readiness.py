@@ -43,6 +43,8 @@ FUND = "reporting_capacityfund"
 DOCUMENT = "reporting_resourcedocument"
 OWN_ASSESSMENT = (f"EXISTS (SELECT 1 FROM {ASSESSMENT} a WHERE a.id = {ANSWER}.assessment_id "  # nosec B608
                   f"AND a.hub_id = {ORG})")
+FUNDER_SEES = (f"EXISTS (SELECT 1 FROM {FUND} f WHERE f.id = {TASK}.fund_id "  # nosec B608
+               f"AND f.funder_id = {ORG})")
 NETWORK_READS = (f"{DOCUMENT}.shared AND EXISTS (SELECT 1 FROM tenancy_networkmember m "  # nosec B608
                  f"JOIN tenancy_network n ON n.id = m.network_id WHERE n.hub_id = {DOCUMENT}.hub_id "
                  f"AND m.cbo_id = {ORG} AND m.status = 'accepted' AND m.left IS NULL)")
@@ -171,7 +173,7 @@ class Migration(migrations.Migration):
         enable_rls(FUND, f"{sides(FUND, 'hub_id', 'cbo_id', 'funder_id')} OR {plan_sees(FUND)}",
                    insert_check=sides(FUND, "hub_id", "funder_id")),
         writers(FUND, sides(FUND, "hub_id", "funder_id"), sides(FUND, "hub_id")),
-        enable_rls(TASK, f"{sides(TASK, 'hub_id', 'cbo_id')} OR {plan_sees(TASK)}",
+        enable_rls(TASK, f"{sides(TASK, 'hub_id', 'cbo_id')} OR {plan_sees(TASK)} OR {FUNDER_SEES}",
                    insert_check=sides(TASK, "hub_id")),
         # The CBO marks its own tasks done; only the hub removes them.
         writers(TASK, sides(TASK, "hub_id", "cbo_id"), sides(TASK, "hub_id")),

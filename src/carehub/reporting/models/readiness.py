@@ -54,6 +54,9 @@ class ReadinessAnswer(models.Model):
         constraints = [models.UniqueConstraint(fields=["assessment", "question"],
                                                name="readiness_answer_once")]
 
+    def __str__(self) -> str:
+        return f"{self.question}: {self.value}"
+
 
 class CapacityFund(models.Model):
     """Upfront funding a hub or plan gives a CBO, paid as milestones of a fixed-price
