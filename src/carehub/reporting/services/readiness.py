@@ -239,8 +239,9 @@ def check_upload(filename: str, head: bytes, size: int) -> tuple[str, str]:
         raise ReadinessError(f"{filename}: only PDF, DOCX, XLSX, CSV, TXT or MD files can be "
                              "shared.", "file")
     if size > MAX_UPLOAD_BYTES:
-        raise ReadinessError(f"{filename}: {size:,} bytes is over the "
-                             f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.", "file")
+        limit = (f"{MAX_UPLOAD_BYTES / (1024 * 1024):g} MB" if MAX_UPLOAD_BYTES >= 1024 * 1024
+                 else f"{MAX_UPLOAD_BYTES:,} bytes")
+        raise ReadinessError(f"{filename}: {size:,} bytes is over the {limit} limit.", "file")
     if size == 0:
         raise ReadinessError(f"{filename}: the file is empty.", "file")
     content_type, magic = UPLOAD_TYPES[extension]
