@@ -10,7 +10,7 @@ from django_scopes import scopes_disabled
 
 from carehub.audit.models import AuditEvent
 from carehub.reporting import readiness_questions as q
-from carehub.reporting.models.readiness import ReadinessAssessment, TaTask
+from carehub.reporting.models.readiness import ReadinessAssessment
 from carehub.reporting.services import readiness as service
 from carehub.reporting.services.readiness import MilestonePlan
 from tests.integration.conftest import acting_as, make_org, make_user

@@ -55,7 +55,9 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, owners: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "(nobody yet)"), *owners]
+        field = self.fields["owner"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "(nobody yet)"), *owners]
 
 
 class FundForm(forms.Form):

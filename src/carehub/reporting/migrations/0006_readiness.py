@@ -41,6 +41,7 @@ ANSWER = "reporting_readinessanswer"
 TASK = "reporting_tatask"
 FUND = "reporting_capacityfund"
 DOCUMENT = "reporting_resourcedocument"
+ANSWER_READ = f"EXISTS (SELECT 1 FROM {ASSESSMENT} a WHERE a.id = {ANSWER}.assessment_id)"  # nosec B608
 OWN_ASSESSMENT = (f"EXISTS (SELECT 1 FROM {ASSESSMENT} a WHERE a.id = {ANSWER}.assessment_id "  # nosec B608
                   f"AND a.hub_id = {ORG})")
 FUNDER_SEES = (f"EXISTS (SELECT 1 FROM {FUND} f WHERE f.id = {TASK}.fund_id "  # nosec B608
@@ -167,7 +168,7 @@ class Migration(migrations.Migration):
         enable_rls(ASSESSMENT, f"{sides(ASSESSMENT, 'hub_id', 'cbo_id')} OR {plan_sees(ASSESSMENT)}",
                    insert_check=sides(ASSESSMENT, "hub_id")),
         writers(ASSESSMENT, sides(ASSESSMENT, "hub_id"), sides(ASSESSMENT, "hub_id")),
-        enable_rls(ANSWER, f"EXISTS (SELECT 1 FROM {ASSESSMENT} a WHERE a.id = {ANSWER}.assessment_id)",
+        enable_rls(ANSWER, ANSWER_READ,
                    insert_check=OWN_ASSESSMENT),
         writers(ANSWER, OWN_ASSESSMENT, OWN_ASSESSMENT),
         enable_rls(FUND, f"{sides(FUND, 'hub_id', 'cbo_id', 'funder_id')} OR {plan_sees(FUND)}",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
@@ -38,7 +39,7 @@ READERS = (*HUB, *PLAN, *CBO)
 DELIVERING = (PartyRole.DELIVERING, PartyRole.LEAVING)
 
 
-def plan_cbo_ids(plan: Organisation) -> QuerySet[ContractParty]:
+def plan_cbo_ids(plan: Organisation) -> QuerySet[ContractParty, Any]:
     with scopes_disabled():
         contracts = ContractParty.objects.filter(organisation=plan, role=PartyRole.PAYER)
         return ContractParty.objects.filter(contract_id__in=contracts.values("contract_id"),

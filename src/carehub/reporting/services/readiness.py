@@ -139,7 +139,7 @@ def set_task_status(task: TaTask, status: str, *, acting: Acting,
     locked.done_on = (done_on or date.today()) if status == TaStatus.DONE else None
     locked.save(update_fields=["status", "done_on"])
     detail: dict[str, Any] = {"status": [before, status], "cbo": locked.cbo_id}
-    if locked.fund_id and status == TaStatus.DONE:
+    if locked.fund is not None and status == TaStatus.DONE:
         detail["milestone"] = {"contract": locked.fund.contract.code, "name": locked.title,
                                "amount": fmt(locked.milestone_amount or Decimal(0)),
                                "reached": locked.done_on.isoformat() if locked.done_on else ""}
@@ -155,7 +155,7 @@ def milestone_events(contract: Contract, start: date, end: date) -> list[dict[st
                                   done_on__isnull=False, done_on__lte=end)
             .order_by("done_on", "pk").values_list("pk", "title", "done_on"))
     return [{"type": "milestone", "name": title, "date": day.isoformat(), "id": f"ta-{pk}"}
-            for pk, title, day in rows]
+            for pk, title, day in rows if day is not None]
 
 
 # -- capacity funds ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ the readiness of its contracts' CBOs. Anyone else gets 404."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -52,7 +53,7 @@ def _score_cells(found) -> list[str]:  # type: ignore[no-untyped-def]
             *[f"{found.by_domain.get(d.key, 0)}%" for d in questions.DOMAINS]]
 
 
-def _cbo_rows(acting: Acting) -> list[dict[str, object]]:
+def _cbo_rows(acting: Acting) -> list[dict[str, Any]]:
     rows = []
     with scopes_disabled():
         for cbo in reads.cbos_for(acting):
@@ -91,7 +92,7 @@ def index(request: HttpRequest, acting: Acting) -> HttpResponse:
 def index_download(request: HttpRequest, acting: Acting, fmt_name: str) -> HttpResponse:
     header = ["CBO", "Assessed on", "Overall", "Level", *[d.label for d in questions.DOMAINS],
               "Open TA tasks"]
-    rows = [[r["cbo"].name, r["latest"].assessed_on.isoformat() if r["latest"] else "",  # type: ignore[attr-defined]
+    rows = [[r["cbo"].name, r["latest"].assessed_on.isoformat() if r["latest"] else "",
              *_score_cells(r["latest"]), r["open_tasks"]] for r in _cbo_rows(acting)]
     return table_download("readiness", _format(fmt_name), header, rows, definitions=DEFINITIONS)
 
@@ -203,7 +204,8 @@ def task_add(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"Task added: {data['title']}.")
         else:
-            messages.error(request, "; ".join(f"{form.fields[k].label or k}: {' '.join(v)}"
+            messages.error(request, "; ".join(f"{form.fields[k].label or k}: "
+                                              f"{' '.join(str(e) for e in v)}"
                                               for k, v in form.errors.items()))
     return redirect("reporting:readiness_cbo", pk=cbo.pk)
 

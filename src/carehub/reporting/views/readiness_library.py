@@ -5,7 +5,7 @@ templates and example models. A hub's users read and add; CBO users of the hub's
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_scopes import scopes_disabled
@@ -102,7 +102,7 @@ def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
 
 @require_safe
 @require_acting(*LIBRARY_READERS)
-def document_download(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+def document_download(request: HttpRequest, acting: Acting, pk: int) -> HttpResponseBase:
     with scopes_disabled():
         document: ResourceDocument = reads.get_document(acting, pk)
     if not document.stored_name:
