@@ -272,6 +272,45 @@ def _run_body(o: World, own: World) -> dict[str, Any]:
 # The upload door's bodies are built in the test (they carry files).
 UPLOAD = "referrals/upload/"
 
+def _formats(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"fmt_name": "csv"}, {"fmt_name": "xlsx"}]
+
+
+def _with_formats(kwargs: Kwargs) -> Kwargs:
+    def both(o: World, own: World) -> list[dict[str, Any]]:
+        return [{**k, "fmt_name": f} for k in kwargs(o, own) for f in ("csv", "xlsx")]
+
+    return both
+
+
+def _cbo(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.tenant.cbo.pk}]
+
+
+def _cbo_tables(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.tenant.cbo.pk, "table": table, "fmt_name": "csv"}
+            for table in ("history", "tasks")]
+
+
+def _contract_code(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"code": o.contract.code}]
+
+
+def _shipped(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"key": "contract-template"}, {"key": "capitation"}]
+
+
+def _assessment_body(o: World, own: World) -> dict[str, Any]:
+    from carehub.reporting.readiness_questions import QUESTION_DOMAIN
+
+    return {"assessed_on": "2026-03-03", **{f"q_{key}": "2" for key in QUESTION_DOMAIN}}
+
+
+def _fund_body(o: World, own: World) -> dict[str, Any]:
+    return {"purpose": "walked", "starts": "2026-01-01", "ends": "2026-12-31",
+            "milestones": "Walked; 10.00"}
+
+
 DOORS: dict[str, Door] = {
     # Sign-in pages need no organisation.
     "": Door("page", _none),
@@ -447,6 +486,32 @@ DOORS: dict[str, Door] = {
     "billing/statements/<int:pk>/": Door("object", _statement),
     "billing/statements/<int:pk>/statement.<str:fmt>": Door("object", _statement_file),
     "billing/statements/<int:pk>/member-lines.csv": Door("object", _statement),
+    # Reporting, CBO readiness: the hub's assessments, TA plan, funds and library.
+    "reporting/readiness/": Door("page", _none),
+    "reporting/readiness/readiness.<str:fmt_name>": Door("page", _formats),
+    "reporting/readiness/cbo/<int:pk>/": Door("object", _cbo),
+    "reporting/readiness/cbo/<int:pk>/<str:table>.<str:fmt_name>": Door("object", _cbo_tables),
+    "reporting/readiness/cbo/<int:pk>/assess/": Door("object", _cbo, body=_assessment_body),
+    "reporting/readiness/cbo/<int:pk>/tasks/": Door("object", _cbo, body=everything),
+    "reporting/readiness/cbo/<int:pk>/fund/": Door("object", _cbo, body=_fund_body),
+    "reporting/readiness/assessment/<int:pk>/": Door("object", _extra("assessment")),
+    "reporting/readiness/task/<int:pk>/status/": Door("object", _extra("ta_task"),
+                                                      body=lambda o, own: {"status": "done"}),
+    "reporting/readiness/fund/<int:pk>/": Door("object", _extra("fund")),
+    "reporting/readiness/fund/<int:pk>/milestones.<str:fmt_name>": Door(
+        "object", _with_formats(_extra("fund"))),
+    "reporting/readiness/contract/<str:code>/": Door("object", _contract_code),
+    "reporting/readiness/contract/<str:code>/readiness.<str:fmt_name>": Door(
+        "object", _with_formats(_contract_code)),
+    "reporting/resources/": Door("page", _none),
+    "reporting/resources/add/": Door(
+        "page", _none, why="stores a document for the acting hub only; its checks are in "
+                           "tests/integration/reporting/test_readiness_library.py"),
+    "reporting/resources/library.<str:fmt_name>": Door("page", _formats),
+    "reporting/resources/<int:pk>/": Door("object", _extra("document")),
+    "reporting/resources/<int:pk>/download/": Door("object", _extra("document")),
+    "reporting/resources/shipped/<slug:key>/": Door("page", _shipped),
+    "reporting/resources/shipped/<slug:key>/download/": Door("page", _shipped),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.
