@@ -101,3 +101,34 @@ def test_bad_milestones_are_refused_and_nothing_is_saved(tenant):
                 MilestonePlan("Plan", Decimal("10.00")), MilestonePlan("Plan", Decimal("1.00"))],
                 starts=date(2026, 1, 1), ends=date(2026, 6, 30), acting=hub)
         assert Contract.objects.count() == before
+
+
+def test_fund_through_the_pages(tenant, login_as):
+    from carehub.reporting.models.readiness import CapacityFund
+
+    hub = login_as(tenant.users["hub_admin"])
+    url = f"/reporting/readiness/cbo/{tenant.cbo.pk}/fund/"
+    bad = hub.post(url, {"purpose": "Claims", "starts": "2026-01-01", "ends": "2026-12-31",
+                         "milestones": "Billing live; five thousand"})
+    assert bad.status_code == 400
+    assert "Line 1: &#x27;five thousand&#x27; is not an amount such as 5000.00." in bad.content.decode()
+    response = hub.post(url, {"purpose": "Claims", "starts": "2026-01-01", "ends": "2026-12-31",
+                              "milestones": "Billing live; 5,000.00; 2026-03-31\n"
+                                            "Privacy officer; 1250.25"})
+    assert response.status_code == 302
+    with scopes_disabled():
+        fund = CapacityFund.objects.get()
+        assert str(fund.amount) == "6250.25"
+        task = fund.milestones.get(title="Billing live")
+    cbo = login_as(tenant.users["cbo_supervisor"])
+    page = cbo.get(f"/reporting/readiness/fund/{fund.pk}/").content.decode()
+    assert "has not accepted it" in page
+    assert cbo.post(f"/contracts/{fund.contract.code}/decide/",
+                    {"decision": "accept"}).status_code == 302
+    cbo.post(f"/reporting/readiness/task/{task.pk}/status/",
+             {"status": "done", "done_on": "2026-03-20"})
+    page = hub.get(f"/reporting/readiness/fund/{fund.pk}/").content.decode()
+    assert "settlement of 2026-03, not yet issued" in page
+    assert "$5000.00" in page and "$1250.25" in page  # paid, and outstanding
+    csv = hub.get(f"/reporting/readiness/fund/{fund.pk}/milestones.csv").content.decode()
+    assert "Billing live,5000.00,2026-03-31,2026-03-20,5000.00,\"settlement of 2026-03, not yet issued\"" in csv

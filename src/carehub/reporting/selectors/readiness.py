@@ -208,7 +208,7 @@ def fund_progress(fund: CapacityFund) -> FundProgress:
                           .values_list("label", "total"))
     previews: dict[str, dict[str, Decimal]] = {}
     rows = []
-    for task in fund.milestones.order_by("due", "pk"):
+    for task in fund.milestones.order_by("pk"):  # the order they were given in
         amount = task.milestone_amount or ZERO
         label = f"Milestone {task.title}"
         paid, source = ZERO, "not reached"
