@@ -139,3 +139,24 @@ def test_exports_carry_the_scores_and_definitions(tenant, login_as):
     assert "Definitions" in book.sheetnames
     terms = [row[0] for row in book["Definitions"].iter_rows(values_only=True)]
     assert "Level" in terms and "Domain score" in terms
+
+
+def test_plan_reads_its_contracts_cbos_and_cannot_write(tenant, login_as):
+    from tests.integration.conftest import accepted_contract
+
+    found = assess(tenant)
+    client = login_as(tenant.users["payer_manager"])
+    cbo_url = reverse("reporting:readiness_cbo", args=[tenant.cbo.pk])
+    # Not yet delivering on any of the plan's contracts: nothing to read.
+    assert "Alpha Pantry" not in client.get(reverse("reporting:readiness")).content.decode()
+    assert client.get(cbo_url).status_code == 404
+    with scopes_disabled():
+        accepted_contract(tenant.payer, tenant.hub, delivering=[tenant.cbo])
+    assert "Alpha Pantry" in client.get(reverse("reporting:readiness")).content.decode()
+    page = client.get(cbo_url).content.decode()
+    assert "100%" in page and "Assess Alpha Pantry" not in page and "Add a task" not in page
+    assert client.get(reverse("reporting:readiness_assessment", args=[found.pk])).status_code == 200
+    assert client.post(reverse("reporting:readiness_assess", args=[tenant.cbo.pk]),
+                       form_data()).status_code == 404
+    assert client.post(reverse("reporting:readiness_task_add", args=[tenant.cbo.pk]),
+                       {"title": "x"}).status_code == 404
