@@ -42,19 +42,28 @@ def own_council_members(acting: Acting) -> QuerySet[CouncilMember]:
 
 
 class CouncilForm(forms.ModelForm):
+    contract = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
+                                      label="Linked contract (optional)")
+
     class Meta:
         model = AdvisoryCouncil
-        fields = ["name", "purpose", "minimum_share", "counts", "other_rules", "contract"]
+        fields = ["name", "purpose", "minimum_share", "counts", "other_rules"]
         widgets = {"purpose": forms.Textarea(attrs={"rows": 2}),
                    "other_rules": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, acting: Acting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         org = acting.organisation
+        with scopes_disabled():  # limited to the acting organisation's contracts here
+            self.contracts = {c.pk: c for c in Contract.objects.filter(
+                Q(payer=org) | Q(provider=org)).order_by("code")}
         field = self.fields["contract"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Contract.objects.filter(Q(payer=org) | Q(provider=org)).order_by("code")
-        field.label_from_instance = lambda c: c.code  # type: ignore[method-assign]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "none"), *((pk, c.code) for pk, c in self.contracts.items())]
+
+    def clean_contract(self) -> Contract | None:
+        chosen = self.cleaned_data.get("contract")
+        return self.contracts.get(chosen) if chosen else None
 
 
 class CouncilMemberForm(forms.ModelForm):

@@ -202,8 +202,9 @@ def answer_feedback(item: FeedbackItem, *, acting: Acting, answer: str, answered
                      detail={"answered_on": answered_on.isoformat(), "channel": channel})
         if item.submitted_by_id and item.submitted_by is not None:
             notify(Kind.FEEDBACK_ANSWERED, users=[item.submitted_by], acting=acting,
-                   organisation=item.cbo, title=f"Your feedback on {item.topic} was answered",
-                   body=item.answer[:500],
+                   # Notices never carry member details: the answer is on the linked page.
+                   organisation=item.cbo, title="Your feedback was answered",
+                   body="Open it to read the answer and what was done with it.",
                    link=reverse("reporting:voice_feedback_item", args=[item.pk]))
     return item
 
