@@ -145,7 +145,7 @@ def test_exports_carry_the_composition_and_its_definitions(tenant):
     assert "Community advisory council" in csv_text and ",9,5,0,5,56%,meets," in csv_text
     book = load_workbook(io.BytesIO(client.get(
         reverse("reporting:voice_council_members_download", args=[council.pk, "xlsx"])).content))
-    rows = list(book["council-{}-members".format(council.pk)].iter_rows(values_only=True))
+    rows = list(book[f"council-{council.pk}-members"].iter_rows(values_only=True))
     assert rows[0][:4] == ("Name", "Contact", "Organisation", "Consumer")
     assert ("Partner 0", "no consent to be contacted") == rows[6][:2]
     assert book["Definitions"]["A2"].value == "Current member"

@@ -11,7 +11,7 @@ from django.db import connection
 
 from carehub.reporting.services import voice as service
 from carehub.tenancy.rls import tenant_connection
-from tests.integration.conftest import acting_as, accepted_contract
+from tests.integration.conftest import accepted_contract, acting_as
 from tests.integration.reporting.voice_setup import hub_council
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

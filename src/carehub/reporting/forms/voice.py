@@ -120,9 +120,10 @@ class FeedbackForm(forms.Form):
         if self.from_cbo:
             self._choices("owner", hubs_of_cbo(org).order_by("name"))
             self.fields["owner"].required = True
-            self.fields["source"].choices = [(FeedbackSource.CBO, "CBO"),
-                                             (FeedbackSource.MEMBER, "Plan member"),
-                                             (FeedbackSource.OTHER, "Other")]
+            source = self.fields["source"]
+            assert isinstance(source, forms.ChoiceField)
+            source.choices = [(FeedbackSource.CBO, "CBO"), (FeedbackSource.MEMBER, "Plan member"),
+                              (FeedbackSource.OTHER, "Other")]
             for name in ("council_member", "meeting", "cbo", "touch_point"):
                 del self.fields[name]
         else:
@@ -200,7 +201,7 @@ class TouchPointForm(forms.Form):
         members.queryset = own_council_members(acting).filter(left_on__isnull=True,
                                                               consent_to_contact=True)
         members.label_from_instance = (  # type: ignore[method-assign]
-            lambda m: f"{m.name} ({m.council.name})")
+            lambda obj: f"{obj.name} ({obj.council.name})")
         cbo = self.fields["cbo"]
         assert isinstance(cbo, forms.ModelChoiceField)
         cbo.queryset = cbos_for(acting)

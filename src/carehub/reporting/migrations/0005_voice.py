@@ -10,8 +10,9 @@ from django.db import migrations, models
 from carehub.tenancy.rls import CURRENT_ORG_SQL, enable_rls
 
 ORG = CURRENT_ORG_SQL
-# A council is its owner's; the other side of its linked contract reads it.
-COUNCIL = (f"reporting_advisorycouncil.owner_id = {ORG} OR EXISTS (SELECT 1 FROM "
+# A council is its owner's; the other side of its linked contract reads it. SQL from
+# module constants, never input.
+COUNCIL = (f"reporting_advisorycouncil.owner_id = {ORG} OR EXISTS (SELECT 1 FROM "  # nosec B608
            "contracts_contract c WHERE c.id = reporting_advisorycouncil.contract_id "
            f"AND (c.payer_id = {ORG} OR c.provider_id = {ORG}))")
 OWN_COUNCIL = f"reporting_advisorycouncil.owner_id = {ORG}"

@@ -87,7 +87,7 @@ def feedback_create(request: HttpRequest, acting: Acting) -> HttpResponse:
 def _item_context(acting: Acting, item: FeedbackItem, **bound: Any) -> dict[str, Any]:
     row = reads.shown_feedback(acting, [item], object_id=str(item.pk))[0]
     owner = item.owner_id == acting.organisation.pk
-    return {"item": item, "who": row["who"],
+    return {"item": item, "who": row["who"], "is_cbo": reads.is_cbo(acting),
             "may_edit": owner and acting.has_role(*EDITORS), "terms": FEEDBACK_TERMS,
             "disposition_form": bound.get("disposition_form") or forms.DispositionForm(initial={
                 "disposition": item.disposition, "where": item.incorporated_where,
