@@ -183,3 +183,13 @@ def test_a_cbo_sends_only_to_hubs_it_works_with(tenant, other_tenant):
     answer = cbo_sends(tenant, owner=other_tenant.hub.pk)
     assert answer.status_code == 400
     assert not FeedbackItem.objects.exists()
+
+
+def test_feedback_logged_by_hub_staff_tells_no_one_when_answered(tenant):
+    item = hub_item(tenant, source="cbo", cbo=tenant.cbo, who="Pantry manager, by phone")
+    acting = acting_as(tenant.users["hub_admin"])
+    service.set_disposition(item, acting=acting, disposition="in_review")
+    service.answer_feedback(item, acting=acting, answer="Called back.",
+                            answered_on=date(2026, 11, 30), channel="phone")
+    with scopes_disabled():
+        assert not Notification.objects.filter(kind="feedback_answered").exists()

@@ -173,6 +173,17 @@ def get_feedback(acting: Acting, pk: int) -> FeedbackItem:
     return item
 
 
+def sent_by_cbo_user(item: FeedbackItem) -> bool:
+    """The item came in on carehub from a user of its CBO (not logged by the owner's staff
+    on someone's behalf): that user is told when it is answered."""
+    from carehub.tenancy.models import Membership
+
+    if not (item.submitted_by_id and item.cbo_id):
+        return False
+    return Membership.objects.filter(user_id=item.submitted_by_id, organisation_id=item.cbo_id,
+                                     is_active=True).exists()
+
+
 def visible_member_names(acting: Acting, member_ids: Iterable[int | None]) -> dict[int, str]:
     """Names of the members among `member_ids` the acting organisation may see."""
     wanted = {pk for pk in member_ids if pk}

@@ -24,7 +24,7 @@ from carehub.reporting.models.voice import (
     FeedbackSource,
     TouchPoint,
 )
-from carehub.reporting.selectors.voice import RecentAsk, recent_asks
+from carehub.reporting.selectors.voice import RecentAsk, recent_asks, sent_by_cbo_user
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation
 
@@ -200,7 +200,7 @@ def answer_feedback(item: FeedbackItem, *, acting: Acting, answer: str, answered
         audit.record("update", object_type="feedback_item", object_id=str(item.pk),
                      acting=acting, member_id=item.member_id,
                      detail={"answered_on": answered_on.isoformat(), "channel": channel})
-        if item.submitted_by_id and item.submitted_by is not None:
+        if sent_by_cbo_user(item) and item.submitted_by is not None:
             notify(Kind.FEEDBACK_ANSWERED, users=[item.submitted_by], acting=acting,
                    # Notices never carry member details: the answer is on the linked page.
                    organisation=item.cbo, title="Your feedback was answered",

@@ -94,7 +94,7 @@ def _item_context(acting: Acting, item: FeedbackItem, **bound: Any) -> dict[str,
                 "why": item.not_incorporated_why}),
             "answer_form": bound.get("answer_form") or forms.AnswerForm(initial={
                 "answered_on": timezone.localdate(),
-                "channel": "platform" if item.submitted_by_id else "email"})}
+                "channel": "platform" if reads.sent_by_cbo_user(item) else "email"})}
 
 
 @require_safe
