@@ -161,3 +161,24 @@ def test_joined_dates_are_inclusive(tenant):
     service.add_council_member(council, acting=acting_as(tenant.users["hub_admin"]), name="New",
                                consumer=True, joined_on=date(2026, 12, 6))
     assert composition(council, council.members.all(), on=date(2026, 12, 6)).counted == 1
+
+
+def test_a_plan_keeps_its_own_council_linked_only_to_its_own_contracts(tenant, other_tenant):
+    from tests.integration.conftest import accepted_contract
+
+    mine = accepted_contract(tenant.payer, tenant.hub, "T-OWN")
+    theirs = accepted_contract(other_tenant.payer, other_tenant.hub, "T-THEIRS")
+    client = signed_in(tenant.users["payer_manager"])
+    refused = client.post(reverse("reporting:voice_council_create"), {
+        "name": "Plan CAC", "minimum_share": "51", "counts": "consumers", "contract": theirs.pk})
+    assert refused.status_code == 400 and not AdvisoryCouncil.objects.exists()
+    assert client.post(reverse("reporting:voice_council_create"), {
+        "name": "Plan CAC", "minimum_share": "51", "counts": "consumers",
+        "contract": mine.pk}).status_code == 302
+    council = AdvisoryCouncil.objects.get()
+    assert (council.owner, council.contract) == (tenant.payer, mine)
+    # The hub, party to the contract, reads it; it cannot change it.
+    hub = signed_in(tenant.users["hub_admin"])
+    assert hub.get(reverse("reporting:voice_council", args=[council.pk])).status_code == 200
+    assert hub.post(reverse("reporting:voice_meeting_add", args=[council.pk]),
+                    {"held_on": "2026-11-12"}).status_code == 404
