@@ -219,6 +219,9 @@ def make_world(marker: str) -> World:
     world.extras.update(eligibility(world))
     world.extras.update(billing(world))
     world.extras.update(review(world))
+    from tests.security.world_voice import voice
+
+    world.extras.update(voice(world))
     return world
 
 

@@ -5,4 +5,8 @@ PLAN = (Role.PAYER_MANAGER, Role.PAYER_ANALYST)
 CBO = (Role.CBO_SUPERVISOR, Role.CBO_WORKER)
 
 # Each area adds its header links here.
-NAV: list[tuple[str, str, tuple[str, ...]]] = []
+NAV: list[tuple[str, str, tuple[str, ...]]] = [
+    # Community voice: councils for hub and plan; a CBO supervisor's own feedback items.
+    ("Community voice", "reporting:voice", (*HUB, *PLAN)),
+    ("Community voice", "reporting:voice_feedback", (Role.CBO_SUPERVISOR,)),
+]
