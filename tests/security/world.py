@@ -220,6 +220,9 @@ def make_world(marker: str) -> World:
     world.extras.update(billing(world))
     world.extras.update(review(world))
     world.extras.update(readiness(world))
+    from tests.security.world_voice import voice
+
+    world.extras.update(voice(world))
     return world
 
 

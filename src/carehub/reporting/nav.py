@@ -9,4 +9,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     # readiness
     ("Readiness", "reporting:readiness", (*HUB, *PLAN, Role.CBO_SUPERVISOR)),
     ("Resources", "reporting:resources", (*HUB, *CBO)),
+    # Community voice: councils for hub and plan; a CBO supervisor's own feedback items.
+    ("Community voice", "reporting:voice", (*HUB, *PLAN)),
+    ("Community voice", "reporting:voice_feedback", (Role.CBO_SUPERVISOR,)),
 ]

@@ -110,6 +110,14 @@ TENANT_GRANTS: dict[str, Grant] = {
         for name in ("readinessassessment", "readinessanswer", "tatask", "capacityfund",
                      "resourcedocument")
     },
+    # Community voice (reporting 0005): councils, their members and meetings, touch
+    # points and the feedback log; rows limited to the owner (a CBO: the items it sent).
+    **{
+        f"reporting_{name}": TENANT_DATA
+        for name in ("advisorycouncil", "councilmember", "councilmeeting",
+                     "councilmeeting_attendance", "touchpoint", "touchpoint_council_members",
+                     "feedbackitem")
+    },
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in

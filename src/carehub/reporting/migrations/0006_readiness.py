@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contracts', '0009_scorecard_goals'),
-        ('reporting', '0001_initial'),
+        ('reporting', '0005_voice'),
         ('tenancy', '0004_least_privilege'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
