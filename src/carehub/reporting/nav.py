@@ -8,4 +8,10 @@ CBO = (Role.CBO_SUPERVISOR, Role.CBO_WORKER)
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
     # The scorecard: hub, plan and CBO supervisors.
     ("Scorecard", "reporting:scorecards", (*HUB, *PLAN, Role.CBO_SUPERVISOR)),
+    # readiness
+    ("Readiness", "reporting:readiness", (*HUB, *PLAN, Role.CBO_SUPERVISOR)),
+    ("Resources", "reporting:resources", (*HUB, *CBO)),
+    # Community voice: councils for hub and plan; a CBO supervisor's own feedback items.
+    ("Community voice", "reporting:voice", (*HUB, *PLAN)),
+    ("Community voice", "reporting:voice_feedback", (Role.CBO_SUPERVISOR,)),
 ]

@@ -108,6 +108,21 @@ TENANT_GRANTS: dict[str, Grant] = {
     "reporting_referralfact": Grant(table=("SELECT",)),
     "reporting_scorecardmonth": Grant(table=("SELECT",)),
     "reporting_scorecardrefresh": Grant(table=("SELECT",)),
+    # Reporting, CBO readiness: assessments, TA tasks, capacity funds, the resource
+    # library (who writes what is narrowed by the policies in reporting 0006).
+    **{
+        f"reporting_{name}": TENANT_DATA
+        for name in ("readinessassessment", "readinessanswer", "tatask", "capacityfund",
+                     "resourcedocument")
+    },
+    # Community voice (reporting 0005): councils, their members and meetings, touch
+    # points and the feedback log; rows limited to the owner (a CBO: the items it sent).
+    **{
+        f"reporting_{name}": TENANT_DATA
+        for name in ("advisorycouncil", "councilmember", "councilmeeting",
+                     "councilmeeting_attendance", "touchpoint", "touchpoint_council_members",
+                     "feedbackitem")
+    },
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in
