@@ -103,6 +103,12 @@ TENANT_GRANTS: dict[str, Grant] = {
     # Shipped schedules and hubs' own: read by requests, loaded by the hub's services.
     "billing_feeschedule": TENANT_DATA,
     "billing_feeschedulerow": TENANT_DATA,
+    # Joint operating committee: rows limited to the committee's parties (reporting 0003).
+    **{
+        f"reporting_{name}": TENANT_DATA
+        for name in ("committee", "committeeparty", "committeemember", "meeting", "attendance",
+                     "memberstory", "actionitem", "caseconferenceentry")
+    },
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in
