@@ -52,6 +52,8 @@ class PackPDF(FPDF):
     def heading(self, text: str, size: int = 14) -> None:
         if self.get_y() > self.h - MARGIN - 40:
             self.add_page()
+        elif self.get_y() > MARGIN + 1:
+            self.ln(3)
         self.set_font("Helvetica", "B", size)
         self.set_text_color(*ACCENT)
         self.multi_cell(0, size * 0.5, _text(text), new_x="LMARGIN", new_y="NEXT")
@@ -73,11 +75,10 @@ class PackPDF(FPDF):
                         new_x="LMARGIN", new_y="NEXT")
 
     def table(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
-        total = self.w - 2 * MARGIN
-        scale = total / sum(widths)
-        cols = tuple(w * scale for w in widths)
+        """A table across the page's full width; `widths` are relative."""
         self.set_font("Helvetica", "", 9)
-        with self.table_ctx(cols) as table:
+        with FPDF.table(self, col_widths=tuple(widths), width=self.epw, text_align="LEFT",
+                        line_height=5, first_row_as_headings=True) as table:
             head = table.row()
             for cell in header:
                 head.cell(_text(cell))
@@ -87,15 +88,8 @@ class PackPDF(FPDF):
                     line.cell(_text(cell))
         self.ln(3)
 
-    def table_ctx(self, cols: tuple[float, ...]) -> Any:
-        return self.table_context(cols)
-
-    def table_context(self, cols: tuple[float, ...]) -> Any:
-        return FPDF.table(self, col_widths=cols, width=sum(cols), text_align="LEFT",
-                          line_height=5, first_row_as_headings=True)
-
     def svg(self, caption: str, svg: str) -> None:
-        width = self.w - 2 * MARGIN
+        width = self.epw
         if self.get_y() > self.h - MARGIN - 80:
             self.add_page()
         self.para(caption, size=9, style="B")

@@ -15,7 +15,7 @@ from carehub.members.models import Member, MemberAccess
 from carehub.referrals.models import Consent, Escalation, OutreachAttempt, Referral
 from carehub.reporting.models.joc import Committee, CommitteeRole, Meeting
 from carehub.reporting.services import joc as services
-from tests.integration.conftest import Tenant, acting_as, accepted_contract
+from tests.integration.conftest import Tenant, accepted_contract, acting_as
 
 NOW = timezone.make_aware(datetime(2026, 11, 20, 10, 0))
 
@@ -32,7 +32,7 @@ class World:
 def member(t: Tenant, key: str, *, cbo: bool = True, **fields: object) -> Member:
     with scopes_disabled():
         m = Member.objects.create(plan=t.payer, member_id=f"{t.payer.name[:1]}-{key}",
-                                  first_name=fields.pop("first_name", key.title()),
+                                  first_name=fields.pop("first_name", f"Zed{key}"),
                                   last_name=fields.pop("last_name", "Lovelace"),
                                   birth_date=fields.pop("birth_date", date(1948, 3, 9)), sex="F",
                                   product="medicaid", **fields)
