@@ -88,11 +88,11 @@ class PackPDF(FPDF):
                     line.cell(_text(cell))
         self.ln(3)
 
-    def svg(self, caption: str, svg: str) -> None:
+    def svg(self, svg: str) -> None:
         width = self.epw
         if self.get_y() > self.h - MARGIN - 80:
             self.add_page()
-        self.para(caption, size=9, style="B")
+        # The chart carries its own title; the caption is the web page's figcaption.
         self.image(io.BytesIO(svg.encode()), x=MARGIN, w=width)
         self.ln(3)
 
@@ -158,8 +158,8 @@ def render(pack: Pack) -> bytes:
         pdf.table(["Measure", "Count", "Rate or value", "Goal", "Status"],
                   [[r["measure"], r["count"], r["value"], r["goal"], r["status"]]
                    for r in card.rows], [34, 18, 16, 10, 12])
-        for caption, svg in card.charts:
-            pdf.svg(caption, svg)
+        for _, svg in card.charts:
+            pdf.svg(svg)
     notes = pack.agenda[1].notes
     if notes and notes[0][1]:
         pdf.para("Notes: " + notes[0][1])

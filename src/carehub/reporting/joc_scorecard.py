@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from carehub.core.scorecard.periods import parse_period
+from carehub.reporting import charts
+from carehub.reporting.selectors import scorecard
 from carehub.tenancy.access import Acting
 
 # The trend charts shown, and the splits by data domain chosen for the meeting.
@@ -38,12 +41,6 @@ def _summary(card: Any) -> str:
 
 def section(acting: Acting, contract: Any, period: str, *,
             domains: list[str]) -> ScorecardSection:
-    try:  # TEMP until the scorecard lands on main
-        from carehub.core.scorecard.periods import parse_period
-        from carehub.reporting import charts
-        from carehub.reporting.selectors import scorecard
-    except ImportError:
-        return ScorecardSection()
 
     when = parse_period(period, contract_start=contract.starts)
     card = scorecard.card(acting, contract, when, shared=True)

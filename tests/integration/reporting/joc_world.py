@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -58,7 +59,9 @@ def story_consent(t: Tenant, m: Member, **fields: object) -> Consent:
 
 def build(t: Tenant) -> World:
     contract = accepted_contract(t.payer, t.hub, "T-JOC", delivering=[t.cbo],
-                                 joc_cadence="Monthly, second Tuesday")
+                                 joc_cadence="Monthly, second Tuesday",
+                                 outreach_goal=Decimal("80"), contact_goal=Decimal("55"),
+                                 support_goal=Decimal("50"))
     hub_admin = acting_as(t.users["hub_admin"])
     with scope(organisation=t.hub.pk):
         committee = services.create_committee(acting=hub_admin, hub=t.hub, plan=t.payer,

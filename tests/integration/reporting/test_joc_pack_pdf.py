@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
@@ -18,14 +19,25 @@ from carehub.reporting.joc_pack_job import pack_body, pack_path
 from carehub.reporting.services import joc as services
 from tests.integration.conftest import acting_as
 from tests.integration.reporting.joc_world import build, story_consent
+from tests.integration.reporting.scorecard_world import (
+    make_members,
+    make_referrals,
+    seeds_sample_plan,
+)
 
 pytestmark = pytest.mark.django_db
 MM = 72 / 25.4  # PDF points per millimetre
 STORY = "Meals arrive every day and she cooks for her grandchildren again."
 
 
-def held(tenant):  # type: ignore[no-untyped-def]
+def held(tenant, *, sample: bool = False):  # type: ignore[no-untyped-def]
     w = build(tenant)
+    if sample:
+        # The seeds' sample month: 2,069 assigned, 1,642 outreached, 866 contacted, 420
+        # accepted support, all made in the meeting's month.
+        plan = seeds_sample_plan()
+        members = make_members(tenant.payer, len(plan), "S", hub=tenant.hub)
+        make_referrals(w.contract, tenant.cbo, members, plan, date(2026, 11, 10))
     hub = acting_as(tenant.users["hub_admin"])
     story_consent(tenant, w.members["active"])
     with scope(organisation=tenant.hub.pk):
@@ -56,7 +68,7 @@ def pages(body: bytes) -> list[tuple[str, object, object]]:
 
 
 def test_the_pdf_reads_as_a_pack_and_stays_inside_its_margins(tenant):
-    w = held(tenant)
+    w = held(tenant, sample=True)
     acting = acting_as(tenant.users["hub_admin"])
     with scope(organisation=tenant.hub.pk):
         pack = joc_pack.build(acting, w.meeting, for_committee=True)
@@ -73,6 +85,19 @@ def test_the_pdf_reads_as_a_pack_and_stays_inside_its_margins(tenant):
     assert "Back in her kitchen" in every and "Replace the ride vendor" in every
     assert "Transportation" in every  # the barrier tally
     assert "Unresolved issues" in every
+    # The scorecard's figures, as the seeds' sample card has them.
+    for figure in ("2,069", "1,642", "866", "420", "79%", "53%", "48%", "80%", "55%", "50%"):
+        assert figure in every, figure
+    assert "Outreach rate was 79% against a goal of 80% (Near): 1,642 of 2,069." in every
+    # Charts: drawn as vector paths in a block of the data pages, with coloured pixels.
+    data_pages = [(t, p, i) for t, p, i in rendered if "rates against goals" in t
+                  or "last 12" in t]
+    assert data_pages, "no chart on any page"
+    for _, page, image in data_pages:
+        paths = [o for o in page.get_objects(max_depth=3) if o.type == pdfium_c.FPDF_PAGEOBJ_PATH]
+        assert len(paths) > 10
+        colours = {px for px in image.convert("RGB").getdata() if len(set(px)) > 1}
+        assert len(colours) > 3  # bars and points in colour, not only black text
     # The committee's copy names no member: no plan member ids, no names.
     for m in w.members.values():
         assert m.member_id not in every and m.first_name not in every
@@ -132,3 +157,18 @@ def test_the_command_names_the_bad_argument(tenant, tmp_path, capsys, args, mess
     assert stopped.value.code == 2
     assert message in capsys.readouterr().err
 
+
+
+def test_small_cells_stay_suppressed_in_the_pack(tenant):
+    w = held(tenant)
+    members = make_members(tenant.payer, 6, "Q", hub=tenant.hub)
+    make_referrals(w.contract, tenant.cbo, members, [("enrolled", None, True)] * 6,
+                   date(2026, 11, 10))
+    acting = acting_as(tenant.users["hub_admin"])
+    with scope(organisation=tenant.hub.pk):
+        pack = joc_pack.build(acting, w.meeting, for_committee=True)
+        text = "\n".join(t for t, _, _ in pages(joc_pack_pdf.render(pack)))
+    rows = {r["measure"]: r for r in pack.scorecard.rows}
+    assert rows["Referrals assigned"]["count"] == "<11"
+    assert rows["Outreach rate"]["value"] in ("", "suppressed")
+    assert "6 of 6" not in text and "100%" not in text.split("Data presentation")[1]
