@@ -8,7 +8,7 @@ import pytest
 from django_scopes import scope, scopes_disabled
 
 from carehub.audit.models import AuditEvent
-from carehub.reporting.selectors.joc import conference_candidates
+from carehub.reporting.selectors.joc import conference_candidates, conference_lists
 from tests.integration.conftest import acting_as
 from tests.integration.reporting.joc_world import NOW, build
 
@@ -52,3 +52,16 @@ def test_the_list_is_an_audited_read_of_member_data(tenant):
     with scopes_disabled():
         event = AuditEvent.objects.filter(object_type="joc_conference_list").latest("pk")
     assert sorted(event.detail["member_ids"]) == sorted(r.member_pk for r in rows)
+
+
+def test_a_page_shows_a_few_of_each_group_with_the_counts(tenant):
+    w = build(tenant)
+    acting = acting_as(tenant.users["hub_admin"])
+    with scope(organisation=tenant.hub.pk):
+        lists = conference_lists(acting, w.committee, per_group=1, now=NOW)
+    assert lists.counts == {"unresolved": 3, "engaging": 1, "active": 2}
+    assert [r.group for r in lists.rows] == ["unresolved", "engaging", "active"]
+    assert lists.more("unresolved") == 2 and lists.more("engaging") == 0
+    with scopes_disabled():
+        event = AuditEvent.objects.filter(object_type="joc_conference_list").latest("pk")
+    assert event.detail["member_ids"] == [r.member_pk for r in lists.rows]

@@ -4,14 +4,30 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from carehub.tenancy.rls import CURRENT_ORG_SQL, enable_rls
+from carehub.tenancy.rls import CURRENT_ORG_SQL, PostgresOnlySQL, enable_rls
 
 # A committee's rows are visible to its parties (hub, plan, CBOs with a member on it).
-PARTY = ("EXISTS (SELECT 1 FROM reporting_committeeparty p WHERE "  # nosec B608
-         "p.committee_id = {col} AND p.organisation_id = " + CURRENT_ORG_SQL + ")")
-VIA_MEETING = ("EXISTS (SELECT 1 FROM reporting_meeting m JOIN reporting_committeeparty p "  # nosec B608
-               "ON p.committee_id = m.committee_id WHERE m.id = {col} "
-               "AND p.organisation_id = " + CURRENT_ORG_SQL + ")")
+# SECURITY DEFINER functions read the committee tables as their owner, so a policy on
+# reporting_committeeparty does not query its own table (which would recurse).
+FUNCTIONS = f"""
+CREATE OR REPLACE FUNCTION reporting_committee_party(committee bigint) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT EXISTS (SELECT 1 FROM reporting_committeeparty p
+                 WHERE p.committee_id = committee AND p.organisation_id = {CURRENT_ORG_SQL})
+$$;
+CREATE OR REPLACE FUNCTION reporting_committee_lead(committee bigint) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT EXISTS (SELECT 1 FROM reporting_committee c WHERE c.id = committee
+                 AND {CURRENT_ORG_SQL} IN (c.hub_id, c.plan_id))
+$$;
+"""  # nosec B608 # constant SQL: table and setting names are module constants
+DROP_FUNCTIONS = """
+DROP FUNCTION IF EXISTS reporting_committee_party(bigint);
+DROP FUNCTION IF EXISTS reporting_committee_lead(bigint);
+"""
+PARTY = "reporting_committee_party({col})"
+VIA_MEETING = ("EXISTS (SELECT 1 FROM reporting_meeting m WHERE m.id = {col} "  # nosec B608
+               "AND reporting_committee_party(m.committee_id))")
 # Case-conference rows also need the reader to see the member.
 MEMBER_SEEN = ("EXISTS (SELECT 1 FROM members_memberaccess a WHERE "  # nosec B608
                "a.member_id = reporting_caseconferenceentry.member_id "
@@ -161,6 +177,7 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('meeting', 'member'), name='attendance_once')],
             },
         ),
+        PostgresOnlySQL(FUNCTIONS, reverse_sql=DROP_FUNCTIONS),
         enable_rls("reporting_committee",
                    PARTY.format(col="reporting_committee.id")
                    + f" OR reporting_committee.hub_id = {CURRENT_ORG_SQL}"
@@ -170,8 +187,8 @@ class Migration(migrations.Migration):
         enable_rls("reporting_committeeparty",
                    PARTY.format(col="reporting_committeeparty.committee_id")
                    + f" OR reporting_committeeparty.organisation_id = {CURRENT_ORG_SQL}",
-                   insert_check="EXISTS (SELECT 1 FROM reporting_committee c WHERE "
-                   f"c.id = reporting_committeeparty.committee_id AND c.hub_id = {CURRENT_ORG_SQL})"),
+                   # The hub or the plan adds parties (a CBO when one of its people joins).
+                   insert_check="reporting_committee_lead(reporting_committeeparty.committee_id)"),
         enable_rls("reporting_committeemember",
                    PARTY.format(col="reporting_committeemember.committee_id")),
         enable_rls("reporting_meeting", PARTY.format(col="reporting_meeting.committee_id")),

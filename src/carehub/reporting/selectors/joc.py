@@ -210,12 +210,40 @@ def _referrals(acting: Acting, committee: Committee) -> QuerySet[Referral]:
         return qs
 
 
+@dataclass
+class ConferenceLists:
+    rows: list[ConferenceRow]  # at most `per_group` of each group, unresolved first
+    counts: dict[str, int]  # every member of each group
+
+    def more(self, group: str) -> int:
+        return self.counts.get(group, 0) - sum(1 for r in self.rows if r.group == group)
+
+
+def conference_lists(acting: Acting, committee: Committee, *, per_group: int = 50,
+                     now: datetime | None = None) -> ConferenceLists:
+    """The lists as a page shows them: each group's first `per_group` members (the most
+    reasons first) and each group's full count. Only the members shown are audited."""
+    rows = conference_candidates(acting, committee, now=now, audit_reads=False)
+    counts: dict[str, int] = {}
+    shown: list[ConferenceRow] = []
+    for row in rows:
+        counts[row.group] = counts.get(row.group, 0) + 1
+        if counts[row.group] <= per_group:
+            shown.append(row)
+    if shown:
+        audit.record("view", acting=acting, object_type="joc_conference_list",
+                     object_id=str(committee.pk),
+                     detail={"member_ids": [r.member_pk for r in shown], "counts": counts})
+    return ConferenceLists(shown, counts)
+
+
 def conference_candidates(acting: Acting, committee: Committee, *,
                           now: datetime | None = None, audit_reads: bool = True
                           ) -> list[ConferenceRow]:
     """The hub's lists before a meeting: members with unresolved issues first (open
-    escalations, overdue next steps, failed contacts) with the reason, then members
-    being identified and engaged (assigned, outreach), then the other active members."""
+    escalations, overdue next steps, failed contacts: the last attempt to reach a member
+    not yet contacted failed) with the reason, then members being identified and engaged
+    (assigned, outreach), then the other active members."""
     moment = now or timezone.now()
     referrals = _referrals(acting, committee).filter(state__in=OPEN_STATES)
     with scopes_disabled():
@@ -228,7 +256,8 @@ def conference_candidates(acting: Acting, committee: Committee, *,
                 row["barrier"].replace("_", " "))
         # A failed contact: the referral's latest attempt did not reach the member.
         latest: dict[int, tuple[datetime, str, int]] = {}
-        for row in (OutreachAttempt.objects.filter(referral_id__in=ref_ids)
+        not_reached = [r["pk"] for r in open_refs if r["state"] in ENGAGING]
+        for row in (OutreachAttempt.objects.filter(referral_id__in=not_reached)
                     .values("referral_id", "member_id", "at", "outcome")):
             seen = latest.get(row["referral_id"])
             if seen is None or row["at"] > seen[0]:
@@ -272,7 +301,7 @@ def conference_candidates(acting: Acting, committee: Committee, *,
     if audit_reads and rows:
         audit.record("view", acting=acting, object_type="joc_conference_list",
                      object_id=str(committee.pk),
-                     detail={"member_ids": [r.member_pk for r in rows[:500]]})
+                     detail={"member_ids": [r.member_pk for r in rows]})
     return rows
 
 

@@ -199,11 +199,13 @@ def prepare(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
         status = 400
     context = _meeting_context(acting, meeting)
     listed = {e.member_id for e in context["entries"]}
+    lists = (selectors.conference_lists(acting, meeting.committee)
+             if _may_write(acting) else None)
     context.update({
         "plan_form": plan_form, "story_form": story_form, "story_members": members,
-        "candidates": [r for r in selectors.conference_candidates(acting, meeting.committee)
-                       if r.member_pk not in listed] if _may_write(acting) else [],
-        "group_labels": selectors.GROUP_LABELS,
+        "candidates": [r for r in lists.rows if r.member_pk not in listed] if lists else [],
+        "more": [(selectors.GROUP_LABELS[g], lists.more(g), lists.counts[g])
+                 for g in lists.counts if lists.more(g) > 0] if lists else [],
     })
     return render(request, "reporting/joc/prepare.html", context, status=status)
 
