@@ -92,6 +92,7 @@ class MinutesForm(forms.ModelForm):
     def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["present"].choices = people
+        self.order_fields(["present"])  # attendance first, then the minutes
 
 
 class ActionForm(forms.Form):
