@@ -74,7 +74,7 @@ class PackPDF(FPDF):
         self.multi_cell(self.w - 2 * MARGIN - 3, size * 0.5, _text(f"- {text}"),
                         new_x="LMARGIN", new_y="NEXT")
 
-    def table(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
+    def grid(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
         """A table across the page's full width; `widths` are relative."""
         self.set_font("Helvetica", "", 9)
         with FPDF.table(self, col_widths=tuple(widths), width=self.epw, text_align="LEFT",
@@ -155,7 +155,7 @@ def render(pack: Pack) -> bytes:
         if card.summary:
             pdf.para(card.summary, size=10)
             pdf.ln(1)
-        pdf.table(["Measure", "Count", "Rate or value", "Goal", "Status"],
+        pdf.grid(["Measure", "Count", "Rate or value", "Goal", "Status"],
                   [[r["measure"], r["count"], r["value"], r["goal"], r["status"]]
                    for r in card.rows], [34, 18, 16, 10, 12])
         for _, svg in card.charts:
@@ -166,7 +166,7 @@ def render(pack: Pack) -> bytes:
 
     pdf.heading("Barriers raised in escalations this period")
     if pack.barriers:
-        pdf.table(["Barrier", "Raised", "Still open", "Resolved"],
+        pdf.grid(["Barrier", "Raised", "Still open", "Resolved"],
                   [[b["barrier"], str(b["raised"]), str(b["open"]), str(b["resolved"])]
                    for b in pack.barriers], [40, 12, 12, 12])
     else:
@@ -189,18 +189,18 @@ def render(pack: Pack) -> bytes:
             + [["Done", a.text, a.owner_display, f"{a.due_on:%Y-%m-%d}"]
                for a in pack.actions.done])
     if rows:
-        pdf.table(["", "Action", "Owner", "Due"], rows, [10, 50, 20, 14])
+        pdf.grid(["", "Action", "Owner", "Due"], rows, [10, 50, 20, 14])
     else:
         pdf.para("No action items.", muted=True)
 
     # Case conferencing: counts only in the committee's copy.
     pdf.heading("Case conferencing")
     if pack.conference_counts:
-        pdf.table(["Members listed", "Count"],
+        pdf.grid(["Members listed", "Count"],
                   [[label, str(n)] for label, n in pack.conference_counts], [50, 15])
     else:
         pdf.para("No members were listed for case conferencing.", muted=True)
     if pack.conference_ids:
-        pdf.table(["Plan member id", "Listed as", "Why"],
+        pdf.grid(["Plan member id", "Listed as", "Why"],
                   [[i, g, r] for i, g, r in pack.conference_ids], [20, 16, 50])
     return bytes(pdf.output())

@@ -62,6 +62,7 @@ def section(acting: Acting, contract: Any, period: str, *,
             rows_by = scorecard.split(acting, contract, when, by, shared=True)
             if rows_by:
                 label = scorecard.SPLIT_LABELS.get(by, by)
-                out.charts.append((f"{card.figure(key).measure.name} by {label.lower()}",
+                label = label if label.isupper() else label.lower()
+                out.charts.append((f"{card.figure(key).measure.name} by {label}",
                                    charts.split_chart(rows_by, key)))
     return out

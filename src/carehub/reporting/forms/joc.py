@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -28,7 +28,7 @@ class CommitteeForm(forms.Form):
 
     def __init__(self, *args: Any, contracts: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contract"].choices = [(c.pk, f"{c.code} {c.name}") for c in contracts]
+        cast(forms.ChoiceField, self.fields["contract"]).choices = [(c.pk, f"{c.code} {c.name}") for c in contracts]
 
 
 class MemberForm(forms.Form):
@@ -42,11 +42,11 @@ class MemberForm(forms.Form):
     def __init__(self, *args: Any, users: list[tuple[int, str]],
                  organisations: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].choices = [("", "—"), *users]
-        self.fields["organisation"].choices = [("", "—"), *organisations]
+        cast(forms.ChoiceField, self.fields["user"]).choices = [("", "—"), *users]
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [("", "—"), *organisations]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("user") and not (data.get("name") or "").strip():
             self.add_error("name", "Choose a user, or give the person's name.")
         return data
@@ -74,7 +74,7 @@ class StoryForm(forms.Form):
 
     def __init__(self, *args: Any, members: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].choices = [(m.pk, f"{m.member_id} {m.first_name} {m.last_name}")
+        cast(forms.ChoiceField, self.fields["member"]).choices = [(m.pk, f"{m.member_id} {m.first_name} {m.last_name}")
                                          for m in members]
 
 
@@ -91,7 +91,7 @@ class MinutesForm(forms.ModelForm):
 
     def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["present"].choices = people
+        cast(forms.ChoiceField, self.fields["present"]).choices = people
         self.order_fields(["present"])  # attendance first, then the minutes
 
 
@@ -105,10 +105,10 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args: Any, users: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "—"), *users]
+        cast(forms.ChoiceField, self.fields["owner"]).choices = [("", "—"), *users]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("owner") and not (data.get("owner_name") or "").strip():
             self.add_error("owner_name", "Every action item needs an owner.")
         return data

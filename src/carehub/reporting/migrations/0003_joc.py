@@ -26,7 +26,7 @@ DROP FUNCTION IF EXISTS reporting_committee_party(bigint);
 DROP FUNCTION IF EXISTS reporting_committee_lead(bigint);
 """
 PARTY = "reporting_committee_party({col})"
-VIA_MEETING = ("EXISTS (SELECT 1 FROM reporting_meeting m WHERE m.id = {col} "  # nosec B608
+VIA_MEETING = ("EXISTS (SELECT 1 FROM reporting_meeting m WHERE m.id = {col} "
                "AND reporting_committee_party(m.committee_id))")
 # Case-conference rows also need the reader to see the member.
 MEMBER_SEEN = ("EXISTS (SELECT 1 FROM members_memberaccess a WHERE "  # nosec B608

@@ -257,11 +257,12 @@ def conference_candidates(acting: Acting, committee: Committee, *,
         # A failed contact: the referral's latest attempt did not reach the member.
         latest: dict[int, tuple[datetime, str, int]] = {}
         not_reached = [r["pk"] for r in open_refs if r["state"] in ENGAGING]
-        for row in (OutreachAttempt.objects.filter(referral_id__in=not_reached)
-                    .values("referral_id", "member_id", "at", "outcome")):
-            seen = latest.get(row["referral_id"])
-            if seen is None or row["at"] > seen[0]:
-                latest[row["referral_id"]] = (row["at"], row["outcome"], row["member_id"])
+        for attempt in (OutreachAttempt.objects.filter(referral_id__in=not_reached)
+                        .values("referral_id", "member_id", "at", "outcome")):
+            seen = latest.get(attempt["referral_id"])
+            if seen is None or attempt["at"] > seen[0]:
+                latest[attempt["referral_id"]] = (attempt["at"], attempt["outcome"],
+                                                  attempt["member_id"])
         members = {m.pk: m for m in Member.objects.filter(
             pk__in={r["member_id"] for r in open_refs})}
     reasons: dict[int, list[str]] = {}

@@ -52,7 +52,7 @@ def pack_pdf_start(request: HttpRequest, acting: Acting, pk: int) -> HttpRespons
 
 @require_safe
 @require_acting(*selectors.READERS)
-def pack_pdf(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
+def pack_pdf(request: HttpRequest, acting: Acting, pk: int) -> FileResponse:
     meeting = selectors.get_meeting(acting, pk)
     path = pack_path(meeting.pk)
     if not path.exists():
