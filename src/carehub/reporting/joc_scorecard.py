@@ -41,9 +41,10 @@ def _summary(card: Any) -> str:
 
 def section(acting: Acting, contract: Any, period: str, *,
             domains: list[str]) -> ScorecardSection:
-
     when = parse_period(period, contract_start=contract.starts)
-    card = scorecard.card(acting, contract, when, shared=True)
+    # One read for the trend; its last card is the month's card (the same records).
+    trend = scorecard.trend(acting, contract, when, 12, shared=True)
+    card = trend[-1]
     rows = []
     for f in card.figures:
         count = (f"{f.numerator_text} of {f.denominator_text}" if f.denominator is not None
@@ -53,7 +54,6 @@ def section(acting: Acting, contract: Any, period: str, *,
                      "goal": f.goal_text, "status": f.status_word, "colour": f.colour})
     out = ScorecardSection(rows=rows, summary=_summary(card))
     out.charts.append(("Rates against their goals", charts.goal_bars(card)))
-    trend = scorecard.trend(acting, contract, when, 12, shared=True)
     for key in TREND_MEASURES:
         out.charts.append((f"{card.figure(key).measure.name}: last 12 months",
                            charts.trend_chart(trend, key)))
