@@ -14,4 +14,5 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     # Community voice: councils for hub and plan; a CBO supervisor's own feedback items.
     ("Community voice", "reporting:voice", (*HUB, *PLAN)),
     ("Community voice", "reporting:voice_feedback", (Role.CBO_SUPERVISOR,)),
+    ("JOC", "reporting:joc_committees", (*HUB, *PLAN, Role.CBO_SUPERVISOR)),
 ]

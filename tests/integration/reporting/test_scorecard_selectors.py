@@ -108,3 +108,22 @@ def test_an_auditor_does_not_see_members(world, tenant) -> None:  # type: ignore
     with pytest.raises(PermissionDenied):
         scorecard.members_behind(acting_as(tenant.users["auditor"]), contract, MARCH,
                                  "outreach_rate", "numerator")
+
+
+def test_a_contract_never_counted_reads_the_referral_tables(tenant) -> None:  # type: ignore[no-untyped-def]
+    """Before the job first counts a contract's facts, cards come straight from the
+    referral tables (same definitions); after it, from the facts, with the same numbers."""
+    contract = accepted_contract(tenant.payer, tenant.hub, delivering=[tenant.cbo],
+                                 code="T-NEW")
+    make_referrals(contract, tenant.cbo, make_members(tenant.payer, 12, "N", hub=tenant.hub),
+                   [("contacted", None, True)] * 7 + [("assigned", None, False)] * 5,
+                   date(2026, 3, 2))
+    hub = acting_as(tenant.users["hub_admin"])
+    before = scorecard.card(hub, contract, MARCH)
+    assert scorecard.as_of(contract) is None
+    assert (before.figure("contact_rate").numerator, before.figure("assigned").numerator) == \
+        (7, 12)
+    assert scorecard.members_behind(hub, contract, MARCH, "outreach_rate", "gap").total == 5
+    refresh(contract)
+    after = scorecard.card(hub, contract, MARCH)
+    assert after.figures == before.figures and scorecard.as_of(contract) is not None

@@ -26,8 +26,8 @@ class Migration(migrations.Migration):
         ('contracts', '0009_scorecard_goals'),
         ('referrals', '0008_ranked_entry_pages'),
         ('reporting', '0001_initial'),
-        # Merged after community voice (0005) and readiness (0006): after them in the chain.
-        ('reporting', '0006_readiness'),
+        # Merged after community voice, readiness and the JOC: last in the chain.
+        ('reporting', '0003_joc'),
         ('tenancy', '0004_least_privilege'),
     ]
 

@@ -110,12 +110,16 @@ def _read(acting: Acting, contract: Contract, start: date, end: date, *,
           cbo: Organisation | None, bucket: str,
           by: str | None = None) -> list[tuple[str, ReferralRecord]]:
     """Weighted records from the monthly cells when the span is whole months and the
-    split (if any) is by CBO, else from the facts. A CBO may read the contract's total:
+    split (if any) is by CBO, else from the facts (from the referral tables themselves
+    until the contract's facts are first counted, by the same definitions). A CBO may read the contract's total:
     its row policy shows it its own rows only, so the total (counts, never rows) is read
     as the owner, after `check_party` has said the CBO is party to the contract."""
     days = contract.data_submission_days
 
     def read() -> list[tuple[str, ReferralRecord]]:
+        if as_of(contract) is None:  # never counted yet: straight from the referral tables
+            return [(_group_of(r, by), r) for r in source_records(
+                referrals_made(contract, start, end, cbo))]
         if whole_months(start, end) and by in (None, "cbo"):
             rows = month_rows(contract, start, end, cbo=cbo,
                               bucket=bucket if bucket != "day" else "month",
@@ -129,6 +133,20 @@ def _read(acting: Acting, contract: Contract, start: date, end: date, *,
         with as_owner():
             return read()
     return read()
+
+
+def _group_of(record: ReferralRecord, by: str | None) -> str:
+    if by is None:
+        return ""
+    return str(record.cbo_id) if by == "cbo" else record.dims.get(by, "")
+
+
+def _records(contract: Contract, period: Period, cbo: Organisation | None) -> list[ReferralRecord]:
+    """One record per referral of the period: from the facts, or from the referral tables
+    while the contract's facts have never been counted."""
+    if as_of(contract) is None:
+        return source_records(referrals_made(contract, period.start, period.end, cbo))
+    return records(contract, period.start, period.end, cbo=cbo)
 
 
 def _stamp(contract: Contract) -> datetime | date:
@@ -241,8 +259,7 @@ def members_behind(acting: Acting, contract: Contract, period: Period, measure_k
     m = measure(measure_key)
     org = acting.organisation
     own = org if _is_cbo(acting) else None
-    found = behind(records(contract, period.start, period.end, cbo=own), m.key, stage,
-                   goals_of(contract))
+    found = behind(_records(contract, period, own), m.key, stage, goals_of(contract))
     ids = sorted(r.referral_id for r in found)
     seen: list[tuple[int, int, int]] = []  # referral, member, owning organisation
     with scopes_disabled():
