@@ -419,6 +419,30 @@ def _joc_doors() -> dict[str, Door]:
     }
 
 
+def _scorecard_doors() -> dict[str, Door]:
+    """The scorecard: a contract's card, the members behind a figure and the downloads
+    name the other set's contract by code (404); the list and the definitions are pages."""
+    def card(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"code": o.contract.code}]
+
+    def files(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"code": o.contract.code, "table": table, "fmt": fmt}
+                for table in ("card", "trend", "split") for fmt in ("csv", "xlsx")]
+
+    why = "read-only: the scorecard's pages change nothing"
+    query = ("", "?period=2026-03", "?period=2026-03&by=race&view=committee")
+    return {
+        "reporting/scorecard/": Door("page", _none, why=why),
+        "reporting/scorecard/<str:code>/": Door("object", card, query=query, why=why),
+        "reporting/scorecard/<str:code>/members/": Door(
+            "object", card, query=("?period=2026-03&measure=outreach_rate&stage=numerator",),
+            why=why),
+        "reporting/scorecard/<str:code>/download/<str:table>.<str:fmt>": Door(
+            "object", files, query=("?period=2026-03&by=race",), why=why),
+        "reporting/measures/": Door("page", _none, why=why),
+    }
+
+
 DOORS: dict[str, Door] = {
     # Sign-in pages need no organisation.
     "": Door("page", _none),
@@ -623,6 +647,8 @@ DOORS: dict[str, Door] = {
     # Community voice: the hub's councils, feedback log and touch points.
     **_voice_doors(),
     **_joc_doors(),
+    # The scorecard: read-only pages of a contract's parties.
+    **_scorecard_doors(),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

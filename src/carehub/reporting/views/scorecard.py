@@ -151,7 +151,7 @@ def members(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
     """The members behind one figure: audited, limited to those the viewer may see."""
     contract = _contract(acting, code)
     period = _period(request, contract)
-    key = request.GET.get("measure", "")
+    key = request.GET.get("measure", "assigned")  # by default: the whole cohort
     stage = request.GET.get("stage", "numerator")
     if key not in {m.key for m in MEASURES} or stage not in STAGES:
         raise Http404("Not found")
