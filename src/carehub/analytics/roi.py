@@ -1,0 +1,461 @@
+"""Return on investment of a program: enrolled members against a matched comparison
+group, before and after, as a difference in differences with a bootstrap interval.
+
+Written once in Ibis (DuckDB by default, Spark through `engines.connect`); no Django.
+
+- Windows: a member's index month is the month of the index date (enrolment in the
+  program). Baseline = the `baseline_months` months before the index month; follow-up =
+  the `follow_up_months` months after it. The index month itself is in neither (it mixes
+  before and after). Comparison members get a pseudo index month: the median index month
+  of the enrolled members of their product and county.
+- A member-month is a month of a window whose first day an enrolment span covers and
+  that ends on or before the last claim date in the extract (later months have no claims
+  yet). A member needs at least one member-month in each window.
+- Matching (coarsened exact): strata of product, age band at the index date, county and
+  baseline cost band (allowed PMPM in the baseline). Strata without both groups are
+  dropped and counted. Enrolled members weigh 1; a comparison member weighs
+  (enrolled ÷ comparison) of its stratum, so each stratum's comparison counts as many
+  members as its enrolled.
+- Measures per group and window: member-months, ED visits and inpatient stays per 1,000
+  member-years (distinct ED claims starting in the window; distinct inpatient claims
+  discharged in it), allowed PMPM (by service_from; not truncated).
+- Difference in differences: (enrolled after - before) - (comparison after - before).
+  Point estimates are exact (fractions); the 95% interval is the 2.5th and 97.5th
+  percentiles of B bootstrap replicates that resample members with replacement within
+  each group (numpy, fixed seed: the same inputs give the same interval).
+- Savings = -(PMPM difference) x enrolled follow-up member-months; savings per dollar =
+  savings / paid to the hub and CBOs, when paid is known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from carehub.analytics.extracts import Extract, Workspace
+from carehub.core.money import CENT, round_to
+from carehub.core.periods import add_months
+
+ROSTER_COLUMNS = ["member_id", "birth_date", "county", "product", "enroll_start", "enroll_end"]
+CLAIM_COLUMNS = ["claim_id", "member_id", "setting", "service_from", "service_to",
+                 "allowed_amount"]
+TENTH = Decimal("0.1")
+# Upper bounds (exclusive) of the age bands in years; the last band is open.
+AGE_BANDS = (18, 35, 50, 65, 75)
+# Upper bounds (exclusive) of the baseline cost bands, allowed PMPM in dollars.
+COST_BANDS = (Decimal("1"), Decimal("250"), Decimal("1000"), Decimal("3000"))
+MEASURES = ("ed_per_1000", "inpatient_per_1000", "allowed_pmpm")
+MEASURE_LABELS = {
+    "ed_per_1000": "ED visits per 1,000 member-years",
+    "inpatient_per_1000": "Inpatient stays per 1,000 member-years",
+    "allowed_pmpm": "Allowed cost per member per month",
+}
+# Per-member columns the bootstrap resamples (b = baseline, f = follow-up).
+_COLUMNS = ("mm_b", "mm_f", "ed_b", "ed_f", "ip_b", "ip_f", "cents_b", "cents_f")
+# Replicates are drawn in blocks of at most this many member draws (memory stays small).
+_BLOCK_DRAWS = 2_000_000
+
+
+class RoiError(ValueError):
+    """Bad parameters or program members: one line saying which and why."""
+
+
+@dataclass(frozen=True)
+class RoiOptions:
+    baseline_months: int = 6
+    follow_up_months: int = 6
+    bootstrap: int = 1000
+    seed: int = 20260101
+    paid: Decimal | None = None  # paid to the hub and CBOs for the program
+
+    def check(self) -> None:
+        for name in ("baseline_months", "follow_up_months"):
+            value = getattr(self, name)
+            if not 1 <= value <= 36:
+                raise RoiError(f"{name.replace('_', ' ')}: {value} is not between 1 and 36")
+        if not 100 <= self.bootstrap <= 100_000:
+            raise RoiError(f"bootstrap: {self.bootstrap} is not between 100 and 100000")
+        if self.paid is not None and self.paid <= 0:
+            raise RoiError(f"paid: {self.paid} must be more than 0")
+
+
+@dataclass
+class MemberFigures:
+    member_id: str
+    enrolled: bool
+    index_month: dt.date
+    product: str
+    county: str
+    age_band: str = ""
+    cost_band: str = ""
+    values: dict[str, int] = field(default_factory=dict)
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def windows(index_month: dt.date, options: RoiOptions) -> tuple[dt.date, dt.date, dt.date, dt.date]:
+    """(baseline start, baseline end, follow-up start, follow-up end), inclusive days."""
+    base_start = add_months(index_month, -options.baseline_months)
+    base_end = index_month - dt.timedelta(days=1)
+    fu_start = add_months(index_month, 1)
+    fu_end = add_months(fu_start, options.follow_up_months) - dt.timedelta(days=1)
+    return base_start, base_end, fu_start, fu_end
+
+
+def age_band(birth: dt.date, on: dt.date) -> str:
+    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    low = 0
+    for high in AGE_BANDS:
+        if age < high:
+            return f"{low}-{high - 1}"
+        low = high
+    return f"{low}+"
+
+
+def cost_band(cents: int, member_months: int) -> str:
+    pmpm = Fraction(cents, 100 * member_months)
+    low = Decimal(0)
+    for high in COST_BANDS:
+        if pmpm < high:
+            return f"${low}-{high}" if low else f"under ${high}"
+        low = high
+    return f"${low}+"
+
+
+def _months_covered(spans: Sequence[tuple[dt.date, dt.date | None]], start: dt.date,
+                    count: int, through: dt.date) -> int:
+    months = 0
+    for i in range(count):
+        first = add_months(start, i)
+        last = add_months(first, 1) - dt.timedelta(days=1)
+        if last > through:
+            break
+        if any(s <= first and (e is None or e >= first) for s, e in spans):
+            months += 1
+    return months
+
+
+def _engine_table(ws: Workspace, folder: Path, name: str, table: pa.Table) -> ir.Table:
+    if ws.con.name == "duckdb":
+        return ws.con.create_table(name, table, temp=True)  # type: ignore[attr-defined]
+    path = folder / f"{name}.parquet"
+    pq.write_table(table, path)
+    return ws.con.read_parquet(str(path), table_name=name)
+
+
+def _per_member_claims(claims: ir.Table, spans: ir.Table) -> ir.Table:
+    """Per member: allowed cents, ED visits and inpatient stays in each window."""
+    c = claims.join(spans, "member_id")
+    base_from = c.service_from.between(c.base_start, c.base_end)
+    fu_from = c.service_from.between(c.fu_start, c.fu_end)
+    ed = c.setting == "ed"
+    inpatient = c.setting == "inpatient"
+    cents = (c.allowed_amount * 100).cast("int64")
+    return c.group_by("member_id").aggregate(
+        cents_b=cents.sum(where=base_from),
+        cents_f=cents.sum(where=fu_from),
+        ed_b=c.claim_id.nunique(where=base_from & ed),
+        ed_f=c.claim_id.nunique(where=fu_from & ed),
+        ip_b=c.claim_id.nunique(where=c.service_to.between(c.base_start, c.base_end) & inpatient),
+        ip_f=c.claim_id.nunique(where=c.service_to.between(c.fu_start, c.fu_end) & inpatient),
+    )
+
+
+def check_program(program: Mapping[str, dt.date]) -> None:
+    if not program:
+        raise RoiError("no program members: nobody has an enrolment date under this contract")
+    for member_id, day in program.items():
+        if not str(member_id).strip():
+            raise RoiError("program members: an empty member id")
+        if not isinstance(day, dt.date):
+            raise RoiError(f"program member {member_id}: index date {day!r} is not a date")
+
+
+def run_roi(ws: Workspace, roster: Extract, claims: Extract, program: Mapping[str, dt.date],
+            options: RoiOptions = RoiOptions(), steps: Any = None) -> dict[str, Any]:
+    """The ROI result as plain JSON-ready data (money and rates as strings)."""
+    options.check()
+    check_program(program)
+    stage = getattr(steps, "stage", lambda *a, **k: None)
+    stage("Reading the extracts")
+    roster_table = ws.load(roster, ROSTER_COLUMNS)
+    claims_table = ws.load(claims, CLAIM_COLUMNS)
+    rows = ws.con.to_pyarrow(roster_table).to_pylist()
+    through_row = ws.con.to_pyarrow(claims_table.aggregate(
+        through=claims_table.service_from.max())).to_pylist()[0]
+    through = through_row["through"]
+    if through is None:
+        raise RoiError(f"{claims.path}: no claim lines")
+    stage("Choosing the comparison group")
+    spans: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        member_id = str(row["member_id"])
+        spans[member_id].append((row["enroll_start"], row["enroll_end"]))
+        if member_id not in latest or row["enroll_start"] > latest[member_id]["enroll_start"]:
+            latest[member_id] = row
+    counts: dict[str, int] = {"program_members": len(program), "roster_members": len(latest)}
+    counts["enrolled_not_in_roster"] = sum(1 for m in program if m not in latest)
+    # pseudo index month of a comparison member: median index month of its product+county
+    by_cell: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
+    for member_id, day in program.items():
+        if member_id in latest:
+            row = latest[member_id]
+            by_cell[(row["product"] or "", row["county"] or "")].append(month_start(day))
+    pseudo = {cell: sorted(days)[(len(days) - 1) // 2] for cell, days in by_cell.items()}
+    members: list[MemberFigures] = []
+    not_in_windows = {"enrolled": 0, "comparison": 0}
+    for member_id, row in latest.items():
+        enrolled = member_id in program
+        cell = (row["product"] or "", row["county"] or "")
+        if enrolled:
+            index_month = month_start(program[member_id])
+        elif cell in pseudo:
+            index_month = pseudo[cell]
+        else:
+            continue  # no enrolled member shares its product and county
+        member = MemberFigures(member_id, enrolled, index_month, *cell)
+        base_start, _, fu_start, _ = windows(index_month, options)
+        mm_b = _months_covered(spans[member_id], base_start, options.baseline_months, through)
+        mm_f = _months_covered(spans[member_id], fu_start, options.follow_up_months, through)
+        if not mm_b or not mm_f:
+            not_in_windows["enrolled" if enrolled else "comparison"] += 1
+            continue
+        member.values = {"mm_b": mm_b, "mm_f": mm_f}
+        member.age_band = age_band(row["birth_date"], index_month)
+        members.append(member)
+    counts["enrolled_not_in_both_windows"] = not_in_windows["enrolled"]
+    counts["comparison_not_in_both_windows"] = not_in_windows["comparison"]
+    if not any(m.enrolled for m in members):
+        raise RoiError("no enrolled member has enrolment months in both windows "
+                       f"(claims run to {through}; follow-up needs whole months after the "
+                       "index month)")
+    stage("Summing claims per member")
+    with tempfile.TemporaryDirectory(prefix="carehub-roi-") as folder:
+        window_rows = [(m.member_id, *windows(m.index_month, options)) for m in members]
+        window_table = pa.table({
+            "member_id": [r[0] for r in window_rows],
+            **{name: pa.array([r[i + 1] for r in window_rows], pa.date32())
+               for i, name in enumerate(("base_start", "base_end", "fu_start", "fu_end"))},
+        })
+        spans_table = _engine_table(ws, Path(folder), "carehub_roi_windows", window_table)
+        per_member = ws.con.to_pyarrow(_per_member_claims(claims_table, spans_table)).to_pylist()
+    sums = {str(r["member_id"]): r for r in per_member}
+    for m in members:
+        found = sums.get(m.member_id, {})
+        for name in _COLUMNS[2:]:
+            m.values[name] = int(found.get(name) or 0)
+        m.cost_band = cost_band(m.values["cents_b"], m.values["mm_b"])
+    stage("Estimating")
+    result = estimate(members, options)
+    result["counts"] = {**counts, **result["counts"]}
+    result["claims_through"] = through.isoformat()
+    result["engine"] = "spark" if ws.con.name == "pyspark" else ws.con.name
+    return result
+
+
+def _strata(members: Sequence[MemberFigures]) -> tuple[list[MemberFigures], list[Fraction], dict[str, int]]:
+    cells: dict[tuple[str, ...], list[MemberFigures]] = defaultdict(list)
+    for m in members:
+        cells[(m.product, m.age_band, m.county, m.cost_band)].append(m)
+    kept: list[MemberFigures] = []
+    weights: list[Fraction] = []
+    info = {"strata": len(cells), "strata_kept": 0, "strata_dropped": 0,
+            "enrolled_dropped_unmatched": 0, "comparison_dropped_unmatched": 0}
+    for key in sorted(cells):
+        group = cells[key]
+        treated = [m for m in group if m.enrolled]
+        control = [m for m in group if not m.enrolled]
+        if not treated or not control:
+            info["strata_dropped"] += 1
+            info["enrolled_dropped_unmatched"] += len(treated)
+            info["comparison_dropped_unmatched"] += len(control)
+            continue
+        info["strata_kept"] += 1
+        kept += treated + control
+        weights += [Fraction(1)] * len(treated) + [Fraction(len(treated), len(control))] * len(control)
+    return kept, weights, info
+
+
+def _rates(sums: Mapping[str, Any], window: str) -> dict[str, Any]:
+    """Exact rates from weighted sums (Fractions) for window "b" or "f"."""
+    mm = sums[f"mm_{window}"]
+    return {
+        "ed_per_1000": Fraction(sums[f"ed_{window}"] * 12000) / mm,
+        "inpatient_per_1000": Fraction(sums[f"ip_{window}"] * 12000) / mm,
+        "allowed_pmpm": Fraction(sums[f"cents_{window}"]) / (mm * 100),
+    }
+
+
+def _show(measure: str, value: Fraction | float) -> str:
+    if measure == "allowed_pmpm":
+        return str(round_to(Fraction(value), CENT))
+    return str(round_to(Fraction(value), TENTH))
+
+
+def _bootstrap(data: np.ndarray, weights: np.ndarray, enrolled: np.ndarray,
+               options: RoiOptions) -> dict[str, np.ndarray]:
+    """Replicates of each measure's difference in differences."""
+    rng = np.random.default_rng(options.seed)
+    weighted = data * weights  # (columns, members)
+    groups = [np.flatnonzero(enrolled), np.flatnonzero(~enrolled)]
+    largest = max(len(g) for g in groups)
+    block = max(1, _BLOCK_DRAWS // max(1, largest))
+    totals = {0: [], 1: []}  # type: dict[int, list[np.ndarray]]
+    done = 0
+    while done < options.bootstrap:
+        size = min(block, options.bootstrap - done)
+        for g, members in enumerate(groups):
+            draws = members[rng.integers(0, len(members), size=(size, len(members)))]
+            totals[g].append(weighted[:, draws].sum(axis=2))  # (columns, size)
+        done += size
+    out: dict[str, np.ndarray] = {}
+    sums = [np.concatenate(totals[g], axis=1) for g in (0, 1)]
+    col = {name: i for i, name in enumerate(_COLUMNS)}
+
+    def rate(s: np.ndarray, what: str, window: str, scale: float) -> np.ndarray:
+        return s[col[f"{what}_{window}"]] * scale / s[col[f"mm_{window}"]]
+
+    for measure, what, scale in (("ed_per_1000", "ed", 12000.0), ("inpatient_per_1000", "ip", 12000.0),
+                                 ("allowed_pmpm", "cents", 0.01)):
+        t, c = sums
+        out[measure] = ((rate(t, what, "f", scale) - rate(t, what, "b", scale))
+                        - (rate(c, what, "f", scale) - rate(c, what, "b", scale)))
+    return out
+
+
+def estimate(members: Sequence[MemberFigures], options: RoiOptions) -> dict[str, Any]:
+    """Matching, rates, differences in differences and their intervals, savings."""
+    kept, weights, info = _strata(members)
+    treated = [m for m in kept if m.enrolled]
+    control = [m for m in kept if not m.enrolled]
+    if not treated or not control:
+        raise RoiError("no stratum holds both enrolled and comparison members: nothing to compare "
+                       f"({info['strata_dropped']} strata dropped)")
+    groups: dict[str, dict[str, Any]] = {}
+    exact: dict[str, dict[str, dict[str, Fraction]]] = {}
+    for name, flag in (("enrolled", True), ("comparison", False)):
+        sums = {c: sum((w * m.values[c] for m, w in zip(kept, weights, strict=True)
+                        if m.enrolled is flag), Fraction(0)) for c in _COLUMNS}
+        exact[name] = {"baseline": _rates(sums, "b"), "follow_up": _rates(sums, "f")}
+        raw = [m for m in kept if m.enrolled is flag]
+        groups[name] = {
+            "members": len(raw),
+            **{window: {"member_months": sum(m.values[f"mm_{w}"] for m in raw),
+                        "weighted_member_months": str(round_to(sums[f"mm_{w}"], TENTH)),
+                        **{k: _show(k, v) for k, v in exact[name][window].items()}}
+               for window, w in (("baseline", "b"), ("follow_up", "f"))},
+        }
+    data = np.array([[m.values[c] for m in kept] for c in _COLUMNS], dtype=np.float64)
+    reps = _bootstrap(data, np.array([float(w) for w in weights]),
+                      np.array([m.enrolled for m in kept]), options)
+    did: dict[str, dict[str, str]] = {}
+    points: dict[str, Fraction] = {}
+    intervals: dict[str, tuple[float, float]] = {}
+    for measure in MEASURES:
+        e, c = exact["enrolled"], exact["comparison"]
+        point = ((e["follow_up"][measure] - e["baseline"][measure])
+                 - (c["follow_up"][measure] - c["baseline"][measure]))
+        low, high = np.percentile(reps[measure], [2.5, 97.5])
+        intervals[measure] = (float(low), float(high))
+        did[measure] = {"estimate": _show(measure, point), "low": _show(measure, float(low)),
+                        "high": _show(measure, float(high))}
+        points[measure] = point
+    mm_f = groups["enrolled"]["follow_up"]["member_months"]
+    pmpm_point = points["allowed_pmpm"]
+    low, high = intervals["allowed_pmpm"]
+    savings_point = -pmpm_point * mm_f
+    savings_low, savings_high = Fraction(-high) * mm_f, Fraction(-low) * mm_f
+    savings: dict[str, Any] = {
+        "enrolled_follow_up_member_months": mm_f,
+        "estimate": str(round_to(savings_point, CENT)),
+        "low": str(round_to(savings_low, CENT)), "high": str(round_to(savings_high, CENT)),
+        "paid": None, "per_dollar": None,
+    }
+    if options.paid is not None:
+        paid = Fraction(options.paid)
+        savings["paid"] = str(round_to(paid, CENT))
+        savings["per_dollar"] = {k: str(round_to(v / paid, CENT)) for k, v in (
+            ("estimate", savings_point), ("low", savings_low), ("high", savings_high))}
+    return {
+        "options": {"baseline_months": options.baseline_months,
+                    "follow_up_months": options.follow_up_months,
+                    "bootstrap": options.bootstrap, "seed": options.seed},
+        "counts": {**info, "enrolled_matched": len(treated), "comparison_matched": len(control)},
+        "groups": groups, "did": did, "savings": savings,
+    }
+
+
+def result_rows(result: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The result as one table: a row per measure (groups, windows, DiD and interval)."""
+    header = ["measure", "enrolled_baseline", "enrolled_follow_up", "comparison_baseline",
+              "comparison_follow_up", "difference_in_differences", "ci95_low", "ci95_high"]
+    rows: list[list[Any]] = []
+    g = result["groups"]
+    for measure in MEASURES:
+        d = result["did"][measure]
+        rows.append([measure, g["enrolled"]["baseline"][measure], g["enrolled"]["follow_up"][measure],
+                     g["comparison"]["baseline"][measure], g["comparison"]["follow_up"][measure],
+                     d["estimate"], d["low"], d["high"]])
+    rows.append(["member_months", g["enrolled"]["baseline"]["member_months"],
+                 g["enrolled"]["follow_up"]["member_months"],
+                 g["comparison"]["baseline"]["member_months"],
+                 g["comparison"]["follow_up"]["member_months"], "", "", ""])
+    s = result["savings"]
+    rows.append(["savings", "", "", "", "", s["estimate"], s["low"], s["high"]])
+    if s.get("per_dollar"):
+        p = s["per_dollar"]
+        rows.append(["savings_per_dollar_paid", "", "", "", "", p["estimate"], p["low"], p["high"]])
+    return header, rows
+
+
+def method_in_words(result: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(term, meaning) pairs: the page's explanation and the export's Definitions sheet."""
+    o, n = result["options"], result["counts"]
+    return [
+        ("Comparison group", f"{n['enrolled_matched']:,} enrolled members compared with "
+         f"{n['comparison_matched']:,} eligible members not enrolled, matched on product, age "
+         "band, county and baseline cost band (coarsened exact matching). "
+         f"{n['strata_dropped']:,} strata without both groups were dropped "
+         f"({n['enrolled_dropped_unmatched']:,} enrolled and "
+         f"{n['comparison_dropped_unmatched']:,} comparison members)."),
+        ("Windows", f"Baseline: the {o['baseline_months']} months before the month of "
+         f"enrolment; follow-up: the {o['follow_up_months']} months after it. Comparison "
+         "members use the median enrolment month of enrolled members of their product and "
+         "county."),
+        ("Weights", "Each comparison member weighs the stratum's enrolled count divided by its "
+         "comparison count, so each stratum's comparison counts as many members as its "
+         "enrolled."),
+        ("Difference in differences", "(enrolled follow-up - baseline) - (comparison "
+         "follow-up - baseline). A negative figure means the measure fell more (or rose less) "
+         "for enrolled members."),
+        ("95% interval", f"From {o['bootstrap']:,} bootstrap resamples of members within each "
+         f"group (seed {o['seed']}): the middle 95% of the re-estimated differences. An "
+         "interval that contains 0 means the data cannot tell the effect from chance."),
+        ("Savings", "Minus the allowed PMPM difference in differences, times the enrolled "
+         "members' follow-up member-months."),
+        ("Savings per dollar paid", "Savings divided by what was paid to the hub and CBOs "
+         "for the program."),
+        ("ED visits per 1,000", "Distinct ED claims starting in the window x 12,000 / "
+         "member-months."),
+        ("Inpatient stays per 1,000", "Distinct inpatient claims discharged in the window x "
+         "12,000 / member-months."),
+        ("Allowed PMPM", "Allowed amounts by service date in the window / member-months "
+         "(not truncated)."),
+        ("Limits", "Matching balances only what it matches on; members who chose to enrol may "
+         "differ in ways the claims do not show. Not a randomised comparison."),
+    ]
