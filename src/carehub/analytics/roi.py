@@ -387,10 +387,7 @@ def estimate(members: Sequence[MemberFigures], options: RoiOptions) -> dict[str,
         "paid": None, "per_dollar": None,
     }
     if options.paid is not None:
-        paid = Fraction(options.paid)
-        savings["paid"] = str(round_to(paid, CENT))
-        savings["per_dollar"] = {k: str(round_to(v / paid, CENT)) for k, v in (
-            ("estimate", savings_point), ("low", savings_low), ("high", savings_high))}
+        with_paid(savings, options.paid)
     return {
         "options": {"baseline_months": options.baseline_months,
                     "follow_up_months": options.follow_up_months,
@@ -398,6 +395,17 @@ def estimate(members: Sequence[MemberFigures], options: RoiOptions) -> dict[str,
         "counts": {**info, "enrolled_matched": len(treated), "comparison_matched": len(control)},
         "groups": groups, "did": did, "savings": savings,
     }
+
+
+def with_paid(savings: dict[str, Any], paid: Decimal, source: str = "given") -> dict[str, Any]:
+    """Add what was paid and savings per dollar paid (with its interval) to `savings`."""
+    if paid <= 0:
+        raise RoiError(f"paid: {paid} must be more than 0")
+    savings["paid"] = str(round_to(Fraction(paid), CENT))
+    savings["paid_source"] = source
+    savings["per_dollar"] = {k: str(round_to(Fraction(Decimal(savings[k])) / Fraction(paid), CENT))
+                             for k in ("estimate", "low", "high")}
+    return savings
 
 
 def result_rows(result: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:

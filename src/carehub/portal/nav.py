@@ -8,13 +8,13 @@ from django.urls import reverse
 
 from carehub.audit import nav as audit_nav
 from carehub.billing import nav as billing_nav
-from carehub.reporting import nav as reporting_nav
 from carehub.contracts import nav as contracts_nav
 from carehub.jobs import nav as jobs_nav
 from carehub.members import nav as members_nav
 from carehub.network import nav as network_nav
 from carehub.population import nav as population_nav
 from carehub.referrals import nav as referrals_nav
+from carehub.reporting import nav as reporting_nav
 from carehub.tenancy.models import Role
 
 NAV = [

@@ -1,0 +1,192 @@
+"""Reads of the ROI area, always given the acting organisation: a contract's ROI, social
+measures and renewal review belong to its payer (the plan) and its provider (the hub);
+anyone else gets 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Min, Q, QuerySet, Sum
+from django.http import Http404
+from django_scopes import scopes_disabled
+
+from carehub.billing.models import Statement
+from carehub.contracts.models import Contract
+from carehub.core.periods import add_months
+from carehub.population.models import Dataset
+from carehub.referrals.models import (
+    OPEN_STATES,
+    Escalation,
+    Need,
+    Pathway,
+    Referral,
+    ServiceDelivery,
+)
+from carehub.reporting.models import RenewalDecision, RoiRun, RoiStatus, SocialMeasure
+from carehub.tenancy.access import Acting
+from carehub.tenancy.models import Role
+
+READERS = (Role.HUB_ADMIN, Role.HUB_COORDINATOR, Role.PAYER_MANAGER, Role.PAYER_ANALYST)
+RUNNERS = (Role.PAYER_MANAGER, Role.PAYER_ANALYST)  # the extracts are the plan's
+DEFINERS = (Role.HUB_ADMIN, Role.PAYER_MANAGER)  # social measures and renewal decisions
+
+
+def contracts_for(acting: Acting) -> QuerySet[Contract]:
+    """Contracts the organisation pays or provides."""
+    org = acting.organisation
+    with scopes_disabled():
+        return (Contract.objects.filter(Q(payer=org) | Q(provider=org))
+                .select_related("payer", "provider").order_by("code"))
+
+
+def get_contract(acting: Acting, code: str) -> Contract:
+    found = contracts_for(acting).filter(code=code).first()
+    if found is None:
+        raise Http404("Not found")
+    return found
+
+
+def runs_for(acting: Acting, contract: Contract) -> QuerySet[RoiRun]:
+    org = acting.organisation
+    return (RoiRun.objects.filter(contract=contract).filter(Q(payer=org) | Q(hub=org))
+            .select_related("contract", "created_by", "job").order_by("-created_at", "-pk"))
+
+
+def latest_result(acting: Acting, contract: Contract) -> RoiRun | None:
+    return runs_for(acting, contract).filter(status=RoiStatus.DONE).first()
+
+
+def get_run(acting: Acting, pk: int) -> RoiRun:
+    org = acting.organisation
+    found = (RoiRun.objects.filter(pk=pk).filter(Q(payer=org) | Q(hub=org))
+             .select_related("contract", "created_by", "job", "dataset").first())
+    if found is None:
+        raise Http404("Not found")
+    return found
+
+
+def datasets_for(acting: Acting) -> QuerySet[Dataset]:
+    """The plan's uploaded or delivered extracts (only the plan runs ROI on them)."""
+    with scopes_disabled():
+        return Dataset.objects.filter(plan=acting.organisation).order_by("-created_at")
+
+
+def program_members(contract: Contract) -> dict[str, dt.date]:
+    """Plan member id -> index date (the first enrolment in the program under this
+    contract). The caller audits the read."""
+    with scopes_disabled():
+        rows = (Referral.objects.filter(contract=contract, enrolled_on__isnull=False,
+                                        member__plan=contract.payer)
+                .values("member__member_id").annotate(first=Min("enrolled_on")))
+        return {row["member__member_id"]: row["first"] for row in rows}
+
+
+def paid_from_statements(contract: Contract, start: dt.date, end: dt.date) -> Decimal | None:
+    """What the plan was billed for the contract's months in [start, end]: every issued
+    statement and adjustment of those months (None when none were issued)."""
+    with scopes_disabled():
+        found = (Statement.objects.filter(contract=contract, period_start__gte=start,
+                                          period_end__lte=end).aggregate(total=Sum("total")))
+    return found["total"]
+
+
+def social_measures(contract: Contract) -> QuerySet[SocialMeasure]:
+    return SocialMeasure.objects.filter(contract=contract).order_by("name")
+
+
+def social_count(measure: SocialMeasure, start: dt.date, end: dt.date) -> int:
+    """The measure counted over [start, end] (inclusive days)."""
+    contract = measure.contract
+    with scopes_disabled():
+        if measure.counts == SocialMeasure.Counts.SERVICE_UNITS:
+            total = (ServiceDelivery.objects.filter(contract=contract, service_code=measure.code,
+                                                    date__range=(start, end))
+                     .aggregate(units=Sum("units"))["units"])
+            return int(total or 0)
+        if measure.counts == SocialMeasure.Counts.PATHWAYS_COMPLETED:
+            return (Pathway.objects.filter(referral__contract=contract, pathway=measure.code,
+                                           completed_on__range=(start, end),
+                                           finished_incomplete=False).count())
+        member_ids = Referral.objects.filter(contract=contract).values("member_id")
+        return (Need.objects.filter(member_id__in=member_ids, domain=measure.code, status="met",
+                                    at__date__range=(start, end)).count())
+
+
+def social_table(contract: Contract, months: int, today: dt.date) -> tuple[list[str], list[Any]]:
+    """Each measure counted over the last `months` whole months and the contract so far."""
+    this_month = today.replace(day=1)
+    starts = [add_months(this_month, -i) for i in range(months, 0, -1)]
+    header = [s.strftime("%Y-%m") for s in starts]
+    rows = []
+    begin = contract.starts or dt.date(2000, 1, 1)
+    for measure in social_measures(contract):
+        counts = [social_count(measure, s, add_months(s, 1) - dt.timedelta(days=1)) for s in starts]
+        rows.append((measure, counts, social_count(measure, begin, today)))
+    return header, rows
+
+
+# --- renewal review ---------------------------------------------------------------
+
+
+def renewal_window_opens(contract: Contract) -> dt.date | None:
+    if contract.ends is None:
+        return None
+    return add_months(contract.ends, -int(contract.renewal_notice_months or 0))
+
+
+def nearing_end(contract: Contract, today: dt.date) -> bool:
+    opens = renewal_window_opens(contract)
+    return opens is not None and opens <= today
+
+
+def contracts_nearing_end(acting: Acting, today: dt.date) -> list[Contract]:
+    return [c for c in contracts_for(acting).filter(ends__isnull=False).order_by("ends", "code")
+            if nearing_end(c, today)]
+
+
+def active_members(contract: Contract) -> int:
+    """Members with an open referral under the contract: the ones a wind-down hands on."""
+    with scopes_disabled():
+        return (Referral.objects.filter(contract=contract, state__in=OPEN_STATES)
+                .values("member_id").distinct().count())
+
+
+def barrier_tally(contract: Contract, labels: Iterable[tuple[str, str]] = ()) -> list[dict[str, Any]]:
+    """Escalations under the contract by barrier: raised, still open."""
+    names = dict(labels) or dict(Escalation._meta.get_field("barrier").choices or [])
+    with scopes_disabled():
+        rows = list(Escalation.objects.filter(contract=contract)
+                    .values_list("barrier", "resolved_at"))
+    raised = Counter(b for b, _ in rows)
+    still_open = Counter(b for b, resolved in rows if resolved is None)
+    return [{"barrier": names.get(b, b), "raised": n, "open": still_open.get(b, 0)}
+            for b, n in raised.most_common()]
+
+
+def decisions(acting: Acting, contract: Contract) -> QuerySet[RenewalDecision]:
+    org = acting.organisation
+    return (RenewalDecision.objects.filter(contract=contract).filter(Q(payer=org) | Q(hub=org))
+            .select_related("decided_by", "decided_organisation", "roi_run"))
+
+
+def scorecard_history(acting: Acting, contract: Contract, today: dt.date) -> Any:
+    """The scorecard's last 12 months, from the scorecard area once it is on main."""
+    try:
+        from carehub.reporting.selectors import scorecard
+    except ImportError:  # pragma: no cover - the area is merged separately
+        return None
+    trend = getattr(scorecard, "trend", None)
+    if trend is None:
+        return None
+    return trend(acting, contract, today.strftime("%Y-%m"), n=12)
+
+
+def action_items(acting: Acting, contract: Contract) -> list[Any]:
+    """Open action items of the contract's joint operating committee.
+
+    Hook for the JOC area's models: empty until they are wired here."""
+    return []
