@@ -43,6 +43,9 @@ def test_the_page_gathers_barriers_and_active_members(tenant, login_as):
     assert "3 active members would need to move" in text
     assert "<th scope=\"row\">Transportation</th><td class=\"num\">2</td><td class=\"num\">1</td>" in text
     assert "No ROI estimate yet." in text
+    # the scorecard's last 12 months: the funnel's trend charts and every measure by month
+    assert text.count("<figure><svg") == 3 and "Outreach rate: last 12 periods" in text
+    assert "<th scope=\"row\">Support-provided rate</th>" in text
     # analysts read; they do not decide
     assert "Record the decision" not in text
 

@@ -18,6 +18,8 @@ from carehub.billing.models import Statement
 from carehub.contracts.models import Contract
 from carehub.core.periods import add_months
 from carehub.population.models import Dataset
+from carehub.core.scorecard.measures import MEASURES
+from carehub.core.scorecard.periods import month_period
 from carehub.referrals.models import (
     OPEN_STATES,
     Escalation,
@@ -26,13 +28,16 @@ from carehub.referrals.models import (
     Referral,
     ServiceDelivery,
 )
+from carehub.reporting import charts
 from carehub.reporting.models import RenewalDecision, RoiRun, RoiStatus, SocialMeasure
+from carehub.reporting.selectors import scorecard
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Role
 
 READERS = (Role.HUB_ADMIN, Role.HUB_COORDINATOR, Role.PAYER_MANAGER, Role.PAYER_ANALYST)
 RUNNERS = (Role.PAYER_MANAGER, Role.PAYER_ANALYST)  # the extracts are the plan's
 DEFINERS = (Role.HUB_ADMIN, Role.PAYER_MANAGER)  # social measures and renewal decisions
+TREND_CHARTS = ("outreach_rate", "contact_rate", "support_rate")
 
 
 def contracts_for(acting: Acting) -> QuerySet[Contract]:
@@ -173,16 +178,21 @@ def decisions(acting: Acting, contract: Contract) -> QuerySet[RenewalDecision]:
             .select_related("decided_by", "decided_organisation", "roi_run"))
 
 
-def scorecard_history(acting: Acting, contract: Contract, today: dt.date) -> Any:
-    """The scorecard's last 12 months, from the scorecard area once it is on main."""
-    try:
-        from carehub.reporting.selectors import scorecard
-    except ImportError:  # pragma: no cover - the area is merged separately
-        return None
-    trend = getattr(scorecard, "trend", None)
-    if trend is None:
-        return None
-    return trend(acting, contract, today.strftime("%Y-%m"), n=12)
+def scorecard_history(acting: Acting, contract: Contract, today: dt.date) -> dict[str, Any]:
+    """The scorecard's last 12 months (the scorecard area's `trend`): each measure's rate
+    (or value) per month, and the funnel's trend charts (SVG strings)."""
+    cards = scorecard.trend(acting, contract, month_period(today), n=12)
+    rows = []
+    for m in MEASURES:
+        cells = []
+        for card in cards:
+            f = card.figure(m.key)
+            cells.append({"text": f.rate_text or f.value_text or f.numerator_text or "–",
+                          "status": f.status_word})
+        rows.append({"name": m.name, "goal": cards[-1].figure(m.key).goal_text if cards else "",
+                     "cells": cells})
+    return {"periods": [c.period.code for c in cards], "rows": rows,
+            "charts": [charts.trend_chart(cards, key) for key in TREND_CHARTS]}
 
 
 def action_items(acting: Acting, contract: Contract) -> list[Any]:
