@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -127,26 +128,34 @@ def age_band(birth: dt.date, on: dt.date) -> str:
 
 
 def cost_band(cents: int, member_months: int) -> str:
-    pmpm = Fraction(cents, 100 * member_months)
     low = Decimal(0)
     for high in COST_BANDS:
-        if pmpm < high:
+        # pmpm < high, in whole cents
+        if cents < int(high * 100) * member_months:
             return f"${low}-{high}" if low else f"under ${high}"
         low = high
     return f"${low}+"
 
 
-def _months_covered(spans: Sequence[tuple[dt.date, dt.date | None]], start: dt.date,
-                    count: int, through: dt.date) -> int:
-    months = 0
+def month_firsts(start: dt.date, count: int, through: dt.date) -> list[dt.date]:
+    """First days of the `count` months from `start` that end on or before `through`."""
+    firsts = []
     for i in range(count):
         first = add_months(start, i)
-        last = add_months(first, 1) - dt.timedelta(days=1)
-        if last > through:
+        if add_months(first, 1) - dt.timedelta(days=1) > through:
             break
-        if any(s <= first and (e is None or e >= first) for s, e in spans):
-            months += 1
-    return months
+        firsts.append(first)
+    return firsts
+
+
+def months_covered(spans: Sequence[tuple[dt.date, dt.date | None]],
+                   firsts: Sequence[dt.date]) -> int:
+    """How many of `firsts` (sorted) an enrolment span covers."""
+    if len(spans) == 1:
+        start, end = spans[0]
+        high = len(firsts) if end is None else bisect_right(firsts, end)
+        return max(0, high - bisect_left(firsts, start))
+    return sum(1 for f in firsts if any(s <= f and (e is None or e >= f) for s, e in spans))
 
 
 def _engine_table(ws: Workspace, folder: Path, name: str, table: pa.Table) -> ir.Table:
@@ -158,21 +167,27 @@ def _engine_table(ws: Workspace, folder: Path, name: str, table: pa.Table) -> ir
 
 
 def _per_member_claims(claims: ir.Table, spans: ir.Table) -> ir.Table:
-    """Per member: allowed cents, ED visits and inpatient stays in each window."""
+    """Per member: allowed cents, ED visits and inpatient stays in each window. Lines are
+    first summed per claim (a claim is a visit when any of its lines qualifies), then per
+    member: the same as counting distinct claims, at half the time."""
     c = claims.join(spans, "member_id")
     base_from = c.service_from.between(c.base_start, c.base_end)
     fu_from = c.service_from.between(c.fu_start, c.fu_end)
+    base_to = c.service_to.between(c.base_start, c.base_end)
+    fu_to = c.service_to.between(c.fu_start, c.fu_end)
     ed = c.setting == "ed"
     inpatient = c.setting == "inpatient"
     cents = (c.allowed_amount * 100).cast("int64")
-    return c.group_by("member_id").aggregate(
+    per_claim = c.group_by(["member_id", "claim_id"]).aggregate(
         cents_b=cents.sum(where=base_from),
         cents_f=cents.sum(where=fu_from),
-        ed_b=c.claim_id.nunique(where=base_from & ed),
-        ed_f=c.claim_id.nunique(where=fu_from & ed),
-        ip_b=c.claim_id.nunique(where=c.service_to.between(c.base_start, c.base_end) & inpatient),
-        ip_f=c.claim_id.nunique(where=c.service_to.between(c.fu_start, c.fu_end) & inpatient),
+        ed_b=(base_from & ed).cast("int64").max(),
+        ed_f=(fu_from & ed).cast("int64").max(),
+        ip_b=(base_to & inpatient).cast("int64").max(),
+        ip_f=(fu_to & inpatient).cast("int64").max(),
     )
+    return per_claim.group_by("member_id").aggregate(
+        **{name: per_claim[name].sum() for name in _COLUMNS[2:]})
 
 
 def check_program(program: Mapping[str, dt.date]) -> None:
@@ -219,6 +234,7 @@ def run_roi(ws: Workspace, roster: Extract, claims: Extract, program: Mapping[st
     pseudo = {cell: sorted(days)[(len(days) - 1) // 2] for cell, days in by_cell.items()}
     members: list[MemberFigures] = []
     not_in_windows = {"enrolled": 0, "comparison": 0}
+    firsts_of: dict[dt.date, tuple[list[dt.date], list[dt.date]]] = {}
     for member_id, row in latest.items():
         enrolled = member_id in program
         cell = (row["product"] or "", row["county"] or "")
@@ -229,9 +245,14 @@ def run_roi(ws: Workspace, roster: Extract, claims: Extract, program: Mapping[st
         else:
             continue  # no enrolled member shares its product and county
         member = MemberFigures(member_id, enrolled, index_month, *cell)
-        base_start, _, fu_start, _ = windows(index_month, options)
-        mm_b = _months_covered(spans[member_id], base_start, options.baseline_months, through)
-        mm_f = _months_covered(spans[member_id], fu_start, options.follow_up_months, through)
+        if index_month not in firsts_of:
+            base_start, _, fu_start, _ = windows(index_month, options)
+            firsts_of[index_month] = (
+                month_firsts(base_start, options.baseline_months, through),
+                month_firsts(fu_start, options.follow_up_months, through))
+        base_firsts, fu_firsts = firsts_of[index_month]
+        mm_b = months_covered(spans[member_id], base_firsts)
+        mm_f = months_covered(spans[member_id], fu_firsts)
         if not mm_b or not mm_f:
             not_in_windows["enrolled" if enrolled else "comparison"] += 1
             continue
@@ -246,7 +267,8 @@ def run_roi(ws: Workspace, roster: Extract, claims: Extract, program: Mapping[st
                        "index month)")
     stage("Summing claims per member")
     with tempfile.TemporaryDirectory(prefix="carehub-roi-") as folder:
-        window_rows = [(m.member_id, *windows(m.index_month, options)) for m in members]
+        window_of = {month: windows(month, options) for month in firsts_of}
+        window_rows = [(m.member_id, *window_of[m.index_month]) for m in members]
         window_table = pa.table({
             "member_id": [r[0] for r in window_rows],
             **{name: pa.array([r[i + 1] for r in window_rows], pa.date32())
@@ -268,12 +290,13 @@ def run_roi(ws: Workspace, roster: Extract, claims: Extract, program: Mapping[st
     return result
 
 
-def _strata(members: Sequence[MemberFigures]) -> tuple[list[MemberFigures], list[Fraction], dict[str, int]]:
+def _strata(members: Sequence[MemberFigures]
+            ) -> tuple[list[tuple[list[MemberFigures], list[MemberFigures]]], dict[str, int]]:
+    """The kept strata as (enrolled, comparison) lists, and the counts of what was dropped."""
     cells: dict[tuple[str, ...], list[MemberFigures]] = defaultdict(list)
     for m in members:
         cells[(m.product, m.age_band, m.county, m.cost_band)].append(m)
-    kept: list[MemberFigures] = []
-    weights: list[Fraction] = []
+    kept: list[tuple[list[MemberFigures], list[MemberFigures]]] = []
     info = {"strata": len(cells), "strata_kept": 0, "strata_dropped": 0,
             "enrolled_dropped_unmatched": 0, "comparison_dropped_unmatched": 0}
     for key in sorted(cells):
@@ -286,9 +309,8 @@ def _strata(members: Sequence[MemberFigures]) -> tuple[list[MemberFigures], list
             info["comparison_dropped_unmatched"] += len(control)
             continue
         info["strata_kept"] += 1
-        kept += treated + control
-        weights += [Fraction(1)] * len(treated) + [Fraction(len(treated), len(control))] * len(control)
-    return kept, weights, info
+        kept.append((treated, control))
+    return kept, info
 
 
 def _rates(sums: Mapping[str, Any], window: str) -> dict[str, Any]:
@@ -313,16 +335,20 @@ def _bootstrap(data: np.ndarray, weights: np.ndarray, enrolled: np.ndarray,
     rng = np.random.default_rng(options.seed)
     weighted = data * weights  # (columns, members)
     groups = [np.flatnonzero(enrolled), np.flatnonzero(~enrolled)]
-    largest = max(len(g) for g in groups)
-    block = max(1, _BLOCK_DRAWS // max(1, largest))
-    totals = {0: [], 1: []}  # type: dict[int, list[np.ndarray]]
-    done = 0
-    while done < options.bootstrap:
-        size = min(block, options.bootstrap - done)
-        for g, members in enumerate(groups):
-            draws = members[rng.integers(0, len(members), size=(size, len(members)))]
-            totals[g].append(weighted[:, draws].sum(axis=2))  # (columns, size)
-        done += size
+    totals: dict[int, list[np.ndarray]] = {0: [], 1: []}
+    for g, members in enumerate(groups):
+        n = len(members)
+        block = max(1, _BLOCK_DRAWS // max(1, n))
+        values = weighted[:, members]  # (columns, n)
+        done = 0
+        while done < options.bootstrap:
+            size = min(block, options.bootstrap - done)
+            draws = rng.integers(0, n, size=(size, n))
+            # times each member is drawn in each replicate, then the weighted sums
+            offsets = (np.arange(size) * n)[:, None]
+            counts = np.bincount((draws + offsets).ravel(), minlength=size * n).reshape(size, n)
+            totals[g].append(values @ counts.T)  # (columns, size)
+            done += size
     out: dict[str, np.ndarray] = {}
     sums = [np.concatenate(totals[g], axis=1) for g in (0, 1)]
     col = {name: i for i, name in enumerate(_COLUMNS)}
@@ -340,29 +366,43 @@ def _bootstrap(data: np.ndarray, weights: np.ndarray, enrolled: np.ndarray,
 
 def estimate(members: Sequence[MemberFigures], options: RoiOptions) -> dict[str, Any]:
     """Matching, rates, differences in differences and their intervals, savings."""
-    kept, weights, info = _strata(members)
-    treated = [m for m in kept if m.enrolled]
-    control = [m for m in kept if not m.enrolled]
-    if not treated or not control:
+    cells, info = _strata(members)
+    if not cells:
         raise RoiError("no stratum holds both enrolled and comparison members: nothing to compare "
                        f"({info['strata_dropped']} strata dropped)")
+    kept = [m for treated, control in cells for m in treated + control]
+    data = np.array([[m.values[c] for m in kept] for c in _COLUMNS], dtype=np.int64)
+    # exact weighted sums: integers per stratum, the comparison's times enrolled/comparison
+    sums: dict[str, list[Fraction]] = {"enrolled": [Fraction(0)] * len(_COLUMNS),
+                                       "comparison": [Fraction(0)] * len(_COLUMNS)}
+    weights = np.empty(len(kept), dtype=np.float64)
+    enrolled = np.zeros(len(kept), dtype=bool)
+    at = 0
+    for treated, control in cells:
+        n_t, n_c = len(treated), len(control)
+        weight = Fraction(n_t, n_c)
+        t_sums = data[:, at:at + n_t].sum(axis=1)
+        c_sums = data[:, at + n_t:at + n_t + n_c].sum(axis=1)
+        for i in range(len(_COLUMNS)):
+            sums["enrolled"][i] += int(t_sums[i])
+            sums["comparison"][i] += weight * int(c_sums[i])
+        weights[at:at + n_t], weights[at + n_t:at + n_t + n_c] = 1.0, float(weight)
+        enrolled[at:at + n_t] = True
+        at += n_t + n_c
     groups: dict[str, dict[str, Any]] = {}
     exact: dict[str, dict[str, dict[str, Fraction]]] = {}
     for name, flag in (("enrolled", True), ("comparison", False)):
-        sums = {c: sum((w * m.values[c] for m, w in zip(kept, weights, strict=True)
-                        if m.enrolled is flag), Fraction(0)) for c in _COLUMNS}
-        exact[name] = {"baseline": _rates(sums, "b"), "follow_up": _rates(sums, "f")}
-        raw = [m for m in kept if m.enrolled is flag]
+        named = dict(zip(_COLUMNS, sums[name], strict=True))
+        exact[name] = {"baseline": _rates(named, "b"), "follow_up": _rates(named, "f")}
+        raw = data[:, enrolled == flag]
         groups[name] = {
-            "members": len(raw),
-            **{window: {"member_months": sum(m.values[f"mm_{w}"] for m in raw),
-                        "weighted_member_months": str(round_to(sums[f"mm_{w}"], TENTH)),
+            "members": int(raw.shape[1]),
+            **{window: {"member_months": int(raw[_COLUMNS.index(f"mm_{w}")].sum()),
+                        "weighted_member_months": str(round_to(named[f"mm_{w}"], TENTH)),
                         **{k: _show(k, v) for k, v in exact[name][window].items()}}
                for window, w in (("baseline", "b"), ("follow_up", "f"))},
         }
-    data = np.array([[m.values[c] for m in kept] for c in _COLUMNS], dtype=np.float64)
-    reps = _bootstrap(data, np.array([float(w) for w in weights]),
-                      np.array([m.enrolled for m in kept]), options)
+    reps = _bootstrap(data.astype(np.float64), weights, enrolled, options)
     did: dict[str, dict[str, str]] = {}
     points: dict[str, Fraction] = {}
     intervals: dict[str, tuple[float, float]] = {}
@@ -392,7 +432,8 @@ def estimate(members: Sequence[MemberFigures], options: RoiOptions) -> dict[str,
         "options": {"baseline_months": options.baseline_months,
                     "follow_up_months": options.follow_up_months,
                     "bootstrap": options.bootstrap, "seed": options.seed},
-        "counts": {**info, "enrolled_matched": len(treated), "comparison_matched": len(control)},
+        "counts": {**info, "enrolled_matched": groups["enrolled"]["members"],
+                   "comparison_matched": groups["comparison"]["members"]},
         "groups": groups, "did": did, "savings": savings,
     }
 

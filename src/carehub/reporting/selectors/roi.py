@@ -17,9 +17,9 @@ from django_scopes import scopes_disabled
 from carehub.billing.models import Statement
 from carehub.contracts.models import Contract
 from carehub.core.periods import add_months
-from carehub.population.models import Dataset
 from carehub.core.scorecard.measures import MEASURES
 from carehub.core.scorecard.periods import month_period
+from carehub.population.models import Dataset
 from carehub.referrals.models import (
     OPEN_STATES,
     Escalation,
