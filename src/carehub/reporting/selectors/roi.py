@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +21,7 @@ from carehub.core.scorecard.periods import month_period
 from carehub.population.models import Dataset
 from carehub.referrals.models import (
     OPEN_STATES,
+    Barrier,
     Escalation,
     Need,
     Pathway,
@@ -160,9 +160,9 @@ def active_members(contract: Contract) -> int:
                 .values("member_id").distinct().count())
 
 
-def barrier_tally(contract: Contract, labels: Iterable[tuple[str, str]] = ()) -> list[dict[str, Any]]:
+def barrier_tally(contract: Contract) -> list[dict[str, Any]]:
     """Escalations under the contract by barrier: raised, still open."""
-    names = dict(labels) or dict(Escalation._meta.get_field("barrier").choices or [])
+    names = dict(Barrier.choices)
     with scopes_disabled():
         rows = list(Escalation.objects.filter(contract=contract)
                     .values_list("barrier", "resolved_at"))
