@@ -76,7 +76,13 @@ def test_plan_and_hub_see_the_estimate_with_its_interval_in_words(tenant, tmp_pa
     assert page.status_code == 200
     text = page.content.decode()
     did = run.results["did"]["allowed_pmpm"]
-    assert f"{did['estimate']} ({did['low']} to {did['high']})" in text
+
+    def dollars(value: str) -> str:  # "-115.99" is shown "-$115.99"
+        return ("-" if value.startswith("-") else "") + f"${abs(Decimal(value)):,}"
+
+    assert (f"{dollars(did['estimate'])} ({dollars(did['low'])} to {dollars(did['high'])})"
+            in text)
+    assert f"95% interval {dollars(did['low'])} to {dollars(did['high'])})" in text
     counts = run.results["counts"]
     assert (f"{counts['enrolled_matched']} enrolled members compared with "
             f"{counts['comparison_matched']} eligible members not enrolled, matched on product, "

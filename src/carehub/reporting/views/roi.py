@@ -32,6 +32,15 @@ SOCIAL_MONTHS = 6
 CONTEXT_RETURN = ("One partnership described in the field guidance reported $2.36 returned "
                   "for every $1.00 paid. That is another program's figure, given for context; "
                   "it is not an estimate for this contract.")
+SENTENCE = {"ed_per_1000": "ED visits per 1,000 member-years",
+            "inpatient_per_1000": "inpatient stays per 1,000 member-years",
+            "allowed_pmpm": "allowed cost per member per month"}
+
+
+def _amount(value: str, unit: str) -> str:
+    """"-115.99" -> "-$115.99", "1234.5" -> "1,234.5" (the unit after the sign)."""
+    number = Decimal(value)
+    return f"{'-' if number < 0 else ''}{unit}{abs(number):,}"
 
 
 def _change(value: str, unit: str) -> str:
@@ -42,6 +51,10 @@ def _change(value: str, unit: str) -> str:
     return f"{unit}{abs(number):,} {direction}"
 
 
+def _shown(figures: dict[str, str], unit: str) -> dict[str, str]:
+    return {k: _amount(figures[k], unit) for k in ("estimate", "low", "high")}
+
+
 def present(result: dict[str, Any]) -> dict[str, Any]:
     """The result in the words and rows the pages show."""
     rows = []
@@ -49,20 +62,23 @@ def present(result: dict[str, Any]) -> dict[str, Any]:
         did = result["did"][measure]
         unit = "$" if measure == "allowed_pmpm" else ""
         straddles = Decimal(did["low"]) <= 0 <= Decimal(did["high"])
-        low, high = (f"{unit}{Decimal(did[k]):,}" for k in ("low", "high"))
-        words = (f"For enrolled members, {roi_job.MEASURE_LABELS[measure].lower()} changed by "
+        shown = _shown(did, unit)
+        words = (f"For enrolled members, {SENTENCE[measure]} changed by "
                  f"{_change(did['estimate'], unit)} than for the comparison group (95% interval "
-                 f"{low} to {high}). ")
+                 f"{shown['low']} to {shown['high']}). ")
         words += ("The interval contains 0: these data cannot tell this difference from chance."
                   if straddles else "The interval does not contain 0.")
         rows.append({"measure": measure, "label": roi_job.MEASURE_LABELS[measure],
                      "enrolled": result["groups"]["enrolled"],
-                     "comparison": result["groups"]["comparison"], "did": did,
+                     "comparison": result["groups"]["comparison"], "did": did, "shown": shown,
                      "straddles": straddles, "words": words})
     savings = result["savings"]
     per_dollar = savings.get("per_dollar")
     return {"rows": rows, "counts": result["counts"], "savings": savings,
-            "per_dollar": per_dollar, "method": roi_job.method_in_words(result),
+            "savings_shown": _shown(savings, "$"),
+            "per_dollar": per_dollar and _shown(per_dollar, "$"),
+            "paid_shown": savings.get("paid") and _amount(savings["paid"], "$"),
+            "method": roi_job.method_in_words(result),
             "options": result["options"], "claims_through": result.get("claims_through"),
             "savings_straddle": Decimal(savings["low"]) <= 0 <= Decimal(savings["high"]),
             "context": CONTEXT_RETURN}
