@@ -15,10 +15,16 @@ from django_scopes import scopes_disabled
 
 from carehub.billing.models import Statement
 from carehub.contracts.models import Contract
+from carehub.contracts.selectors import terms_version_in_force
+from carehub.core import settlement
+from carehub.core.activity import load_activity
 from carehub.core.periods import add_months
 from carehub.core.scorecard.measures import MEASURES
 from carehub.core.scorecard.periods import month_period
+from carehub.core.terms import load_terms
+from carehub.core.validation import InputError
 from carehub.population.models import Dataset
+from carehub.referrals.activity import PeriodError, build_activity
 from carehub.referrals.models import (
     OPEN_STATES,
     Barrier,
@@ -97,6 +103,27 @@ def paid_from_statements(contract: Contract, start: dt.date, end: dt.date) -> De
         found = (Statement.objects.filter(contract=contract, period_start__gte=start,
                                           period_end__lte=end).aggregate(total=Sum("total")))
     return found["total"]
+
+
+def paid_from_terms(contract: Contract, start: dt.date, end: dt.date) -> Decimal | None:
+    """What the contract's terms would pay for the months in [start, end], settled month
+    by month by the settlement engine from the referrals' activity (nothing is issued).
+    None when a month cannot be settled (no terms in force, bad activity)."""
+    total = Decimal(0)
+    month = start.replace(day=1)
+    while month <= end:
+        with scopes_disabled():
+            version = terms_version_in_force(contract, month)
+        if version is None:
+            return None
+        try:
+            activity = load_activity(build_activity(contract.code, month.strftime("%Y-%m"),
+                                                    plan=contract.payer))
+            total += settlement.settle(load_terms(version.document), activity).total
+        except (InputError, PeriodError):
+            return None
+        month = add_months(month, 1)
+    return total
 
 
 def social_measures(contract: Contract) -> QuerySet[SocialMeasure]:

@@ -87,7 +87,7 @@ def compute(run: RoiRun, roster: Path, claims: Path, *, acting: Acting,
 def paid_for(run: RoiRun, program: dict[str, dt.date],
              result: dict[str, Any]) -> tuple[Decimal | None, str]:
     """Issued statements of the months from the first enrolment to the last claim; else
-    the amount given with the run."""
+    the amount given with the run; else those months settled by the contract's terms."""
     first = min(program.values()).replace(day=1)
     through = dt.date.fromisoformat(result["claims_through"])
     last = add_months(through.replace(day=1), 1) - dt.timedelta(days=1)
@@ -96,6 +96,10 @@ def paid_for(run: RoiRun, program: dict[str, dt.date],
         return billed, f"issued statements {first:%Y-%m} to {last:%Y-%m}"
     if run.paid_given:
         return run.paid_given, "given with the run"
+    settled = selectors.paid_from_terms(run.contract, first, last)
+    if settled:
+        return settled, (f"the contract's terms settled {first:%Y-%m} to {last:%Y-%m} "
+                         "(no statements issued)")
     return None, ""
 
 
