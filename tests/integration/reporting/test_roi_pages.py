@@ -140,3 +140,23 @@ def test_exports_carry_the_method_as_definitions(tenant, tmp_path, login_as):
     terms = [row[0] for row in book["Definitions"].iter_rows(values_only=True)]
     assert "Comparison group" in terms and "95% interval" in terms
     assert client.get(reverse("reporting:roi_export", args=[run.pk, "pdf"])).status_code == 404
+
+
+def test_a_result_with_a_group_under_11_is_shown_to_the_plan_only(tenant, tmp_path, login_as):
+    contract, data = world(tenant, tmp_path, enrolled=8, comparison=200)
+    run = services.start_run(contract, dataset=data, options=RoiOptions(bootstrap=100),
+                             acting=acting_as(tenant.users["payer_analyst"], tenant.payer))
+    run_job(str(run.job_id), roi_body)
+    run.refresh_from_db()
+    assert run.status == RoiStatus.DONE and run.results["counts"]["enrolled_matched"] < 11
+    pages = [reverse("reporting:roi_contract", args=["T-MEALS"]),
+             reverse("reporting:roi_run", args=[run.pk]),
+             reverse("reporting:renewal_contract", args=["T-MEALS"])]
+    hub = login_as(tenant.users["hub_admin"], tenant.hub)
+    for url in pages:
+        text = hub.get(url).content.decode()
+        assert "fewer than 11 members" in text and "95% interval" not in text, url
+    assert hub.get(reverse("reporting:roi_export", args=[run.pk, "csv"])).status_code == 404
+    plan = login_as(tenant.users["payer_manager"], tenant.payer)
+    assert "95% interval" in plan.get(pages[1]).content.decode()
+    assert plan.get(reverse("reporting:roi_export", args=[run.pk, "csv"])).status_code == 200

@@ -17,7 +17,7 @@ from carehub.audit import services as audit
 from carehub.reporting.forms.roi import DecisionForm
 from carehub.reporting.selectors import roi as selectors
 from carehub.reporting.services import roi as services
-from carehub.reporting.views.roi import present
+from carehub.reporting.views.roi import hidden_from, present
 from carehub.tenancy.access import Acting, require_acting
 
 
@@ -70,7 +70,8 @@ def _page(request: HttpRequest, acting: Acting, contract: Any, form: DecisionFor
         "contract": contract, "nearing": nearing,
         "opens": selectors.renewal_window_opens(contract),
         "scorecard": _scorecard(acting, contract, today),
-        "latest": latest, "result": present(latest.results) if latest else None,
+        "latest": latest, "suppressed": hidden_from(acting, latest),
+        "result": present(latest.results) if latest and not hidden_from(acting, latest) else None,
         "barriers": selectors.barrier_tally(contract),
         "action_items": selectors.action_items(acting, contract),
         "active_members": selectors.active_members(contract),

@@ -28,6 +28,9 @@ from carehub.reporting.services import roi as services
 from carehub.tenancy.access import Acting, require_acting
 
 SOCIAL_MONTHS = 6
+# Groups smaller than this are not shown outside the plan whose claims they come from
+# (the small-cell rule of shared reporting).
+SMALLEST_SHARED_GROUP = 11
 # The seeds' figure, shown as context only, never as this contract's estimate.
 CONTEXT_RETURN = ("One partnership described in the field guidance reported $2.36 returned "
                   "for every $1.00 paid. That is another program's figure, given for context; "
@@ -84,6 +87,14 @@ def present(result: dict[str, Any]) -> dict[str, Any]:
             "context": CONTEXT_RETURN}
 
 
+def hidden_from(acting: Acting, run: RoiRun | None) -> bool:
+    """A result with a group under 11 members is shown to the plan only."""
+    if run is None or not run.results or acting.organisation == run.payer:
+        return False
+    counts = run.results["counts"]
+    return min(counts["enrolled_matched"], counts["comparison_matched"]) < SMALLEST_SHARED_GROUP
+
+
 def _audit_view(acting: Acting, run: RoiRun | None, contract_code: str) -> None:
     audit.record("view", acting=acting, object_type="roi_result",
                  object_id=str(run.pk) if run else contract_code,
@@ -114,8 +125,8 @@ def _contract_context(request: HttpRequest, acting: Acting, contract: Any, *,
     datasets = list(selectors.datasets_for(acting)) if may_run else []
     months, social = selectors.social_table(contract, SOCIAL_MONTHS, timezone.localdate())
     return {
-        "contract": contract, "latest": latest,
-        "result": present(latest.results) if latest else None,
+        "contract": contract, "latest": latest, "suppressed": hidden_from(acting, latest),
+        "result": present(latest.results) if latest and not hidden_from(acting, latest) else None,
         "runs": selectors.runs_for(acting, contract)[:10],
         "may_run": may_run, "datasets": datasets,
         "run_form": run_form or RunForm(datasets=datasets),
@@ -173,8 +184,8 @@ def roi_run(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     if run.job_id is not None:
         job = job_selectors.visible_jobs(acting).filter(pk=run.job_id).first()
     return render(request, "reporting/roi/run.html", {
-        "run": run, "contract": run.contract, "job": job,
-        "result": present(run.results) if run.results else None})
+        "run": run, "contract": run.contract, "job": job, "suppressed": hidden_from(acting, run),
+        "result": present(run.results) if run.results and not hidden_from(acting, run) else None})
 
 
 @require_safe
@@ -183,7 +194,7 @@ def roi_export(request: HttpRequest, acting: Acting, pk: int, fmt: str) -> HttpR
     if fmt not in FORMATS:
         raise Http404("Not found")
     run = selectors.get_run(acting, pk)
-    if not run.results:
+    if not run.results or hidden_from(acting, run):
         raise Http404("Not found")
     audit.record("export", acting=acting, object_type="roi_result", object_id=str(run.pk),
                  detail={"contract": run.contract.code, "format": fmt})
