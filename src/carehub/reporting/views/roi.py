@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from carehub.analytics import roi as roi_job
+from carehub.analytics import roi_tables
 from carehub.audit import services as audit
 from carehub.jobs import selectors as job_selectors
 from carehub.reporting.exports import FORMATS, table_download
@@ -81,7 +82,7 @@ def present(result: dict[str, Any]) -> dict[str, Any]:
             "savings_shown": _shown(savings, "$"),
             "per_dollar": per_dollar and _shown(per_dollar, "$"),
             "paid_shown": savings.get("paid") and _amount(savings["paid"], "$"),
-            "method": roi_job.method_in_words(result),
+            "method": roi_tables.method_in_words(result),
             "options": result["options"], "claims_through": result.get("claims_through"),
             "savings_straddle": Decimal(savings["low"]) <= 0 <= Decimal(savings["high"]),
             "context": CONTEXT_RETURN}
@@ -198,9 +199,9 @@ def roi_export(request: HttpRequest, acting: Acting, pk: int, fmt: str) -> HttpR
         raise Http404("Not found")
     audit.record("export", acting=acting, object_type="roi_result", object_id=str(run.pk),
                  detail={"contract": run.contract.code, "format": fmt})
-    header, rows = roi_job.result_rows(run.results)
+    header, rows = roi_tables.result_rows(run.results)
     return table_download(f"roi-{run.contract.code}-{run.pk}", fmt, header, rows,
-                          definitions=roi_job.method_in_words(run.results))
+                          definitions=roi_tables.method_in_words(run.results))
 
 
 @require_safe

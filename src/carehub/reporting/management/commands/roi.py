@@ -22,7 +22,8 @@ from django.db import transaction
 from django_scopes import scopes_disabled
 
 from carehub.analytics.engines import ENGINES
-from carehub.analytics.roi import RoiError, RoiOptions, result_rows
+from carehub.analytics.roi import RoiError, RoiOptions
+from carehub.analytics.roi_tables import result_rows
 from carehub.contracts.models import Contract
 from carehub.jobs.models import JobStatus
 from carehub.jobs.services import run_inline
