@@ -48,11 +48,11 @@ def _amount(value: str, unit: str) -> str:
 
 
 def _change(value: str, unit: str) -> str:
+    """"-50.9" -> "50.9 lower than" (the words of a difference in differences)."""
     number = Decimal(value)
     if number == 0:
-        return "no change"
-    direction = "lower" if number < 0 else "higher"
-    return f"{unit}{abs(number):,} {direction}"
+        return "the same as"
+    return f"{unit}{abs(number):,} {'lower' if number < 0 else 'higher'} than"
 
 
 def _shown(figures: dict[str, str], unit: str) -> dict[str, str]:
@@ -67,9 +67,11 @@ def present(result: dict[str, Any]) -> dict[str, Any]:
         unit = "$" if measure == "allowed_pmpm" else ""
         straddles = Decimal(did["low"]) <= 0 <= Decimal(did["high"])
         shown = _shown(did, unit)
-        words = (f"For enrolled members, {SENTENCE[measure]} changed by "
-                 f"{_change(did['estimate'], unit)} than for the comparison group (95% interval "
-                 f"{shown['low']} to {shown['high']}). ")
+        words = (f"From baseline to follow-up, the change in enrolled members' "
+                 f"{SENTENCE[measure]} was {_change(did['estimate'], unit)} the comparison "
+                 f"group's (difference in "
+                 f"differences {shown['estimate']}; 95% interval {shown['low']} to "
+                 f"{shown['high']}). ")
         words += ("The interval contains 0: these data cannot tell this difference from chance."
                   if straddles else "The interval does not contain 0.")
         rows.append({"measure": measure, "label": roi_job.MEASURE_LABELS[measure],
