@@ -272,6 +272,99 @@ def _run_body(o: World, own: World) -> dict[str, Any]:
 # The upload door's bodies are built in the test (they carry files).
 UPLOAD = "referrals/upload/"
 
+def _formats(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"fmt_name": "csv"}, {"fmt_name": "xlsx"}]
+
+
+def _with_formats(kwargs: Kwargs) -> Kwargs:
+    def both(o: World, own: World) -> list[dict[str, Any]]:
+        return [{**k, "fmt_name": f} for k in kwargs(o, own) for f in ("csv", "xlsx")]
+
+    return both
+
+
+def _cbo(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.tenant.cbo.pk}]
+
+
+def _cbo_tables(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"pk": o.tenant.cbo.pk, "table": table, "fmt_name": "csv"}
+            for table in ("history", "tasks")]
+
+
+def _contract_code(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"code": o.contract.code}]
+
+
+def _shipped(o: World, own: World) -> list[dict[str, Any]]:
+    return [{"key": "contract-template"}, {"key": "capitation"}]
+
+
+def _assessment_body(o: World, own: World) -> dict[str, Any]:
+    from carehub.reporting.readiness_questions import QUESTION_DOMAIN
+
+    return {"assessed_on": "2026-03-03", **{f"q_{key}": "2" for key in QUESTION_DOMAIN}}
+
+
+def _fund_body(o: World, own: World) -> dict[str, Any]:
+    return {"purpose": "walked", "starts": "2026-01-01", "ends": "2026-12-31",
+            "milestones": "Walked; 10.00"}
+def _voice_doors() -> dict[str, Door]:
+    def council(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"pk": o.extras["voice_council"].pk}]
+
+    def files(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"fmt": fmt} for fmt in ("csv", "xlsx")]
+
+    def council_files(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"pk": o.extras["voice_council"].pk, "fmt": fmt} for fmt in ("csv", "xlsx")]
+
+    def body(o: World, own: World) -> dict[str, Any]:
+        """Every voice form's fields, naming the other set's rows."""
+        return {"name": "walked", "minimum_share": "51", "counts": "consumers",
+                "contract": o.contract.pk, "joined_on": "2026-03-01", "consumer": "on",
+                "held_on": "2026-03-01", "attendance": o.extras["voice_member"].pk,
+                f"leave-{o.extras['voice_member'].pk}-left_on": "2026-03-01",
+                "owner": o.tenant.hub.pk, "source": "member", "topic": "walked",
+                "text": "walked", "received_on": "2026-03-01",
+                "member_id": o.tenant.member.member_id,
+                "council_member": o.extras["voice_member"].pk,
+                "council_members": o.extras["voice_member"].pk,
+                "meeting": o.extras["voice_meeting"].pk,
+                "touch_point": o.extras["voice_touch_point"].pk, "cbo": o.tenant.cbo.pk,
+                "questions": "walked", "channel": "survey", "asked_by": "walked",
+                "confirm": "True", "disposition": "not_incorporated", "why": "walked",
+                "answer": "walked", "answered_on": "2026-03-02"}
+
+    def member(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"pk": o.extras["voice_council"].pk, "member": o.extras["voice_member"].pk},
+                {"pk": own.extras["voice_council"].pk, "member": o.extras["voice_member"].pk}]
+
+    item = _extra("voice_feedback")
+    return {
+        "reporting/voice/": Door("page", _none),
+        "reporting/voice/councils/new/": Door("page", _none, body=body),
+        "reporting/voice/councils.<str:fmt>": Door("page", files),
+        "reporting/voice/councils/<int:pk>/": Door("object", council),
+        "reporting/voice/councils/<int:pk>/members/": Door("object", council, body=body),
+        "reporting/voice/councils/<int:pk>/members/<int:member>/leave/": Door(
+            "object", member, body=body),
+        "reporting/voice/councils/<int:pk>/meetings/": Door("object", council, body=body),
+        "reporting/voice/councils/<int:pk>/members.<str:fmt>": Door("object", council_files),
+        "reporting/voice/councils/<int:pk>/meetings.<str:fmt>": Door("object", council_files),
+        "reporting/voice/feedback/": Door("page", _none, query=(
+            "", "?source=member", "?unanswered=on&topic=feedback")),
+        "reporting/voice/feedback/new/": Door("page", _none, body=body),
+        "reporting/voice/feedback.<str:fmt>": Door("page", files),
+        "reporting/voice/feedback/<int:pk>/": Door("object", item),
+        "reporting/voice/feedback/<int:pk>/disposition/": Door("object", item, body=body),
+        "reporting/voice/feedback/<int:pk>/answer/": Door("object", item, body=body),
+        "reporting/voice/touch-points/": Door("page", _none),
+        "reporting/voice/touch-points/new/": Door("page", _none, body=body),
+        "reporting/voice/touch-points.<str:fmt>": Door("page", files),
+    }
+
+
 DOORS: dict[str, Door] = {
     # Sign-in pages need no organisation.
     "": Door("page", _none),
@@ -447,6 +540,34 @@ DOORS: dict[str, Door] = {
     "billing/statements/<int:pk>/": Door("object", _statement),
     "billing/statements/<int:pk>/statement.<str:fmt>": Door("object", _statement_file),
     "billing/statements/<int:pk>/member-lines.csv": Door("object", _statement),
+    # Reporting, CBO readiness: the hub's assessments, TA plan, funds and library.
+    "reporting/readiness/": Door("page", _none),
+    "reporting/readiness/readiness.<str:fmt_name>": Door("page", _formats),
+    "reporting/readiness/cbo/<int:pk>/": Door("object", _cbo),
+    "reporting/readiness/cbo/<int:pk>/<str:table>.<str:fmt_name>": Door("object", _cbo_tables),
+    "reporting/readiness/cbo/<int:pk>/assess/": Door("object", _cbo, body=_assessment_body),
+    "reporting/readiness/cbo/<int:pk>/tasks/": Door("object", _cbo, body=everything),
+    "reporting/readiness/cbo/<int:pk>/fund/": Door("object", _cbo, body=_fund_body),
+    "reporting/readiness/assessment/<int:pk>/": Door("object", _extra("assessment")),
+    "reporting/readiness/task/<int:pk>/status/": Door("object", _extra("ta_task"),
+                                                      body=lambda o, own: {"status": "done"}),
+    "reporting/readiness/fund/<int:pk>/": Door("object", _extra("fund")),
+    "reporting/readiness/fund/<int:pk>/milestones.<str:fmt_name>": Door(
+        "object", _with_formats(_extra("fund"))),
+    "reporting/readiness/contract/<str:code>/": Door("object", _contract_code),
+    "reporting/readiness/contract/<str:code>/readiness.<str:fmt_name>": Door(
+        "object", _with_formats(_contract_code)),
+    "reporting/resources/": Door("page", _none),
+    "reporting/resources/add/": Door(
+        "page", _none, why="stores a document for the acting hub only; its checks are in "
+                           "tests/integration/reporting/test_readiness_library.py"),
+    "reporting/resources/library.<str:fmt_name>": Door("page", _formats),
+    "reporting/resources/<int:pk>/": Door("object", _extra("document")),
+    "reporting/resources/<int:pk>/download/": Door("object", _extra("document")),
+    "reporting/resources/shipped/<slug:key>/": Door("page", _shipped),
+    "reporting/resources/shipped/<slug:key>/download/": Door("page", _shipped),
+    # Community voice: the hub's councils, feedback log and touch points.
+    **_voice_doors(),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

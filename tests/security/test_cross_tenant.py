@@ -56,8 +56,13 @@ POST_ONLY = {
     "referrals/consent/<int:pk>/revoke/", "contracts/<str:code>/withdraw/",
     "referrals/leaving/<int:departure>/<int:pk>/", "jobs/<uuid:pk>/cancel/",
     "referrals/ranked/<int:pk>/assign/",
+    "reporting/readiness/cbo/<int:pk>/tasks/", "reporting/readiness/task/<int:pk>/status/",
     "notifications/<int:pk>/read/",
     "billing/cbo/line/<int:pk>/correct/", "billing/questions/<int:pk>/answer/",
+    *{f"reporting/voice/{a}/" for a in (
+        "councils/<int:pk>/members", "councils/<int:pk>/members/<int:member>/leave",
+        "councils/<int:pk>/meetings", "feedback/<int:pk>/disposition",
+        "feedback/<int:pk>/answer")},
     *{f"eligibility/runs/<int:pk>/{a}/" for a in ("cancel", "again", "hand")},
     *{f"referrals/<int:pk>/{a}/" for a in ("transition", "attempt", "screening", "service",
                                             "note", "escalate", "funds", "pathway", "visit",

@@ -219,6 +219,10 @@ def make_world(marker: str) -> World:
     world.extras.update(eligibility(world))
     world.extras.update(billing(world))
     world.extras.update(review(world))
+    world.extras.update(readiness(world))
+    from tests.security.world_voice import voice
+
+    world.extras.update(voice(world))
     return world
 
 
@@ -352,3 +356,29 @@ def parquet_bytes(columns: dict[str, list[Any]]) -> bytes:
     buffer = io.BytesIO()
     pq.write_table(pa.table(columns), buffer)
     return buffer.getvalue()
+
+
+def readiness(w: World) -> dict[str, Any]:
+    """The hub assesses its CBO, plans a TA task, funds it (the CBO accepts the fund's
+    contract) and shares a library document."""
+    from decimal import Decimal
+
+    from carehub.contracts.services import decide_contract
+    from carehub.reporting import readiness_questions as questions
+    from carehub.reporting.services import readiness as service
+
+    t = w.tenant
+    hub_admin = acting_as(t.users["hub_admin"], t.hub)
+    answers = {key: (1, "") for key in questions.QUESTION_DOMAIN}
+    with scopes_disabled():
+        assessment = service.record_assessment(t.cbo, date(2026, 2, 1), answers,
+                                               acting=hub_admin)
+        task = service.add_task(t.cbo, f"{w.marker} TA task", acting=hub_admin)
+        fund = service.create_fund(
+            t.cbo, f"{w.marker} capacity", [service.MilestonePlan("Live", Decimal("100.00"))],
+            starts=date(2026, 1, 1), ends=date(2026, 12, 31), acting=hub_admin)
+        decide_contract(fund.contract, True,
+                        acting=acting_as(t.users["cbo_supervisor"], t.cbo))
+        document = service.save_document(f"{w.marker} guide", "guide", text="walked",
+                                         acting=hub_admin)
+    return {"assessment": assessment, "ta_task": task, "fund": fund, "document": document}

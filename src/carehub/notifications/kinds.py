@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     JOB_FAILED = "job_failed", "My job failed"
     BILL_QUESTION = "bill_question", "A payer's question about a bill"
     PAYOUT = "payout", "A payment to my organisation"
+    FEEDBACK_ANSWERED = "feedback_answered", "An answer to feedback I sent"
 
 
 class Channel(models.TextChoices):
@@ -45,6 +46,7 @@ DEFAULTS: dict[str, str] = {
     Kind.JOB_FAILED: Channel.EMAIL,
     Kind.BILL_QUESTION: Channel.EMAIL,
     Kind.PAYOUT: Channel.EMAIL,
+    Kind.FEEDBACK_ANSWERED: Channel.EMAIL,
 }
 
 # When each kind comes, in words for the preferences page.
@@ -60,4 +62,5 @@ WHO: dict[str, str] = {
     Kind.JOB_FAILED: "Background work you started has failed.",
     Kind.BILL_QUESTION: "A plan pends a bill of your hub with a question (hub administrators).",
     Kind.PAYOUT: "The hub issues or pays a remittance advice to your CBO (supervisors).",
+    Kind.FEEDBACK_ANSWERED: "The hub or plan answers feedback you sent them.",
 }

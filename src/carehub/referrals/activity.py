@@ -14,6 +14,7 @@ another plan never counts, whatever code it carries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -36,6 +37,13 @@ from carehub.tenancy.models import Organisation
 
 class PeriodError(ValueError):
     pass
+
+
+# Events recorded outside the referral loop (e.g. capacity-fund milestones, kept by a
+# higher layer that registers here at start-up): each source is called with the contract
+# and the period's first and last day and returns activity events up to the period's end.
+EventSource = Callable[[Contract, date, date], list[dict[str, Any]]]
+EVENT_SOURCES: list[EventSource] = []
 
 
 def period_bounds(period: str) -> tuple[date, date]:
@@ -118,6 +126,8 @@ def build_activity(contract_code: str, period: str, *,
                 .values_list("member__member_id", "pathway", "completed_on")):
             events.append({"member": member_id, "type": "pathway_completed", "pathway": name,
                            "date": done.isoformat() if done else ""})
+        for source in EVENT_SOURCES:
+            events.extend(source(contract, start, end))
         events.sort(key=lambda ev: ev["date"])
         spending = [
             {"member": m, "category": c, "amount": f"{a:.2f}", "date": d.isoformat()}

@@ -6,6 +6,12 @@ CBO = (Role.CBO_SUPERVISOR, Role.CBO_WORKER)
 
 # Each area adds its header links here.
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
+    # readiness
+    ("Readiness", "reporting:readiness", (*HUB, *PLAN, Role.CBO_SUPERVISOR)),
+    ("Resources", "reporting:resources", (*HUB, *CBO)),
+    # Community voice: councils for hub and plan; a CBO supervisor's own feedback items.
+    ("Community voice", "reporting:voice", (*HUB, *PLAN)),
+    ("Community voice", "reporting:voice_feedback", (Role.CBO_SUPERVISOR,)),
     # ROI area: the contract's plan and hub
     ("ROI", "reporting:roi", (*HUB, *PLAN)),
     ("Renewals", "reporting:renewal", (*HUB, *PLAN)),

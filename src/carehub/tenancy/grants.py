@@ -108,6 +108,21 @@ TENANT_GRANTS: dict[str, Grant] = {
     # Shipped schedules and hubs' own: read by requests, loaded by the hub's services.
     "billing_feeschedule": TENANT_DATA,
     "billing_feeschedulerow": TENANT_DATA,
+    # Reporting, CBO readiness: assessments, TA tasks, capacity funds, the resource
+    # library (who writes what is narrowed by the policies in reporting 0006).
+    **{
+        f"reporting_{name}": TENANT_DATA
+        for name in ("readinessassessment", "readinessanswer", "tatask", "capacityfund",
+                     "resourcedocument")
+    },
+    # Community voice (reporting 0005): councils, their members and meetings, touch
+    # points and the feedback log; rows limited to the owner (a CBO: the items it sent).
+    **{
+        f"reporting_{name}": TENANT_DATA
+        for name in ("advisorycouncil", "councilmember", "councilmeeting",
+                     "councilmeeting_attendance", "touchpoint", "touchpoint_council_members",
+                     "feedbackitem")
+    },
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in
