@@ -365,6 +365,60 @@ def _voice_doors() -> dict[str, Door]:
     }
 
 
+def _joc_doors() -> dict[str, Door]:
+    def committee(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"pk": o.extras["joc_committee"].pk}]
+
+    def meeting(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"pk": o.extras["joc_meeting"].pk}]
+
+    def files(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"pk": o.extras["joc_meeting"].pk, "fmt": fmt} for fmt in ("csv", "xlsx")]
+
+    def action(o: World, own: World) -> list[dict[str, Any]]:
+        # The other set's item through its meeting, and through the walker's own meeting.
+        return [{"pk": o.extras["joc_meeting"].pk, "item": o.extras["joc_action"].pk},
+                {"pk": own.extras["joc_meeting"].pk, "item": o.extras["joc_action"].pk}]
+
+    def entry(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"pk": o.extras["joc_meeting"].pk, "entry": o.extras["joc_entry"].pk},
+                {"pk": own.extras["joc_meeting"].pk, "entry": o.extras["joc_entry"].pk}]
+
+    def body(o: World, own: World) -> dict[str, Any]:
+        """Every JOC form's fields, naming the other set's rows."""
+        return {"name": "walked", "contract": o.contract.pk, "cadence": "walked",
+                "role": "administrative_lead", "user": o.tenant.users["hub_admin"].pk,
+                "organisation": o.tenant.hub.pk, "starts_at": "2026-04-01T10:00",
+                "period": "2026-03", "domains": "funnel", "member": o.tenant.member.pk,
+                "members": o.tenant.member.pk, "told_by": "walked", "title": "walked",
+                "text": "walked", "present": o.tenant.users["hub_admin"].pk,
+                "owner": o.tenant.users["hub_admin"].pk, "owner_name": "walked",
+                "due_on": "2026-05-01", "note": "walked", "follow_up": "walked"}
+
+    def forms(name: str) -> Body:
+        def one(o: World, own: World) -> dict[str, Any]:
+            return {**body(o, own), "form": name}
+        return one
+
+    return {
+        "reporting/joc/": Door("page", _none, body=body),
+        "reporting/joc/<int:pk>/": Door("object", committee, body=forms("member")),
+        "reporting/joc/meetings/<int:pk>/": Door("object", meeting),
+        "reporting/joc/meetings/<int:pk>/prepare/": Door("object", meeting, body=forms("story")),
+        "reporting/joc/meetings/<int:pk>/hold/": Door("object", meeting, body=forms("action")),
+        "reporting/joc/meetings/<int:pk>/actions/<int:item>/close/": Door("object", action,
+                                                                          body=body),
+        "reporting/joc/meetings/<int:pk>/conference/<int:entry>/": Door("object", entry,
+                                                                         body=body),
+        "reporting/joc/meetings/<int:pk>/send/": Door("object", meeting, body=body),
+        "reporting/joc/meetings/<int:pk>/pack/": Door("object", meeting),
+        "reporting/joc/meetings/<int:pk>/pack/pdf/": Door("object", meeting, body=body),
+        "reporting/joc/meetings/<int:pk>/pack.pdf": Door("object", meeting),
+        "reporting/joc/meetings/<int:pk>/actions.<str:fmt>": Door("object", files),
+        "reporting/joc/meetings/<int:pk>/barriers.<str:fmt>": Door("object", files),
+    }
+
+
 DOORS: dict[str, Door] = {
     # Sign-in pages need no organisation.
     "": Door("page", _none),
@@ -568,6 +622,7 @@ DOORS: dict[str, Door] = {
     "reporting/resources/shipped/<slug:key>/download/": Door("page", _shipped),
     # Community voice: the hub's councils, feedback log and touch points.
     **_voice_doors(),
+    **_joc_doors(),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

@@ -57,6 +57,12 @@ POST_ONLY = {
     "referrals/leaving/<int:departure>/<int:pk>/", "jobs/<uuid:pk>/cancel/",
     "referrals/ranked/<int:pk>/assign/",
     "reporting/readiness/cbo/<int:pk>/tasks/", "reporting/readiness/task/<int:pk>/status/",
+    # JOC: a redirect to the meeting's stage, POST-only actions, and the pack's PDF, which
+    # exists only once its job has drawn it.
+    "reporting/joc/meetings/<int:pk>/", "reporting/joc/meetings/<int:pk>/actions/<int:item>/close/",
+    "reporting/joc/meetings/<int:pk>/conference/<int:entry>/",
+    "reporting/joc/meetings/<int:pk>/pack.pdf", "reporting/joc/meetings/<int:pk>/pack/pdf/",
+    "reporting/joc/meetings/<int:pk>/send/",
     "notifications/<int:pk>/read/",
     "billing/cbo/line/<int:pk>/correct/", "billing/questions/<int:pk>/answer/",
     *{f"reporting/voice/{a}/" for a in (

@@ -223,6 +223,9 @@ def make_world(marker: str) -> World:
     from tests.security.world_voice import voice
 
     world.extras.update(voice(world))
+    from tests.security.world_joc import joc
+
+    world.extras.update(joc(world))
     return world
 
 

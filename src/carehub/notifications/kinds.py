@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     BILL_QUESTION = "bill_question", "A payer's question about a bill"
     PAYOUT = "payout", "A payment to my organisation"
     FEEDBACK_ANSWERED = "feedback_answered", "An answer to feedback I sent"
+    JOC_PACK_SENT = "joc_pack_sent", "A joint operating committee's pack and notes"
 
 
 class Channel(models.TextChoices):
@@ -47,6 +48,7 @@ DEFAULTS: dict[str, str] = {
     Kind.BILL_QUESTION: Channel.EMAIL,
     Kind.PAYOUT: Channel.EMAIL,
     Kind.FEEDBACK_ANSWERED: Channel.EMAIL,
+    Kind.JOC_PACK_SENT: Channel.EMAIL,
 }
 
 # When each kind comes, in words for the preferences page.
@@ -63,4 +65,6 @@ WHO: dict[str, str] = {
     Kind.BILL_QUESTION: "A plan pends a bill of your hub with a question (hub administrators).",
     Kind.PAYOUT: "The hub issues or pays a remittance advice to your CBO (supervisors).",
     Kind.FEEDBACK_ANSWERED: "The hub or plan answers feedback you sent them.",
+    Kind.JOC_PACK_SENT: "A committee meeting you are on the core team of, or missed, is "
+                        "finished: its pack and notes.",
 }

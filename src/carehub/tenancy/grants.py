@@ -123,6 +123,12 @@ TENANT_GRANTS: dict[str, Grant] = {
                      "councilmeeting_attendance", "touchpoint", "touchpoint_council_members",
                      "feedbackitem")
     },
+    # Joint operating committee: rows limited to the committee's parties (reporting 0003).
+    **{
+        f"reporting_{name}": TENANT_DATA
+        for name in ("committee", "committeeparty", "committeemember", "meeting", "attendance",
+                     "memberstory", "actionitem", "caseconferenceentry")
+    },
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in

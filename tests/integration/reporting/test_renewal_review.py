@@ -14,6 +14,8 @@ from django_scopes import scopes_disabled
 from carehub.audit.models import AuditEvent
 from carehub.referrals.models import Escalation
 from carehub.reporting.models import RenewalDecision
+from carehub.reporting.services import joc
+from tests.integration.conftest import acting_as
 from tests.integration.reporting.roi_world import program, roi_contract
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,7 @@ def test_the_page_gathers_barriers_and_active_members(tenant, login_as):
     assert "3 active members would need to move" in text
     assert "<th scope=\"row\">Transportation</th><td class=\"num\">2</td><td class=\"num\">1</td>" in text
     assert "No ROI estimate yet." in text
+    assert "No open action items." in text
     # the scorecard's last 12 months: the funnel's trend charts and every measure by month
     assert text.count("<figure><svg") == 3 and "Outreach rate: last 12 periods" in text
     assert "<th scope=\"row\">Support-provided rate</th>" in text
@@ -104,3 +107,27 @@ def test_others_get_404(tenant, other_tenant, login_as):
         assert client.get(URL).status_code == 404
         assert client.post(URL, {"decision": "renew", "reasons": "x"}).status_code == 404
     assert not RenewalDecision.objects.exists()
+
+
+def test_open_action_items_of_the_contracts_committee(tenant, login_as):
+    contract = setup(tenant)
+    hub = acting_as(tenant.users["hub_admin"], tenant.hub)
+    with scopes_disabled():
+        committee = joc.create_committee(acting=hub, hub=tenant.hub, plan=tenant.payer,
+                                         name="T-MEALS JOC", contract=contract)
+        other = joc.create_committee(acting=hub, hub=tenant.hub, plan=tenant.payer,
+                                     name="Another JOC")
+        meeting = joc.plan_meeting(committee, acting=hub, starts_at=timezone.now(),
+                                   period="2026-11")
+        joc.add_action(meeting, acting=hub, text="Send the transport vouchers list",
+                       due_on=dt.date(2026, 12, 15), owner_name="Dana Hub")
+        done = joc.add_action(meeting, acting=hub, text="Fix the referral form",
+                              due_on=dt.date(2026, 12, 1), owner_name="Sam")
+        joc.close_action(done, acting=hub, meeting=meeting)
+        elsewhere = joc.plan_meeting(other, acting=hub, starts_at=timezone.now(),
+                                     period="2026-11")
+        joc.add_action(elsewhere, acting=hub, text="Not this contract's", due_on=dt.date(2026, 12, 1),
+                       owner_name="Lee")
+    text = login_as(tenant.users["payer_analyst"], tenant.payer).get(URL).content.decode()
+    assert "Send the transport vouchers list · Dana Hub · due 2026-12-15" in text
+    assert "Fix the referral form" not in text and "Not this contract" not in text

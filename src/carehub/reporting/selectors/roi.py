@@ -36,7 +36,8 @@ from carehub.referrals.models import (
 )
 from carehub.reporting import charts
 from carehub.reporting.models import RenewalDecision, RoiRun, RoiStatus, SocialMeasure
-from carehub.reporting.selectors import scorecard
+from carehub.reporting.models.joc import ActionItem, ActionStatus
+from carehub.reporting.selectors import joc, scorecard
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Role
 
@@ -222,8 +223,9 @@ def scorecard_history(acting: Acting, contract: Contract, today: dt.date) -> dic
             "charts": [charts.trend_chart(cards, key) for key in TREND_CHARTS]}
 
 
-def action_items(acting: Acting, contract: Contract) -> list[Any]:
-    """Open action items of the contract's joint operating committee.
-
-    Hook for the JOC area's models: empty until they are wired here."""
-    return []
+def action_items(acting: Acting, contract: Contract) -> list[ActionItem]:
+    """Open action items of the contract's joint operating committees, soonest due first."""
+    with scopes_disabled():
+        committees = joc.committees_for(acting).filter(contract=contract)
+        return list(ActionItem.objects.filter(committee__in=committees, status=ActionStatus.OPEN)
+                    .select_related("owner").order_by("due_on", "pk"))
