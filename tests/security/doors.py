@@ -365,6 +365,35 @@ def _voice_doors() -> dict[str, Door]:
     }
 
 
+def _roi_doors() -> dict[str, Door]:
+    def run_files(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"pk": o.extras["roi_run"].pk, "fmt": f} for f in ("csv", "xlsx")]
+
+    def code_files(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"code": o.contract.code, "fmt": f} for f in ("csv", "xlsx")]
+
+    def body(o: World, own: World) -> dict[str, Any]:
+        """Every ROI and renewal form's fields, naming the other set's rows."""
+        return {"dataset": o.extras["dataset"].pk,
+                "baseline_months": "6", "follow_up_months": "6", "bootstrap": "100",
+                "seed": "1", "paid": "10.00", "name": "walked", "counts": "service_units",
+                "code": "HDM", "unit": "meals", "decision": "wind_down", "reasons": "walked",
+                "transition_plan": "walked"}
+
+    code = _contract_code
+    return {
+        "reporting/roi/": Door("page", _none),
+        "reporting/roi/runs/<int:pk>/": Door("object", _extra("roi_run")),
+        "reporting/roi/runs/<int:pk>/roi.<str:fmt>": Door("object", run_files),
+        "reporting/roi/<str:code>/": Door("object", code),
+        "reporting/roi/<str:code>/run/": Door("object", code, body=body),
+        "reporting/roi/<str:code>/measures/": Door("object", code, body=body),
+        "reporting/roi/<str:code>/social.<str:fmt>": Door("object", code_files),
+        "reporting/renewal/": Door("page", _none),
+        "reporting/renewal/<str:code>/": Door("object", code, body=body),
+    }
+
+
 def _joc_doors() -> dict[str, Door]:
     def committee(o: World, own: World) -> list[dict[str, Any]]:
         return [{"pk": o.extras["joc_committee"].pk}]
@@ -649,6 +678,7 @@ DOORS: dict[str, Door] = {
     **_joc_doors(),
     # The scorecard: read-only pages of a contract's parties.
     **_scorecard_doors(),
+    **_roi_doors(),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

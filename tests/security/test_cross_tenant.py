@@ -63,6 +63,7 @@ POST_ONLY = {
     "reporting/joc/meetings/<int:pk>/conference/<int:entry>/",
     "reporting/joc/meetings/<int:pk>/pack.pdf", "reporting/joc/meetings/<int:pk>/pack/pdf/",
     "reporting/joc/meetings/<int:pk>/send/",
+    "reporting/roi/<str:code>/run/", "reporting/roi/<str:code>/measures/",
     "notifications/<int:pk>/read/",
     "billing/cbo/line/<int:pk>/correct/", "billing/questions/<int:pk>/answer/",
     *{f"reporting/voice/{a}/" for a in (

@@ -226,6 +226,9 @@ def make_world(marker: str) -> World:
     from tests.security.world_joc import joc
 
     world.extras.update(joc(world))
+    from tests.security.world_roi import roi
+
+    world.extras.update(roi(world))
     return world
 
 

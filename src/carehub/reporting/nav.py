@@ -15,4 +15,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("Community voice", "reporting:voice", (*HUB, *PLAN)),
     ("Community voice", "reporting:voice_feedback", (Role.CBO_SUPERVISOR,)),
     ("JOC", "reporting:joc_committees", (*HUB, *PLAN, Role.CBO_SUPERVISOR)),
+    # ROI area: the contract's plan and hub
+    ("ROI", "reporting:roi", (*HUB, *PLAN)),
+    ("Renewals", "reporting:renewal", (*HUB, *PLAN)),
 ]

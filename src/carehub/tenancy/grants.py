@@ -92,6 +92,11 @@ TENANT_GRANTS: dict[str, Grant] = {
         f"population_{name}": TENANT_DATA
         for name in ("dataset", "criteriaset", "eligibilityrun", "handoff")
     },
+    # Reporting, ROI area: runs and social measures belong to the contract's plan and hub
+    # (row-level security); a renewal decision is recorded once and never changed.
+    "reporting_roirun": TENANT_DATA,
+    "reporting_socialmeasure": TENANT_DATA,
+    "reporting_renewaldecision": Grant(table=("SELECT", "INSERT")),
     # Issued records are written once: no UPDATE or DELETE (triggers refuse them too).
     **{f"billing_{name}": Grant(table=("SELECT", "INSERT"))
        for name in ("statement", "statementline", "billdecision")},

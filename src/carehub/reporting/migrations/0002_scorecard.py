@@ -26,8 +26,8 @@ class Migration(migrations.Migration):
         ('contracts', '0009_scorecard_goals'),
         ('referrals', '0008_ranked_entry_pages'),
         ('reporting', '0001_initial'),
-        # Merged after community voice, readiness and the JOC: last in the chain.
-        ('reporting', '0003_joc'),
+        # Merged after community voice, readiness, the JOC and ROI: last in the chain.
+        ('reporting', '0004_roi'),
         ('tenancy', '0004_least_privilege'),
     ]
 
