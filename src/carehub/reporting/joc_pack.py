@@ -21,7 +21,7 @@ from django_scopes import scopes_disabled
 
 from carehub.referrals.models import Barrier, Escalation
 from carehub.reporting import joc_scorecard
-from carehub.reporting.models.joc import Meeting, MemberStory
+from carehub.reporting.models.joc import Meeting, MeetingStatus, MemberStory
 from carehub.reporting.selectors import joc as selectors
 from carehub.tenancy.access import Acting
 
@@ -88,7 +88,9 @@ def build(acting: Acting, meeting: Meeting, *, for_committee: bool = False,
     """The pack of `meeting` as `acting` may read it. `for_committee`: the copy that is
     sent to the whole committee (no member ids at all)."""
     committee = meeting.committee
-    attendance = selectors.attendance(meeting) if meeting.pk is not None else []
+    # Who was there is known once the meeting is held; a planned one has no absentees.
+    held = meeting.pk is not None and meeting.status != MeetingStatus.PLANNED
+    attendance = selectors.attendance(meeting) if held else []
     minutes = dict(selectors.MINUTES_SECTIONS)
     agenda = [
         Section("Member story", selectors.AGENDA[0][1], []),

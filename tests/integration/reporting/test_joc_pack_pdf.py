@@ -172,3 +172,13 @@ def test_small_cells_stay_suppressed_in_the_pack(tenant):
     assert rows["Referrals assigned"]["count"] == "<11"
     assert rows["Outreach rate"]["value"] in ("", "suppressed")
     assert "6 of 6" not in text and "100%" not in text.split("Data presentation")[1]
+
+
+def test_a_planned_meeting_has_no_absentees_until_it_is_held(tenant):
+    w = build(tenant)
+    acting = acting_as(tenant.users["hub_admin"])
+    with scope(organisation=tenant.hub.pk):
+        assert joc_pack.build(acting, w.meeting, for_committee=True).absent == []
+        services.record_minutes(w.meeting, acting=acting, minutes={}, present=set())
+        absent = joc_pack.build(acting, w.meeting, for_committee=True).absent
+    assert "Dr. Outside" in absent and len(absent) == 4
