@@ -18,6 +18,7 @@ from carehub.jobs.progress import JobFailed, Progress
 from carehub.jobs.queue import task
 from carehub.jobs.runner import Outcome, run_job
 from carehub.reporting import joc_pack, joc_pack_pdf
+from carehub.reporting.models.joc import Meeting
 from carehub.reporting.selectors import joc as selectors
 from carehub.tenancy.access import Acting
 
@@ -25,8 +26,11 @@ PACK_KIND = "reporting.joc_pack"
 STAGES = ("Reading the meeting and the scorecard", "Drawing the PDF", "Keeping the file")
 
 
-def pack_path(meeting_id: int) -> Path:
-    return Path(settings.VAR_DIR) / "joc" / "packs" / f"meeting-{int(meeting_id)}.pdf"
+def pack_path(meeting: Meeting) -> Path:
+    # The meeting's creation time is part of the name: a database made again (a re-seeded
+    # demo, a test run) reuses ids, and must never serve an earlier database's pack.
+    made = meeting.created_at.strftime("%Y%m%dT%H%M%S%f")
+    return Path(settings.VAR_DIR) / "joc" / "packs" / f"meeting-{int(meeting.pk)}-{made}.pdf"
 
 
 def write_atomically(path: Path, body: bytes) -> None:
@@ -48,7 +52,7 @@ def pack_body(job: Job, acting: Acting, progress: Progress) -> Outcome:
     progress.stage(STAGES[1], len(STAGES), done=1)
     body = joc_pack_pdf.render(pack)
     progress.stage(STAGES[2], len(STAGES), done=2)
-    write_atomically(pack_path(meeting.pk), body)
+    write_atomically(pack_path(meeting), body)
     progress.commit(done=len(STAGES))
     return Outcome(summary={"meeting": meeting.pk, "bytes": len(body)},
                    url=reverse("reporting:joc_pack_pdf", args=[meeting.pk]),

@@ -109,18 +109,18 @@ TENANT_GRANTS: dict[str, Grant] = {
     "billing_feeschedule": TENANT_DATA,
     "billing_feeschedulerow": TENANT_DATA,
     # The scorecard's facts are written by its refresh job (outside requests); requests
-    # only read them (policies in reporting 0002_scorecard).
+    # only read them (policies in reporting 0006_scorecard).
     "reporting_referralfact": Grant(table=("SELECT",)),
     "reporting_scorecardmonth": Grant(table=("SELECT",)),
     "reporting_scorecardrefresh": Grant(table=("SELECT",)),
     # Reporting, CBO readiness: assessments, TA tasks, capacity funds, the resource
-    # library (who writes what is narrowed by the policies in reporting 0006).
+    # library (who writes what is narrowed by the policies in reporting 0003_readiness).
     **{
         f"reporting_{name}": TENANT_DATA
         for name in ("readinessassessment", "readinessanswer", "tatask", "capacityfund",
                      "resourcedocument")
     },
-    # Community voice (reporting 0005): councils, their members and meetings, touch
+    # Community voice (reporting 0002_voice): councils, their members and meetings, touch
     # points and the feedback log; rows limited to the owner (a CBO: the items it sent).
     **{
         f"reporting_{name}": TENANT_DATA
@@ -128,7 +128,7 @@ TENANT_GRANTS: dict[str, Grant] = {
                      "councilmeeting_attendance", "touchpoint", "touchpoint_council_members",
                      "feedbackitem")
     },
-    # Joint operating committee: rows limited to the committee's parties (reporting 0003).
+    # Joint operating committee: rows limited to the committee's parties (reporting 0004_joc).
     **{
         f"reporting_{name}": TENANT_DATA
         for name in ("committee", "committeeparty", "committeemember", "meeting", "attendance",

@@ -124,7 +124,7 @@ def test_the_pack_job_draws_the_pdf_for_the_download(tenant, login_as, tmp_path,
     with scopes_disabled():
         job.refresh_from_db()
     assert job.status == "succeeded", job.__dict__
-    assert pack_path(w.meeting.pk).exists()
+    assert pack_path(w.meeting).exists()
     download = client.get(reverse("reporting:joc_pack_pdf", args=[w.meeting.pk]))
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     body = b"".join(download.streaming_content)

@@ -36,7 +36,7 @@ def pack(request: HttpRequest, acting: Acting, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting(acting, pk)
     data = joc_pack.build(acting, meeting)
     return render(request, "reporting/joc/pack.html", {
-        "meeting": meeting, "pack": data, "has_pdf": pack_path(meeting.pk).exists(),
+        "meeting": meeting, "pack": data, "has_pdf": pack_path(meeting).exists(),
         "may_write": acting.has_role(*selectors.WRITERS)})
 
 
@@ -54,7 +54,7 @@ def pack_pdf_start(request: HttpRequest, acting: Acting, pk: int) -> HttpRespons
 @require_acting(*selectors.READERS)
 def pack_pdf(request: HttpRequest, acting: Acting, pk: int) -> FileResponse:
     meeting = selectors.get_meeting(acting, pk)
-    path = pack_path(meeting.pk)
+    path = pack_path(meeting)
     if not path.exists():
         raise Http404("The pack has not been drawn yet: start it from the pack page.")
     audit.record("export", acting=acting, object_type="joc_pack", object_id=str(meeting.pk))

@@ -25,9 +25,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('contracts', '0009_scorecard_goals'),
         ('referrals', '0008_ranked_entry_pages'),
-        ('reporting', '0001_initial'),
-        # Merged after community voice, readiness, the JOC and ROI: last in the chain.
-        ('reporting', '0004_roi'),
+        ('reporting', '0005_roi'),
         ('tenancy', '0004_least_privilege'),
     ]
 

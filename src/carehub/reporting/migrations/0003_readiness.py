@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contracts', '0009_scorecard_goals'),
-        ('reporting', '0005_voice'),
+        ('reporting', '0002_voice'),
         ('tenancy', '0004_least_privilege'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         ('contracts', '0009_scorecard_goals'),
         ('jobs', '0002_row_level_security'),
         ('population', '0002_row_level_security'),
-        ('reporting', '0003_joc'),
+        ('reporting', '0004_joc'),
         ('tenancy', '0004_least_privilege'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         ('contracts', '0009_scorecard_goals'),
         ('members', '0003_member_phone_and_email'),
         ('referrals', '0008_ranked_entry_pages'),
-        ('reporting', '0006_readiness'),
+        ('reporting', '0003_readiness'),
         ('tenancy', '0004_least_privilege'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
