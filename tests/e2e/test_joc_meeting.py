@@ -38,7 +38,8 @@ def test_the_hub_prepares_holds_and_sends_a_meeting(page, tenant, worker):  # ty
     width = page.viewport_size["width"]
     pk = w.meeting.pk
     sign_in_verified(page, tenant.users["hub_admin"])
-    page.get_by_role("link", name="JOC").first.click()
+    page.get_by_role("link", name="Reporting").first.click()
+    page.get_by_role("link", name="Joint operating committees").click()
     page.get_by_role("link", name="T-JOC committee").click()
     page.get_by_role("heading", name="T-JOC committee").wait_for()
     assert fits_the_screen(page)

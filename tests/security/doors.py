@@ -674,6 +674,7 @@ DOORS: dict[str, Door] = {
     "reporting/resources/shipped/<slug:key>/": Door("page", _shipped),
     "reporting/resources/shipped/<slug:key>/download/": Door("page", _shipped),
     # Community voice: the hub's councils, feedback log and touch points.
+    "reporting/": Door("page", _none),
     **_voice_doors(),
     **_joc_doors(),
     # The scorecard: read-only pages of a contract's parties.
