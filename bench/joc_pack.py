@@ -15,7 +15,9 @@ Then times the pack the way a person gets it: the `reporting.joc_pack` job body 
 `jobs.runner.run_job` as the hub administrator (tenant role, row-level security), which
 reads the scorecard (card, 12-month trends of three rates, splits by CBO, race and
 language), draws the PDF and keeps it; prints the seconds of each stage and the total,
-with the load average. `--drop` drops the database at the end.
+with the load average. Before timing, the scorecard's figures are counted in full, as the
+nightly job leaves them (a contract never counted is read from the referral tables, which
+is far slower at this size). `--drop` drops the database at the end.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def main() -> int:
     django_on(args.host, args.db, reuse=args.reuse)
     if not args.reuse:
         seed(args)
+        refresh()
     if not args.seed_only:
         measure(args)
     if args.drop:
@@ -74,6 +77,22 @@ def main() -> int:
             admin.execute(f"DROP DATABASE IF EXISTS {args.db}")
         print(f"dropped {args.db}")
     return 0
+
+
+def refresh() -> None:
+    """The scorecard's counted figures, as its nightly job leaves them: the pack reads them."""
+    from django.db import connection
+
+    from carehub.reporting.services.scorecard import refresh_facts
+    from carehub.tenancy.access import Acting
+
+    t0 = time.perf_counter()
+    done = refresh_facts(acting=Acting.system(), full=True)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE reporting_referralfact")
+        cur.execute("ANALYZE reporting_scorecardmonth")
+    print(f"scorecard facts, full refresh (the nightly job): {done.referrals:,} referrals in "
+          f"{time.perf_counter() - t0:.1f} s {load()}", flush=True)
 
 
 def load() -> str:
