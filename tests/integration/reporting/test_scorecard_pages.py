@@ -144,10 +144,10 @@ def test_the_definitions_page_comes_from_the_measures(tenant, login_as) -> None:
         assert f'id="{m.key}"' in html and m.name in html
 
 
-def test_the_header_links_the_scorecard_for_its_roles(world, tenant, login_as) -> None:  # type: ignore[no-untyped-def]
+def test_the_reporting_page_links_the_scorecard_for_its_roles(world, tenant, login_as) -> None:  # type: ignore[no-untyped-def]
     for role, shown in (("hub_admin", True), ("payer_analyst", True),
                         ("cbo_supervisor", True), ("cbo_worker", False)):
-        html = login_as(tenant.users[role]).get("/reporting/measures/").content.decode()
+        html = login_as(tenant.users[role]).get("/reporting/").content.decode()
         assert ('href="/reporting/scorecard/"' in html) is shown, role
 
 
