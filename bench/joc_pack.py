@@ -301,7 +301,7 @@ def measure(args: argparse.Namespace) -> None:
     result = run_job(str(job.pk), pack_body)
     t4 = time.perf_counter()
     print(f"job {result.get('status')}: {t4 - t3:.2f} s total (target < 30 s) {load()}; "
-          f"{pack_path(meeting.pk)}", flush=True)
+          f"{pack_path(meeting)}", flush=True)
 
 
 if __name__ == "__main__":
