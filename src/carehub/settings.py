@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "carehub.billing",
     "carehub.population",
     "carehub.reporting",
+    "carehub.fhir",
+    "carehub.exchange",
     "carehub.portal",
     "carehub.demo",
 ]

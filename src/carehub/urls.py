@@ -38,6 +38,8 @@ urlpatterns = [
     path("notifications/", include("carehub.notifications.urls")),
     path("eligibility/", include("carehub.population.urls")),
     path("reporting/", include("carehub.reporting.urls")),
+    path("fhir/", include("carehub.fhir.urls")),
+    path("exchange/", include("carehub.exchange.urls")),
     path("api/", api.urls),
     # carehub's own admin site: its sign-in, a verified second factor, audited.
     path("admin/", admin_site.urls),

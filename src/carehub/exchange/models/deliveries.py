@@ -1,0 +1,1 @@
+"""Data sets a contract names, and each delivery with its receipt."""

@@ -1,0 +1,1 @@
+"""An organisation's export of all its own records."""

@@ -1,0 +1,5 @@
+"""Exchange URLs: deliveries."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

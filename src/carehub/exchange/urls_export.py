@@ -1,0 +1,5 @@
+"""Exchange URLs: export."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

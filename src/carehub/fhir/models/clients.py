@@ -1,0 +1,1 @@
+"""Partner systems registered for an organisation."""

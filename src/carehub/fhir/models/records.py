@@ -1,0 +1,1 @@
+"""Resources received by FHIR and the versions of the ones carehub serves."""

@@ -1,0 +1,5 @@
+"""FHIR URLs: auth."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""FHIR URLs: resources."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

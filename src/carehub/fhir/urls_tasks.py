@@ -1,0 +1,5 @@
+"""FHIR URLs: tasks."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
