@@ -1,1 +1,1 @@
-"""Resources received by FHIR and the versions of the ones carehub serves."""
+"""Resources received by FHIR and served back as received."""

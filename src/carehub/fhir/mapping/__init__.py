@@ -1,0 +1,1 @@
+"""FHIR mapping, one module per area."""

@@ -1,0 +1,1 @@
+"""Links between carehub referrals and the Tasks and ServiceRequests of source systems."""

@@ -1,0 +1,1 @@
+"""FHIR selectors, one module per area."""

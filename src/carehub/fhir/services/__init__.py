@@ -1,0 +1,1 @@
+"""FHIR services, one module per area."""
