@@ -5,6 +5,8 @@ and the data set's counterparty only, and each download is audited."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import Http404
 from django_scopes import scopes_disabled
@@ -20,7 +22,7 @@ READERS = (Role.HUB_ADMIN, Role.HUB_COORDINATOR, Role.PAYER_MANAGER, Role.PAYER_
 FILE_READERS = READERS
 
 
-def _contract_ids(acting: Acting) -> QuerySet[ContractParty]:
+def _contract_ids(acting: Acting) -> QuerySet[ContractParty, Any]:
     with scopes_disabled():
         return ContractParty.objects.filter(organisation=acting.organisation).values(
             "contract_id")

@@ -24,8 +24,8 @@ from carehub.core.periods import add_months
 from carehub.core.scorecard.card import STAGES, Card
 from carehub.core.scorecard.measures import (
     COHORT_RULE,
-    MEASURES,
     FILE_DELIVERIES,
+    MEASURES,
     RATE_KEYS,
     STATUS_RULE,
     SUPPRESSION_RULE,
