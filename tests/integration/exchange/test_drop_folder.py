@@ -177,3 +177,17 @@ def test_the_command_prints_a_line_per_file(world: ExchangeWorld, capsys) -> Non
         call_command("exchange", "run", "--data-set", str(data_set.pk), "--settle", "0")
     assert stopped.value.code == 2
     assert "row 2, column member_id: is empty" in capsys.readouterr().out
+
+
+def test_a_contract_not_in_effect_takes_no_file(world: ExchangeWorld) -> None:
+    from carehub.contracts.models import ContractParty
+
+    data_set = world.data_set()
+    with scopes_disabled():
+        ContractParty.objects.filter(contract=world.contract, role="payer").update(
+            status="proposed")
+    write_csv(inbox(data_set) / "roster.csv", roster_rows(2))
+    before = _members(world)
+    lines = run()
+    assert not lines[0].ok and "contract T-FILES is not in effect" in str(lines[0])
+    assert _members(world) == before

@@ -15,13 +15,14 @@ from django_scopes import scopes_disabled
 from carehub.exchange.models import Delivery
 from carehub.exchange.services import folders
 from carehub.exchange.services.deliveries_out import SERVICE_REPORT_COLUMNS
-from carehub.referrals.models import Referral, ServiceDelivery
+from carehub.referrals.models import Consent, Referral, ServiceDelivery
 from tests.integration.exchange.conftest import ExchangeWorld
 
 pytestmark = pytest.mark.django_db
 
 
-def served(world: ExchangeWorld, day: date, units: int = 2) -> ServiceDelivery:
+def served(world: ExchangeWorld, day: date, units: int = 2, *,
+           consent: bool = True) -> ServiceDelivery:
     t = world.tenant
     with scopes_disabled():
         referral, _ = Referral.objects.get_or_create(
@@ -31,6 +32,9 @@ def served(world: ExchangeWorld, day: date, units: int = 2) -> ServiceDelivery:
                 "state": "in_service"})
         Referral.objects.filter(pk=referral.pk).update(
             created_at=timezone.make_aware(datetime(2026, 1, 20, 9)))
+        if consent:
+            Consent.objects.get_or_create(member=t.member, kind="data_sharing", defaults={
+                "organisation": t.cbo, "scope": "plan and hub", "given_on": date(2026, 1, 2)})
         return ServiceDelivery.objects.create(
             referral=referral, member=t.member, organisation=t.cbo, contract=world.contract,
             contract_code=world.contract.code, service_code="HDM", date=day, units=units,
@@ -101,3 +105,27 @@ def test_a_cbo_counterparty_gets_only_its_own_referrals(world: ExchangeWorld) ->
     delivery = send(data_set, parse_period("monthly", "2026-02"),
                     acting=Acting.system(world.tenant.hub))
     assert delivery.rows_read == 0
+
+
+def test_a_member_without_consent_is_withheld(world: ExchangeWorld) -> None:
+    from carehub.exchange.services import send
+    from carehub.exchange.services.deliveries_periods import parse_period
+    from carehub.tenancy.access import Acting
+
+    served(world, date(2026, 2, 3), consent=False)
+    data_set = world.data_set(name="Service report", kind="service_report")
+    period = parse_period("monthly", "2026-02")
+    delivery = send(data_set, period, acting=Acting.system(world.tenant.hub))
+    assert (delivery.rows_accepted, delivery.rows_refused) == (0, 1)
+    assert "1 withheld (no active data-sharing consent" in delivery.message
+    assert world.tenant.member.member_id not in folders.absolute(
+        delivery.stored_path).read_text()
+    with scopes_disabled():  # consent given, then revoked: withheld again
+        consent = Consent.objects.create(member=world.tenant.member, kind="data_sharing",
+                                         organisation=world.tenant.cbo, scope="plan",
+                                         given_on=date(2026, 1, 2))
+    assert send(data_set, period, acting=Acting.system(world.tenant.hub)).rows_accepted == 1
+    with scopes_disabled():
+        Consent.objects.filter(pk=consent.pk).update(revoked_at=timezone.now())
+    third = send(data_set, period, acting=Acting.system(world.tenant.hub))
+    assert third.status == "duplicate" and third.duplicate_of_id == delivery.pk

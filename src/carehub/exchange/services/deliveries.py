@@ -27,6 +27,7 @@ from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
 from carehub.contracts.models import Contract, ContractParty
+from carehub.contracts.selectors import in_effect
 from carehub.exchange.models import (
     DataSet,
     DataSetKind,
@@ -280,6 +281,9 @@ def inbound_body(job: Job, acting: Acting, progress: Progress) -> Outcome:
     point = progress.checkpoint
     rows_read = 0
     try:
+        if not in_effect().filter(pk=data_set.contract_id).exists():
+            raise ImportProblem(name, [(0, "", f"contract {data_set.contract.code} is not in "
+                                               "effect (both parties have not accepted it)")])
         rows = _table(job, path, data_set, name)
         rows_read = len(rows)
         progress.stage("Checking", rows_read)

@@ -9,7 +9,10 @@ replaced); different content for the same period is a new file beside the first
 (`-2`, `-3` ...), never written over it. A file whose SFTP put failed is put again by
 the next run.
 
-A data set whose counterparty is a CBO carries only that CBO's referrals.
+A data set whose counterparty is a CBO carries only that CBO's referrals. Consent is
+enforced as on the pages: a row about a referral another organisation works goes out
+only while the member has an active data-sharing consent on the day the file is
+written; the rows left out are counted on the receipt ("withheld").
 """
 
 from __future__ import annotations
@@ -23,17 +26,19 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django_scopes import scopes_disabled
 
 from carehub.audit import services as audit
+from carehub.contracts.selectors import in_effect
 from carehub.exchange.models import DataSet, DataSetKind, Delivery, DeliveryStatus, Transport
 from carehub.exchange.services import folders, sftp
 from carehub.exchange.services.deliveries import refresh_fact
 from carehub.exchange.services.deliveries_periods import DataPeriod
 from carehub.members import jobfiles
-from carehub.referrals.models import Referral, ServiceDelivery
+from carehub.referrals.models import Consent, ConsentKind, Referral, ServiceDelivery
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import OrganisationKind
 
@@ -51,7 +56,34 @@ def _cbo_only(data_set: DataSet) -> int | None:
     return counterparty.pk if counterparty.kind == OrganisationKind.CBO else None
 
 
-def service_report(data_set: DataSet, period: DataPeriod) -> list[dict[str, Any]]:
+def _consenting(member_ids: set[int]) -> set[int]:
+    """Members with an active data-sharing consent today."""
+    day = timezone.localdate()
+    ids = sorted(member_ids)
+    found: set[int] = set()
+    with scopes_disabled():
+        for i in range(0, len(ids), 2000):
+            found.update(Consent.objects.filter(
+                member_id__in=ids[i:i + 2000], kind=ConsentKind.DATA_SHARING,
+                revoked_at__isnull=True, given_on__lte=day)
+                .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=day))
+                .values_list("member_id", flat=True))
+    return found
+
+
+def shared(data_set: DataSet, rows: list[tuple[int, int, dict[str, Any]]]
+           ) -> tuple[list[dict[str, Any]], int, list[int]]:
+    """(member pk, owning organisation, row): the rows that may go to the counterparty,
+    how many were withheld for want of consent, and the members whose rows go."""
+    to = data_set.counterparty_id
+    consenting = _consenting({member for member, owner, _ in rows if owner != to})
+    kept = [(member, row) for member, owner, row in rows
+            if owner == to or member in consenting]
+    return ([row for _, row in kept], len(rows) - len(kept),
+            sorted({member for member, _ in kept}))
+
+
+def service_report(data_set: DataSet, period: DataPeriod) -> list[tuple[int, int, dict[str, Any]]]:
     """One row per service delivered under the contract in the period."""
     with scopes_disabled():
         found = (ServiceDelivery.objects.filter(contract_id=data_set.contract_id,
@@ -61,16 +93,17 @@ def service_report(data_set: DataSet, period: DataPeriod) -> list[dict[str, Any]
         cbo = _cbo_only(data_set)
         if cbo is not None:
             found = found.filter(organisation_id=cbo)
-        return [{"contract": s.contract.code if s.contract else s.contract_code,
+        return [(s.member_id, s.referral.organisation_id, {
+                 "contract": s.contract.code if s.contract else s.contract_code,
                  "referral_id": s.referral_id, "member_id": s.member.member_id,
                  "service_code": s.service_code, "service_date": s.date, "units": s.units,
                  "setting": s.setting, "delivered_by": s.organisation.name,
                  "referral_state": s.referral.state,
-                 "referral_made_on": timezone.localdate(s.referral.created_at)}
+                 "referral_made_on": timezone.localdate(s.referral.created_at)})
                 for s in found]
 
 
-def referral_status(data_set: DataSet, period: DataPeriod) -> list[dict[str, Any]]:
+def referral_status(data_set: DataSet, period: DataPeriod) -> list[tuple[int, int, dict[str, Any]]]:
     """Every referral of the contract made by the period's end that was open at its end
     or changed during it, with its state now."""
     with scopes_disabled():
@@ -83,13 +116,14 @@ def referral_status(data_set: DataSet, period: DataPeriod) -> list[dict[str, Any
         cbo = _cbo_only(data_set)
         if cbo is not None:
             found = found.filter(organisation_id=cbo)
-        return [{"contract": contract.code, "referral_id": r.pk,
+        return [(r.member_id, r.organisation_id, {
+                 "contract": contract.code, "referral_id": r.pk,
                  "member_id": r.member.member_id, "service_code": r.service_code,
                  "state": r.state, "close_reason": r.close_reason,
                  "organisation": r.organisation.name,
                  "made_on": timezone.localdate(r.created_at), "enrolled_on": r.enrolled_on,
                  "completed_on": r.completed_on,
-                 "updated_at": timezone.localtime(r.updated_at).isoformat(timespec="seconds")}
+                 "updated_at": timezone.localtime(r.updated_at).isoformat(timespec="seconds")})
                 for r in found]
 
 
@@ -143,10 +177,13 @@ def send(data_set: DataSet, period: DataPeriod, *, acting: Acting,
     data set says so; the delivery with its receipt."""
     if data_set.kind == DataSetKind.MEMBER_LIST:
         raise ValueError(f"{data_set.name} is an inbound data set; nothing is sent")
+    if not in_effect().filter(pk=data_set.contract_id).exists():
+        raise ValueError(f"{data_set.name}: contract {data_set.contract.code} is not in effect "
+                         "(both parties have not accepted it); nothing is sent")
     builder, columns = ((service_report, SERVICE_REPORT_COLUMNS)
                         if data_set.kind == DataSetKind.SERVICE_REPORT
                         else (referral_status, REFERRAL_STATUS_COLUMNS))
-    rows = builder(data_set, period)
+    rows, withheld, members = shared(data_set, builder(data_set, period))
     outbox = folders.ensure(data_set) / "out"
     handle, temp_name = tempfile.mkstemp(dir=outbox, prefix=".", suffix=".tmp")
     os.close(handle)
@@ -182,11 +219,13 @@ def send(data_set: DataSet, period: DataPeriod, *, acting: Acting,
                 direction=data_set.direction, status=DeliveryStatus.RECEIVED,
                 file_name=target.name, sha256=sha, size=size, period_start=period.start,
                 period_end=period.end, received_at=now, transport=data_set.transport,
-                delivered_by=delivered_by[:200], rows_read=len(rows),
-                rows_accepted=len(rows), stored_path=folders.relative(target))
+                delivered_by=delivered_by[:200], rows_read=len(rows) + withheld,
+                rows_accepted=len(rows), rows_refused=withheld,
+                counts={"withheld": withheld}, stored_path=folders.relative(target))
             audit.record("read", object_type="exchange_file", object_id=str(delivery.pk),
                          acting=acting, detail={"data_set": data_set.pk, "rows": len(rows),
-                                                "period": period.code, "sha256": sha})
+                                                "withheld": withheld, "period": period.code,
+                                                "sha256": sha, "member_ids": members})
     except IntegrityError:  # the same content written by another run a moment ago
         target.unlink(missing_ok=True)
         with scopes_disabled():
@@ -201,7 +240,10 @@ def _put(delivery: Delivery, *, acting: Acting) -> Delivery:
     """Send the written file (SFTP), then write its receipt and count it."""
     data_set = delivery.data_set
     path = folders.absolute(delivery.stored_path)
-    status, message = DeliveryStatus.SENT, f"{delivery.rows_read:,} rows written"
+    status, message = DeliveryStatus.SENT, f"{delivery.rows_accepted:,} rows written"
+    if delivery.rows_refused:
+        message += (f", {delivery.rows_refused:,} withheld (no active data-sharing consent "
+                    "for a referral another organisation works)")
     if data_set.transport == Transport.SFTP and path is not None:
         try:
             remote = sftp.push(data_set, path)

@@ -101,7 +101,10 @@ def run_outbound(data_set: DataSet, today: date | None = None) -> list[Line]:
             status__in=(DeliveryStatus.SENT, DeliveryStatus.DUPLICATE)).exists()
     if done:
         return []
-    return [send_line(data_set, period, delivered_by="carehub exchange run")]
+    try:
+        return [send_line(data_set, period, delivered_by="carehub exchange run")]
+    except ValueError as exc:
+        return [Line(data_set.name, "(not written)", str(exc), ok=False)]
 
 
 def send_line(data_set: DataSet, period: DataPeriod, *, delivered_by: str) -> Line:

@@ -76,7 +76,10 @@ class Command(BaseCommand):
             period = parse_period(data_set.cadence, options["period"])
         except ValueError as exc:
             self._fail(f"--period: {exc}")
-        line = send_line(data_set, period, delivered_by="carehub exchange send")
+        try:
+            line = send_line(data_set, period, delivered_by="carehub exchange send")
+        except ValueError as exc:
+            self._fail(str(exc))
         self.stdout.write(str(line))
         if not line.ok:
             raise SystemExit(2)
