@@ -81,7 +81,7 @@ def session(data_set: DataSet) -> Iterator[paramiko.SFTPClient]:
         except paramiko.SSHException as exc:
             raise SftpProblem(f"{data_set.name}: SSH handshake failed: {exc}") from None
         seen = fingerprint(transport.get_remote_server_key())
-        if seen != data_set.sftp_host_key:
+        if seen != data_set.sftp_host_key.strip().rstrip("="):
             raise SftpProblem(f"{data_set.name}: the server's host key {seen} is not the "
                               f"pinned {data_set.sftp_host_key}; refused")
         key, password = _secret(data_set)
