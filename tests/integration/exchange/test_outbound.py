@@ -129,3 +129,18 @@ def test_a_member_without_consent_is_withheld(world: ExchangeWorld) -> None:
         Consent.objects.filter(pk=consent.pk).update(revoked_at=timezone.now())
     third = send(data_set, period, acting=Acting.system(world.tenant.hub))
     assert third.status == "duplicate" and third.duplicate_of_id == delivery.pk
+
+
+def test_the_run_writes_the_latest_period_on_its_due_day(world: ExchangeWorld) -> None:
+    from carehub.exchange.services.deliveries_run import run_outbound
+
+    served(world, date(2026, 2, 3))
+    data_set = world.data_set(name="Service report", kind="service_report", due_days=5)
+    assert run_outbound(data_set, date(2026, 3, 4)) == []  # February is not due yet
+    lines = run_outbound(data_set, date(2026, 3, 5))
+    assert len(lines) == 1 and lines[0].ok and "1 rows written" in str(lines[0])
+    assert run_outbound(data_set, date(2026, 3, 6)) == []  # sent already
+    with scopes_disabled():
+        delivery = Delivery.objects.get()
+    assert delivery.period_start == date(2026, 2, 1) and delivery.delivered_by == \
+        "carehub exchange run"

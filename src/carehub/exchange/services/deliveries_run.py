@@ -1,7 +1,7 @@
 """One pass of the file exchange (`carehub exchange run`, and the worker every few
 minutes as `exchange.run`): for each active data set, pull what waits on its SFTP server,
 process what waits in its drop folder's in/, and write the outbound file of the latest
-ended period when none was sent for it yet. Each file gives one `Line` (its receipt in
+ended period from its due day on, when none was sent for it yet. Each file gives one `Line` (its receipt in
 one line)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from carehub.exchange.models import DataSet, Delivery, DeliveryStatus, Direction
 from carehub.exchange.services import folders, sftp
 from carehub.exchange.services.deliveries import process, receive
 from carehub.exchange.services.deliveries_out import send
-from carehub.exchange.services.deliveries_periods import DataPeriod, latest_ended
+from carehub.exchange.services.deliveries_periods import DataPeriod, due_on, latest_ended
 from carehub.tenancy.access import Acting
 
 
@@ -90,10 +90,12 @@ def run_inbound(data_set: DataSet, *, settle: float | None = None,
 
 
 def run_outbound(data_set: DataSet, today: date | None = None) -> list[Line]:
-    """The latest ended period's file, unless one already stands for it (a failed put is
-    tried again)."""
-    period = latest_ended(data_set.cadence, today or timezone.localdate())
-    if period.start < data_set.starts:
+    """The latest ended period's file, written on its due day (so services recorded within
+    the days after the period are in it) or later, unless one already stands for it (a
+    failed put is tried again)."""
+    day = today or timezone.localdate()
+    period = latest_ended(data_set.cadence, day)
+    if period.start < data_set.starts or day < due_on(period, data_set.due_days):
         return []
     with scopes_disabled():
         done = Delivery.objects.filter(
