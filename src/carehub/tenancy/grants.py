@@ -113,6 +113,9 @@ TENANT_GRANTS: dict[str, Grant] = {
     "reporting_referralfact": Grant(table=("SELECT",)),
     "reporting_scorecardmonth": Grant(table=("SELECT",)),
     "reporting_scorecardrefresh": Grant(table=("SELECT",)),
+    # File deliveries on time: written by the exchange's services for the contract's
+    # parties (policy in reporting 0007_delivery_facts).
+    "reporting_deliveryfact": Grant(table=("SELECT", "INSERT", "UPDATE")),
     # Reporting, CBO readiness: assessments, TA tasks, capacity funds, the resource
     # library (who writes what is narrowed by the policies in reporting 0003_readiness).
     **{
@@ -138,6 +141,10 @@ TENANT_GRANTS: dict[str, Grant] = {
     # administers it, fhir 0002_clients); registering and revoking write as the owner,
     # with OAuth2 applications and service users the tenant role may not touch.
     "fhir_partnersystem": Grant(table=("SELECT",)),
+    # File exchange (exchange 0002_deliveries): a contract's data sets and each delivery
+    # with its receipt; rows limited to the contract's parties.
+    "exchange_dataset": TENANT_DATA,
+    "exchange_delivery": TENANT_DATA,
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in
