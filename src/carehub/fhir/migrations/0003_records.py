@@ -16,7 +16,7 @@ RECEIVED_VISIBLE = (
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fhir', '0001_initial'),
+        ('fhir', '0002_clients'),  # auth's, merged into this branch
         ('members', '0003_member_phone_and_email'),
         ('tenancy', '0004_least_privilege'),
     ]
