@@ -475,6 +475,19 @@ def _scorecard_doors() -> dict[str, Door]:
     }
 
 
+def _fhir_resource_doors() -> dict[str, Door]:
+    from carehub.fhir.views.resources import RESOURCE_TYPES
+
+    why = ("another organisation's partner token gets 404 on read, no entries in search, "
+           "422 creating about a member it does not see: "
+           "tests/integration/fhir/test_resources.py::test_another_organisation_gets_404")
+    doors = {}
+    for rtype in RESOURCE_TYPES:
+        doors[f"fhir/{rtype}"] = Door("fhir", why=why)
+        doors[f"fhir/{rtype}/<fhirid:logical_id>"] = Door("fhir", why=why)
+    return doors
+
+
 DOORS: dict[str, Door] = {
     # Sign-in pages need no organisation.
     "": Door("page", _none),
@@ -689,6 +702,11 @@ DOORS: dict[str, Door] = {
     "fhir/.well-known/smart-configuration": Door(
         "fhir", why="public discovery document, no tenant data: "
                     "tests/integration/fhir/test_auth.py"),
+    # The FHIR API's resources other than Task, ServiceRequest and Procedure: read,
+    # search and create with partner tokens of the other set.
+    "fhir/metadata": Door("fhir", why="the public CapabilityStatement, no tenant data: "
+                                      "tests/integration/fhir/test_resources.py"),
+    **_fhir_resource_doors(),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.
