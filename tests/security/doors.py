@@ -18,6 +18,7 @@ Factories take (other, own) and return the URL kwargs (a list: each is walked).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -488,6 +489,25 @@ def _fhir_resource_doors() -> dict[str, Door]:
     return doors
 
 
+def _fhir_partner_doors() -> dict[str, Door]:
+    """The hub administrator's partner-system pages (tests/security/world_fhir.py)."""
+    from tests.security.world_fhir import PUBLIC_JWKS
+
+    def body(o: World, own: World) -> dict[str, Any]:
+        """A registration valid in every way but that it names the other set's CBO."""
+        return {"organisation": o.tenant.cbo.pk, "name": f"{o.marker} walked",
+                "role": "", "scope": ["Task.r", "Task.s"], "jwks": json.dumps(PUBLIC_JWKS)}
+
+    partner = _extra("partner_system")
+    return {
+        "fhir/partners/": Door("page", _none),
+        "fhir/partners/new/": Door("page", _none, body=body),
+        "fhir/partners/<int:pk>/": Door("object", partner),
+        "fhir/partners/<int:pk>/keys/": Door("object", partner, body=body),
+        "fhir/partners/<int:pk>/revoke/": Door("object", partner, body=body),
+    }
+
+
 DOORS: dict[str, Door] = {
     # Sign-in pages need no organisation.
     "": Door("page", _none),
@@ -707,6 +727,7 @@ DOORS: dict[str, Door] = {
     "fhir/metadata": Door("fhir", why="the public CapabilityStatement, no tenant data: "
                                       "tests/integration/fhir/test_resources.py"),
     **_fhir_resource_doors(),
+    **_fhir_partner_doors(),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

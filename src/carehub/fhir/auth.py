@@ -16,6 +16,7 @@ not-found, 400 invalid, 500 exception.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -42,6 +43,12 @@ AUDIT_ACTION = {"read": "view", "search": "view", "create": "create", "update": 
 View = Callable[..., HttpResponse]
 
 
+@functools.cache
+def _oauthlib_core() -> Any:
+    """DOT's bridge to oauthlib, made once (DOT's own views keep one per class too)."""
+    return get_oauthlib_core()
+
+
 def _unauthorised(diagnostics: str) -> HttpResponse:
     return operation_outcome(401, diagnostics, code="login",
                              headers={"WWW-Authenticate": 'Bearer realm="carehub-fhir"'})
@@ -52,7 +59,7 @@ def authenticate(request: HttpRequest) -> tuple[PartnerSystem | None, Any, str]:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Bearer ") or not header[7:].strip():
         return None, None, "A bearer token is needed (Authorization: Bearer ...)."
-    valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+    valid, oauth_request = _oauthlib_core().verify_request(request, scopes=[])
     access_token = getattr(oauth_request, "access_token", None) if valid else None
     if access_token is None:
         return None, None, "The bearer token is unknown, expired or revoked."
