@@ -10,7 +10,13 @@ import pytest
 from django_scopes import scopes_disabled
 
 from carehub.fhir.models import PartnerSystem
-from tests.e2e.conftest import BOTH_WIDTHS, check_accessibility, fits_the_screen, shot, sign_in_verified
+from tests.e2e.conftest import (
+    BOTH_WIDTHS,
+    check_accessibility,
+    fits_the_screen,
+    shot,
+    sign_in_verified,
+)
 from tests.integration.fhir.conftest import public_jwks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
