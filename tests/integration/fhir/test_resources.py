@@ -289,3 +289,19 @@ def test_the_store_accepts_all_58_examples_and_keeps_them_as_received(tenant):
             assert codings(back) == codings(sent), path.name
             assert row.sender_id == sent["id"]
         assert ReceivedResource.objects.count() == 58
+
+
+def test_patient_search_by_identifier_name_and_birthdate(tenant, partner_token):
+    from carehub.fhir.mapping.patient import member_id_system
+
+    token = partner_token(tenant.hub)
+    member = tenant.member
+    system = member_id_system(tenant.payer.slug)
+    for query in (f"identifier={system}|{member.member_id}", f"identifier={member.member_id}",
+                  f"family={member.last_name[:4]}", "birthdate=1950-05-01",
+                  "birthdate=eq1950-05-01", f"_id={member.pk}"):
+        entries = walk(token, f"/fhir/Patient?{query}")[1]
+        assert [e["resource"]["id"] for e in entries] == [str(member.pk)], query
+    for query in ("identifier=http://elsewhere|" + member.member_id, "birthdate=1950-05-02",
+                  "family=Nobody"):
+        assert walk(token, f"/fhir/Patient?{query}")[1] == [], query
