@@ -476,6 +476,19 @@ def _scorecard_doors() -> dict[str, Door]:
     }
 
 
+def _fhir_resource_doors() -> dict[str, Door]:
+    from carehub.fhir.views.resources import RESOURCE_TYPES
+
+    why = ("another organisation's partner token gets 404 on read, no entries in search, "
+           "422 creating about a member it does not see: "
+           "tests/integration/fhir/test_resources.py::test_another_organisation_gets_404")
+    doors = {}
+    for rtype in RESOURCE_TYPES:
+        doors[f"fhir/{rtype}"] = Door("fhir", why=why)
+        doors[f"fhir/{rtype}/<fhirid:logical_id>"] = Door("fhir", why=why)
+    return doors
+
+
 def _fhir_partner_doors() -> dict[str, Door]:
     """The hub administrator's partner-system pages (tests/security/world_fhir.py)."""
     from tests.security.world_fhir import PUBLIC_JWKS
@@ -736,6 +749,11 @@ DOORS: dict[str, Door] = {
     "fhir/.well-known/smart-configuration": Door(
         "fhir", why="public discovery document, no tenant data: "
                     "tests/integration/fhir/test_auth.py"),
+    # The FHIR API's resources other than Task, ServiceRequest and Procedure: read,
+    # search and create with partner tokens of the other set.
+    "fhir/metadata": Door("fhir", why="the public CapabilityStatement, no tenant data: "
+                                      "tests/integration/fhir/test_resources.py"),
+    **_fhir_resource_doors(),
     **_fhir_partner_doors(),
     # The file exchange: data sets of a contract's parties and their deliveries.
     **_exchange_doors(),

@@ -141,6 +141,8 @@ TENANT_GRANTS: dict[str, Grant] = {
     # administers it, fhir 0002_clients); registering and revoking write as the owner,
     # with OAuth2 applications and service users the tenant role may not touch.
     "fhir_partnersystem": Grant(table=("SELECT",)),
+    # FHIR resources received and kept as received (policy in fhir 0003_records).
+    "fhir_receivedresource": TENANT_DATA,
     # File exchange (exchange 0002_deliveries): a contract's data sets and each delivery
     # with its receipt; rows limited to the contract's parties.
     "exchange_dataset": TENANT_DATA,
