@@ -134,6 +134,9 @@ TENANT_GRANTS: dict[str, Grant] = {
         for name in ("committee", "committeeparty", "committeemember", "meeting", "attendance",
                      "memberstory", "actionitem", "caseconferenceentry")
     },
+    # FHIR: a source system's Task and ServiceRequest linked to the referral made from
+    # them; rows follow the referral's policy (fhir 0004_tasks).
+    "fhir_referrallink": TENANT_DATA,
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in
