@@ -135,8 +135,9 @@ TENANT_GRANTS: dict[str, Grant] = {
                      "memberstory", "actionitem", "caseconferenceentry")
     },
     # FHIR: a source system's Task and ServiceRequest linked to the referral made from
-    # them; rows follow the referral's policy (fhir 0004_tasks).
+    # them, and Procedures sent for services delivered; rows follow the referral's policy (fhir 0004_tasks).
     "fhir_referrallink": TENANT_DATA,
+    "fhir_procedurerecord": TENANT_DATA,
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django_scopes import ScopedManager
 
-__all__ = ["ReferralLink"]
+__all__ = ["ProcedureRecord", "ReferralLink"]
 
 
 class ReferralLink(models.Model):
@@ -49,3 +49,22 @@ class ReferralLink(models.Model):
 
     def __str__(self) -> str:
         return f"Referral link {self.pk} (Task/{self.source_task_id})"
+
+
+class ProcedureRecord(models.Model):
+    """A Procedure a partner system sent for a service it delivered: the service is
+    logged in the referral (`referrals.ServiceDelivery`, through `log_service`), and the
+    Procedure is kept as received so it comes back with the codings it arrived with."""
+
+    delivery = models.OneToOneField("referrals.ServiceDelivery", on_delete=models.CASCADE,
+                                    related_name="fhir_record")
+    client_id = models.CharField(max_length=100, blank=True)
+    source_id = models.CharField(max_length=64, blank=True,
+                                 help_text="the id the sender gave the Procedure")
+    resource = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organisation="delivery__member__access__organisation")
+
+    def __str__(self) -> str:
+        return f"Procedure record {self.pk}"
