@@ -485,7 +485,12 @@ def _process_bundle(request: HttpRequest, bundle: dict[str, Any]) -> list[dict[s
             done = services.receive_task(acting=acting, task=_rewrite(task, moved),
                                          sent=resources, client_id=_client_id(request))
         except FhirRefusal as exc:
-            exc.expression = [_in_entry(n, e) for e in exc.expression]
+            where = {"Task": n}
+            if request_resource is not None:
+                where["ServiceRequest"] = next(
+                    m for m, other in enumerate(resources) if other is request_resource)
+            exc.expression = [_in_entry(where.get(e.split(".")[0], n), e)
+                              for e in exc.expression]
             exc.message = f"Bundle.entry[{n}] (Task): {exc.message}"
             if exc.issues:
                 for issue in exc.issues:
