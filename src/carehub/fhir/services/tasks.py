@@ -80,7 +80,8 @@ def is_referral_request(task: dict[str, Any]) -> bool:
              for c in ((task.get("code") or {}).get("coding") or []) if isinstance(c, dict)}
     focus = str((task.get("focus") or {}).get("reference", ""))
     return (task.get("intent") == "order" and (mapping.TASK_CODE, "fulfill") in codes
-            and (focus.startswith("ServiceRequest/") or focus.startswith("#"))
+            and (focus.startswith(("ServiceRequest/", "#", "urn:uuid:"))
+                 or "/ServiceRequest/" in focus)
             and task.get("status") in NEW_REQUEST_STATUSES)
 
 
@@ -333,7 +334,12 @@ def receive_task(*, acting: Acting, task: dict[str, Any],
                 member=member, hub=hub, contract=contract, service_code=service.code,
                 organisation=owner, override_reason=NAMED_BY_SOURCE if owner else "",
                 source="fhir", acting=acting)
-            stored_task = {**task, "id": source_id}
+            stored_task = {k: v for k, v in task.items() if k != "_fullUrl"}
+            stored_task["id"] = source_id
+            if not str((task.get("for") or {}).get("reference", "")).startswith("Patient/"):
+                # A Bundle-local or logical reference: the member carehub found.
+                stored_task["for"] = {**(task.get("for") or {}),
+                                      "reference": f"Patient/{member.pk}"}
             link = ReferralLink.objects.create(
                 referral=placement.referral, organisation=org, client_id=client_id[:100],
                 source_task_id=source_id[:64], source_task_identifier=identifier_key(task),
