@@ -391,9 +391,16 @@ def procedure_create(request: HttpRequest) -> HttpResponse:
     touched(request, referral.member_id)
     delivery = services.receive_procedure(acting=acting, referral=referral, resource=resource,
                                           client_id=_client_id(request))
-    fresh = selectors.get_delivery(acting, mapping.procedure_id(delivery.pk))
-    assert fresh is not None
-    return created(request, selectors.procedure_resource(fresh))
+    return created(request, _procedure_of(acting, delivery.pk))
+
+
+def _procedure_of(acting: Any, delivery_pk: int) -> dict[str, Any]:
+    """The Procedure of a delivery just logged, read back as the acting partner sees it."""
+    fresh = selectors.get_delivery(acting, mapping.procedure_id(delivery_pk))
+    if fresh is None:
+        raise FhirRefusal(404, f"Procedure/{mapping.procedure_id(delivery_pk)} was not found.",
+                          ["Procedure"], "not-found")
+    return selectors.procedure_resource(fresh)
 
 
 @csrf_exempt
@@ -530,8 +537,7 @@ def _process_bundle(request: HttpRequest, bundle: dict[str, Any]) -> list[dict[s
                                                       resource=resource,
                                                       client_id=_client_id(request))
                 touched(request, referral.member_id)
-                stored = selectors.procedure_resource(
-                    selectors.get_delivery(acting, mapping.procedure_id(delivery.pk)))
+                stored = _procedure_of(acting, delivery.pk)
                 answers[n] = {"response": _entry_response(
                     201, f"Procedure/{stored['id']}"), "resource": stored}
                 continue
