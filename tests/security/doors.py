@@ -10,6 +10,9 @@ Kinds of door:
           names; a POST whose body names the other set's objects is refused (no change).
   public  needs no organisation (sign-in pages): shows none of the other set's names.
   api     the API's own patterns: walked as OPERATIONS.
+  fhir    the FHIR API under /fhir/ (token endpoint, metadata, resources): no session
+          reaches it; it is walked with partner tokens of the other set by the tests in
+          tests/integration/fhir/ (`why` names them).
 Factories take (other, own) and return the URL kwargs (a list: each is walked).
 """
 
@@ -680,6 +683,12 @@ DOORS: dict[str, Door] = {
     # The scorecard: read-only pages of a contract's parties.
     **_scorecard_doors(),
     **_roi_doors(),
+    # The FHIR API's OAuth2 endpoints: a partner system's signed assertion, no session.
+    "fhir/auth/token": Door("fhir", why="client assertions of unknown, revoked and other "
+                            "clients: tests/integration/fhir/test_auth.py"),
+    "fhir/.well-known/smart-configuration": Door(
+        "fhir", why="public discovery document, no tenant data: "
+                    "tests/integration/fhir/test_auth.py"),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.
