@@ -16,7 +16,7 @@ RECORD_VISIBLE = ("EXISTS (SELECT 1 FROM referrals_servicedelivery d "  # nosec 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fhir', '0001_initial'),
+        ('fhir', '0002_clients'),  # chained after the partner systems' (re-chained at merge)
         ('referrals', '0008_ranked_entry_pages'),
         ('tenancy', '0004_least_privilege'),
     ]
