@@ -70,9 +70,22 @@ def validation_problems(resource: dict[str, Any]) -> list[dict[str, Any]]:
     """The validator's problems as OperationOutcome issues (`fhir.validation`)."""
     from carehub.fhir.validation import validate
 
-    return [{"severity": "error", "code": "invalid",
-             "diagnostics": f"{p.path}: {p.message}", "expression": [p.path]}
-            for p in validate(resource)]
+    # fhircraft cannot evaluate the base invariants over contained resources (it fails
+    # with a FHIRPath error, not a finding): the resource is checked without them and
+    # each contained resource on its own, its paths under `<Type>.contained[n]`.
+    contained = resource.get("contained")
+    problems = [(p.path, p.message) for p in validate(
+        {k: v for k, v in resource.items() if k != "contained"} if contained else resource)
+        if p.severity == "error"]
+    for n, inner in enumerate(contained if isinstance(contained, list) else []):
+        where = f"{resource.get('resourceType')}.contained[{n}]"
+        if not isinstance(inner, dict):
+            problems.append((where, "a contained resource must be a JSON object"))
+            continue
+        problems.extend((f"{where}.{p.path.split('.', 1)[1]}" if "." in p.path else where,
+                         p.message) for p in validate(inner) if p.severity == "error")
+    return [{"severity": "error", "code": "invalid", "diagnostics": f"{path}: {message}",
+             "expression": [path]} for path, message in problems]
 
 
 def check_valid(resource: dict[str, Any]) -> None:
