@@ -317,8 +317,8 @@ def task_update(request: HttpRequest, logical_id: str) -> HttpResponse:
     with transaction.atomic():
         if referral is not None:
             touched(request, referral.member_id)
-            fresh = selectors.shared_referrals(acting).select_for_update().select_related(
-                "organisation", "service").get(pk=referral.pk)
+            fresh = (selectors.shared_referrals(acting).select_for_update(of=("self",))
+                     .select_related("organisation", "service").get(pk=referral.pk))
             fresh = services.update_task(acting=acting, referral=fresh, version=version,
                                          task=task)
             return fhir_response(selectors.task_resource(fresh, selectors.load([fresh])))
