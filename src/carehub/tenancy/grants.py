@@ -113,6 +113,9 @@ TENANT_GRANTS: dict[str, Grant] = {
     "reporting_referralfact": Grant(table=("SELECT",)),
     "reporting_scorecardmonth": Grant(table=("SELECT",)),
     "reporting_scorecardrefresh": Grant(table=("SELECT",)),
+    # File deliveries on time: written by the exchange's services for the contract's
+    # parties (policy in reporting 0007_delivery_facts).
+    "reporting_deliveryfact": Grant(table=("SELECT", "INSERT", "UPDATE")),
     # Reporting, CBO readiness: assessments, TA tasks, capacity funds, the resource
     # library (who writes what is narrowed by the policies in reporting 0003_readiness).
     **{
@@ -145,6 +148,10 @@ TENANT_GRANTS: dict[str, Grant] = {
     "fhir_partnersystem": Grant(table=("SELECT",)),
     # FHIR resources received and kept as received (policy in fhir 0003_records).
     "fhir_receivedresource": TENANT_DATA,
+    # File exchange (exchange 0002_deliveries): a contract's data sets and each delivery
+    # with its receipt; rows limited to the contract's parties.
+    "exchange_dataset": TENANT_DATA,
+    "exchange_delivery": TENANT_DATA,
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in
