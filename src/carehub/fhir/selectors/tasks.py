@@ -22,38 +22,34 @@ explicitly and row-level security still applies to every table read.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django_scopes import scopes_disabled
 
 from carehub.core.referral_states import FHIR_TASK, State
 from carehub.fhir.mapping import referral as mapping
 from carehub.fhir.models.tasks import ProcedureRecord, ReferralLink
+from carehub.fhir.search import (
+    DEFAULT_COUNT,
+    MAX_COUNT,
+    SearchError,
+    date_q,
+    make_cursor,
+    parse_cursor,
+    reference_id,
+)
 from carehub.referrals.models import Consent, ConsentKind, Referral, ServiceDelivery
 from carehub.referrals.selectors import referrals_for
 from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Organisation
-
-DEFAULT_COUNT = 50
-MAX_COUNT = 500
-
-
-class SearchError(ValueError):
-    """A search parameter refused; `param` names it."""
-
-    def __init__(self, param: str, message: str) -> None:
-        self.param = param
-        super().__init__(message)
 
 
 def consented() -> Exists:
@@ -189,56 +185,12 @@ class Page:
     includes: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _instant_range(raw: str, param: str) -> tuple[datetime, datetime]:
-    """The span a FHIR date or dateTime covers: a day, or the instant given."""
-    text = raw.strip()
-    moment = parse_datetime(text) if "T" in text else None
-    if moment is not None:
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment, moment
-    day = parse_date(text) if len(text) == 10 else None
-    if day is None:
-        raise SearchError(param, f"{param}: {raw!r} is not a FHIR date or dateTime "
-                                 f"(e.g. gt2026-12-01T10:00:00Z).")
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, start + timedelta(days=1)
-
-
-PREFIXES = ("gt", "ge", "lt", "le", "eq")
-
-
 def last_updated(values: list[str], field_name: str = "updated_at") -> Q:
-    """`_lastUpdated` with the FHIR prefixes (gt, ge, lt, le, eq; none = eq)."""
+    """`_lastUpdated` with the FHIR prefixes (the shared `fhir.search.date_q`)."""
     q = Q()
     for value in values:
-        prefix = value[:2] if value[:2] in PREFIXES else "eq"
-        body = value[2:] if value[:2] in PREFIXES else value
-        start, end = _instant_range(body, "_lastUpdated")
-        point = start == end
-        if prefix == "gt":
-            q &= Q(**{f"{field_name}__gt" if point else f"{field_name}__gte": end})
-        elif prefix == "ge":
-            q &= Q(**{f"{field_name}__gte": start})
-        elif prefix == "lt":
-            q &= Q(**{f"{field_name}__lt": start})
-        elif prefix == "le":
-            q &= Q(**{f"{field_name}__lte" if point else f"{field_name}__lt": end})
-        elif point:
-            q &= Q(**{field_name: start})
-        else:
-            q &= Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+        q &= date_q(field_name, value, "_lastUpdated")
     return q
-
-
-def reference_id(value: str, kind: str, param: str) -> str:
-    text = value.strip()
-    if "/" in text:
-        head, _, tail = text.rpartition("/")
-        if not head.endswith(kind):
-            raise SearchError(param, f"{param}: {value!r} is not a {kind} reference.")
-        return tail
-    return text
 
 
 def _pk(value: str, param: str) -> int:
@@ -257,21 +209,16 @@ def count_of(params: QueryDict) -> int:
 
 
 def encode_cursor(updated: datetime, pk: int) -> str:
-    raw = f"{updated.isoformat()}|{pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return make_cursor([updated.isoformat(), pk])
 
 
 def decode_cursor(value: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        stamp, _, pk = raw.partition("|")
-        moment = parse_datetime(stamp)
-        if moment is None or not pk.isdecimal():
-            raise ValueError(raw)
-        return moment, int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise SearchError("_cursor", "_cursor is not one this server gave; start the "
-                                     "search again from its first page.") from None
+    state = parse_cursor(value)
+    moment = parse_datetime(str(state[0])) if isinstance(state, list) and len(state) == 2 \
+        else None
+    if moment is None or not isinstance(state[1], int):
+        raise SearchError("_cursor", "_cursor is not one this server gave out")
+    return moment, state[1]
 
 
 def _statuses(value: str) -> list[str]:
