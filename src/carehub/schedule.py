@@ -13,6 +13,7 @@ from datetime import time, timedelta
 
 from carehub.contracts.tasks import notify_credentials_task, notify_renewals_task
 from carehub.exchange.tasks_exchange import exchange_due_task, exchange_run_task
+from carehub.fhir.tasks import clear_tokens_task
 from carehub.jobs.scheduler import DailyAt, Entry, Every
 from carehub.jobs.tasks import audit_seal_task, audit_verify_task
 from carehub.notifications.tasks import send_digests_task
@@ -40,4 +41,6 @@ SCHEDULE: list[Entry] = [
           "Process the drop folders and SFTP pick-ups"),
     Entry("exchange.due_check", exchange_due_task, DailyAt(time(6, 45)),
           "Tell of data set files not delivered on time"),
+    Entry("fhir.clear_tokens", clear_tokens_task, DailyAt(time(3, 45)),
+          "Remove expired FHIR access tokens"),
 ]

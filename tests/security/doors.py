@@ -18,6 +18,7 @@ Factories take (other, own) and return the URL kwargs (a list: each is walked).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -475,6 +476,38 @@ def _scorecard_doors() -> dict[str, Door]:
     }
 
 
+def _fhir_resource_doors() -> dict[str, Door]:
+    from carehub.fhir.views.resources import RESOURCE_TYPES
+
+    why = ("another organisation's partner token gets 404 on read, no entries in search, "
+           "422 creating about a member it does not see: "
+           "tests/integration/fhir/test_resources.py::test_another_organisation_gets_404")
+    doors = {}
+    for rtype in RESOURCE_TYPES:
+        doors[f"fhir/{rtype}"] = Door("fhir", why=why)
+        doors[f"fhir/{rtype}/<fhirid:logical_id>"] = Door("fhir", why=why)
+    return doors
+
+
+def _fhir_partner_doors() -> dict[str, Door]:
+    """The hub administrator's partner-system pages (tests/security/world_fhir.py)."""
+    from tests.security.world_fhir import PUBLIC_JWKS
+
+    def body(o: World, own: World) -> dict[str, Any]:
+        """A registration valid in every way but that it names the other set's CBO."""
+        return {"organisation": o.tenant.cbo.pk, "name": f"{o.marker} walked",
+                "role": "", "scope": ["Task.r", "Task.s"], "jwks": json.dumps(PUBLIC_JWKS)}
+
+    partner = _extra("partner_system")
+    return {
+        "fhir/partners/": Door("page", _none),
+        "fhir/partners/new/": Door("page", _none, body=body),
+        "fhir/partners/<int:pk>/": Door("object", partner),
+        "fhir/partners/<int:pk>/keys/": Door("object", partner, body=body),
+        "fhir/partners/<int:pk>/revoke/": Door("object", partner, body=body),
+    }
+
+
 def _exchange_doors() -> dict[str, Door]:
     """The file exchange: a contract's data sets, one data set, deliveries and receipts."""
     def data_set(o: World, own: World) -> list[dict[str, Any]]:
@@ -724,6 +757,12 @@ DOORS: dict[str, Door] = {
                      "fhir/ServiceRequest",
                      "fhir/ServiceRequest/<fhir_task_id:logical_id>", "fhir/Procedure",
                      "fhir/Procedure/<fhir_task_id:logical_id>")},
+    # The FHIR API's resources other than Task, ServiceRequest and Procedure: read,
+    # search and create with partner tokens of the other set.
+    "fhir/metadata": Door("fhir", why="the public CapabilityStatement, no tenant data: "
+                                      "tests/integration/fhir/test_resources.py"),
+    **_fhir_resource_doors(),
+    **_fhir_partner_doors(),
     # The file exchange: data sets of a contract's parties and their deliveries.
     **_exchange_doors(),
 }

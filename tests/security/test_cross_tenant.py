@@ -66,6 +66,7 @@ POST_ONLY = {
     "reporting/roi/<str:code>/run/", "reporting/roi/<str:code>/measures/",
     "notifications/<int:pk>/read/",
     "billing/cbo/line/<int:pk>/correct/", "billing/questions/<int:pk>/answer/",
+    "fhir/partners/<int:pk>/keys/", "fhir/partners/<int:pk>/revoke/",
     *{f"reporting/voice/{a}/" for a in (
         "councils/<int:pk>/members", "councils/<int:pk>/members/<int:member>/leave",
         "councils/<int:pk>/meetings", "feedback/<int:pk>/disposition",

@@ -106,11 +106,15 @@ def run(options: dict[str, Any], *, out: TextIO | Any = None) -> int:
     for line in lines:
         write(line + "\n")
     if failed:
-        write(f"{count} resources, {errors} problems\n")
+        write(f"{_n(count, 'resource')}, {_n(errors, 'problem')}\n")
         return 1
-    note = f" ({warnings} warnings)" if warnings else ""
-    write(f"{count} resources, all valid{note}\n")
+    note = f" ({_n(warnings, 'warning')})" if warnings else ""
+    write(f"{_n(count, 'resource')}, all valid{note}\n")
     return 0
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -251,3 +251,20 @@ def test_registration_gives_the_role_of_the_organisation_kind(tenant):
     assert register_partner(tenant.cbo).role == "cbo_worker"
     assert register_partner(tenant.payer).role == "payer_analyst"
     assert PartnerSystem.objects.count() == 3
+
+
+def test_the_api_needs_no_csrf_token_and_makes_no_session(tenant, partner_token):
+    strict = Client(enforce_csrf_checks=True)
+    partner = register_partner(tenant.hub, "system/Task.c")
+    got = request_token(strict, partner.client_id, "system/Task.c")
+    assert got.status_code == 200
+    token = got.json()["access_token"]
+    created = fhir_post(strict, "/fhir/probe/Task", token, {"resourceType": "Task"})
+    assert created.status_code == 201
+    assert "sessionid" not in created.cookies and "sessionid" not in got.cookies
+
+
+def test_tokens_are_stored_only_as_hashes(tenant, partner_token):
+    token = partner_token(tenant.hub, "system/Patient.r")
+    stored = AccessToken.objects.get()
+    assert token not in (stored.token, stored.token_checksum)

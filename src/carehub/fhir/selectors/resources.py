@@ -144,7 +144,7 @@ def _org_identifier(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
 
 
 def _org_name(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
-    return qs.filter(Q(name__icontains=value) | Q(legal_name__icontains=value))
+    return qs.filter(name__icontains=value)
 
 
 # -- directory -----------------------------------------------------------------------------
@@ -305,7 +305,7 @@ NATIVE: dict[str, Native] = {
 # received store, and Observations that share one screening row): (element path, kind).
 JSON_PARAMS: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
     "Patient": {"identifier": (("identifier",), "token"), "family": (("name", "family"), "prefix"),
-                "birthdate": (("birthDate",), "string")},
+                "birthdate": (("birthDate",), "date")},
     "Organization": {"identifier": (("identifier",), "token"), "name": (("name",), "contains")},
     "Location": {"organization": (("managingOrganization",), "reference"),
                  "address-postalcode": (("address", "postalCode"), "prefix")},
@@ -364,6 +364,10 @@ def json_matches(resource: dict[str, Any], resource_type: str, param: str, value
                 return True
         elif kind == "contains":
             if any(isinstance(f, str) and alternative.lower() in f.lower() for f in found):
+                return True
+        elif kind == "date":
+            day = alternative[2:] if alternative.startswith("eq") else alternative
+            if any(f == day for f in found):
                 return True
         elif any(f == alternative for f in found):
             return True

@@ -36,6 +36,8 @@ DEFAULT_ROLE = {
     OrganisationKind.CBO: Role.CBO_WORKER,
     OrganisationKind.PAYER: Role.PAYER_ANALYST,
 }
+# Roles a system never gets: administering users and partner systems is for people.
+NOT_FOR_SYSTEMS = (Role.HUB_ADMIN,)
 JWKS_MAX_BYTES = 64 * 1024
 JWKS_TIMEOUT_SECONDS = 5
 JWKS_CACHE_SECONDS = 300
@@ -58,6 +60,8 @@ def validate_jwks(data: Any, *, field: str = "jwks") -> dict[str, Any]:
             data = json.loads(data)
         except ValueError as exc:
             raise ValidationError({field: f"{field} is not JSON: {exc}"}) from exc
+    if isinstance(data, dict) and "kty" in data and "keys" not in data:
+        data = {"keys": [data]}  # one key, pasted on its own
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list) or not data["keys"]:
         raise ValidationError({field: f'{field} must be a JWK Set: {{"keys": [...]}} with at least one key.'})
     for n, key in enumerate(data["keys"], start=1):
@@ -145,6 +149,9 @@ def register(organisation: Organisation, *, name: str, scopes: str, acting: Acti
         raise ValidationError({"name": "A name is needed."})
     scopes = validate_scopes(scopes)
     role = role or DEFAULT_ROLE[OrganisationKind(organisation.kind)]
+    if role in NOT_FOR_SYSTEMS:
+        raise ValidationError({"role": f"A partner system may not act as a {Role(role).label}: "
+                                       "administration stays with people."})
     if role not in ROLES_BY_KIND[organisation.kind]:
         raise ValidationError({"role": f"Role {role!r} does not fit a {organisation.get_kind_display()}; "
                                        f"choose one of {', '.join(ROLES_BY_KIND[organisation.kind])}."})

@@ -64,7 +64,7 @@ def store_received(*, acting: Acting, resource: Any, client_id: str = "") -> Rec
             organisation=acting.organisation, resource_type=rtype, resource=resource,
             member_id=member_id, subject=reference[:200], received_from=client_id[:200],
             sender_id=(sender_id or "")[:64])
-        audit.record("create", object_type=f"fhir_{rtype}"[:64], object_id=row.logical_id,
+        audit.record("create", object_type=f"fhir_{rtype}"[:60], object_id=row.logical_id,
                      acting=acting, member_id=member_id,
                      detail={"received": True, "client_id": client_id,
                              "sender_id": sender_id or ""})

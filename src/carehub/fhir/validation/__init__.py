@@ -15,9 +15,9 @@ Three checks, each reporting problems as a FHIRPath-like path and a message:
    fixed and pattern values and the slices discriminated by pattern, so a profile
    fhircraft cannot build is still checked.
 
-Profiles carehub does not ship (US Core, SDC) are not checked beyond base R4; `unchecked
-_profiles` names them. The first call loads fhircraft (about 15 s); `warm()` does it
-ahead of time.
+Profiles carehub does not ship (US Core, SDC) are not checked beyond base R4;
+`unchecked_profiles` names them. The first call loads fhircraft and the profile it needs
+(15-40 s); `warm()` loads every profile ahead of time (docs/decisions/0013).
 """
 
 from __future__ import annotations

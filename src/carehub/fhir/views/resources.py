@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path, re_path
+from django.urls import URLPattern, path, register_converter
 from django.views.decorators.csrf import csrf_exempt
 
 from carehub.fhir import capabilities
@@ -318,13 +318,28 @@ def _views(resource_type: str) -> tuple[Any, Any]:
 RESOURCE_TYPES = (*NATIVE, *RECEIVED_ONLY)
 
 
+class FhirId:
+    """A FHIR logical id in a URL: `<fhirid:logical_id>` (R4 datatypes.html#id)."""
+
+    regex = ID_RE
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(FhirId, "fhirid")
+
+
 def urlpatterns() -> list[URLPattern]:
     out = []
     for resource_type in RESOURCE_TYPES:
         type_level, instance_level = _views(resource_type)
         out.append(path(resource_type, type_level, name=f"{resource_type.lower()}-type"))
-        out.append(re_path(rf"^{resource_type}/(?P<logical_id>{ID_RE})$", instance_level,
-                           name=f"{resource_type.lower()}-instance"))
+        out.append(path(f"{resource_type}/<fhirid:logical_id>", instance_level,
+                        name=f"{resource_type.lower()}-instance"))
     return out
 
 
