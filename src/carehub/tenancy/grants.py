@@ -134,6 +134,9 @@ TENANT_GRANTS: dict[str, Grant] = {
         for name in ("committee", "committeeparty", "committeemember", "meeting", "attendance",
                      "memberstory", "actionitem", "caseconferenceentry")
     },
+    # Organisation exports (exchange 0003_exports): rows limited to the organisation's
+    # administrators.
+    "exchange_export": TENANT_DATA,
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in
