@@ -680,6 +680,14 @@ DOORS: dict[str, Door] = {
     # The scorecard: read-only pages of a contract's parties.
     **_scorecard_doors(),
     **_roi_doors(),
+    # Exchange, the organisation's export of its own records (administrators only).
+    "exchange/export/": Door("page", _none),
+    "exchange/export/start/": Door(
+        "page", _none,
+        why="exports the acting organisation's own records only; its checks are in "
+            "tests/integration/exchange/test_export.py"),
+    "exchange/export/<uuid:pk>/download/": Door("object", _extra("export")),
+    "exchange/export/<uuid:pk>/delete/": Door("object", _extra("export")),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

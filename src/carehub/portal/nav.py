@@ -9,6 +9,7 @@ from django.urls import reverse
 from carehub.audit import nav as audit_nav
 from carehub.billing import nav as billing_nav
 from carehub.contracts import nav as contracts_nav
+from carehub.exchange import nav as exchange_nav
 from carehub.jobs import nav as jobs_nav
 from carehub.members import nav as members_nav
 from carehub.network import nav as network_nav
@@ -27,7 +28,7 @@ Nav = Sequence[tuple[str, str, Sequence[str]]]
 # In header order.
 NAVS: list[Nav] = [NAV, members_nav.NAV, audit_nav.NAV, network_nav.NAV, contracts_nav.NAV, referrals_nav.NAV,
                   jobs_nav.NAV,
-                  population_nav.NAV, billing_nav.NAV, reporting_nav.NAV]
+                  population_nav.NAV, billing_nav.NAV, reporting_nav.NAV, exchange_nav.NAV]
 
 
 def nav_items(role: str) -> list[dict[str, str]]:

@@ -1,8 +1,9 @@
 """Organisation exports: the table, and row-level security limiting its rows to the
 acting organisation's administrators (the roles of tenancy.roles.ORGANISATION_ADMINS)."""
 
-import django.db.models.deletion
 import uuid
+
+import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
