@@ -65,9 +65,9 @@ def delete_export(export: Export, *, acting: Acting) -> None:
     """Delete an export and its file; one still running must be cancelled first."""
     if export.job is not None and export.job.status not in FINISHED:
         raise ExportError("This export is still running: cancel it first, then delete it.")
+    pk, path = str(export.pk), export_path(export)
     with transaction.atomic():
-        pk = str(export.pk)
         export.delete()
         audit.record("delete", acting=acting, object_type="organisation_export", object_id=pk)
-        path = export_path(export)
+        # The file goes once the row is gone for good (a rolled-back delete keeps both).
         transaction.on_commit(lambda: path.unlink(missing_ok=True))
