@@ -37,7 +37,12 @@ from carehub.network.models import Location
 from carehub.referrals.models import Consent, ServiceDelivery
 from carehub.referrals.selectors import referrals_for
 from carehub.referrals.services import revoke_consent
-from tests.integration.billing.statement_world import MEALS, billing_contract, deliver, enrolled_member
+from tests.integration.billing.statement_world import (
+    MEALS,
+    billing_contract,
+    deliver,
+    enrolled_member,
+)
 from tests.integration.conftest import Tenant, acting_as, signed_in
 from tests.integration.referrals.conftest import directory_service
 

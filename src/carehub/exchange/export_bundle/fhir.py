@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from carehub.exchange.export_bundle.tables import Context
+from carehub.exchange.export_bundle.rows import Context
 
 
 @dataclass(frozen=True)

@@ -24,43 +24,31 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.db.models import QuerySet
 
-from carehub.audit.models import AuditEvent
-from carehub.audit.selectors import events_for
-from carehub.billing.models import Statement, StatementLine
-from carehub.billing.selectors.statements import statements_for
-from carehub.contracts.models import Contract, ContractParty
-from carehub.contracts.selectors import contracts_visible_to
-from carehub.members.models import EnrolmentSpan, Member, MemberAccess
-from carehub.members.selectors import visible_members
-from carehub.network.models import Location, OrganisationProfile, Service
-from carehub.referrals.models import Consent, ConsentKind, Referral, ReferralEvent, ServiceDelivery
-from carehub.referrals.selectors import referrals_for
-from carehub.tenancy.access import Acting
-from carehub.tenancy.models import Organisation
-
-# Access reasons that are the organisation's own ground to hold a member (the plan's
-# enrolment; a hub's program under contract). Any other reason (a referral since passed
-# on) holds only with an active data-sharing consent.
-OWN_ACCESS = ("plan", "program")
-
-
-@dataclass(frozen=True)
-class Context:
-    """Who exports, and the day consent is judged on."""
-
-    acting: Acting
-    day: date
-
-    @property
-    def organisation(self) -> Organisation:
-        return self.acting.organisation
-
-    @classmethod
-    def of(cls, acting: Acting, day: date | None = None) -> Context:
-        return cls(acting, day or timezone.localdate())
+from carehub.exchange.export_bundle.rows import (
+    OWN_ACCESS,
+    Context,
+    rows_audit,
+    rows_consents,
+    rows_contracts,
+    rows_directory_services,
+    rows_events,
+    rows_locations,
+    rows_members,
+    rows_needs,
+    rows_organisation,
+    rows_outreach,
+    rows_profile,
+    rows_referrals,
+    rows_screenings,
+    rows_services,
+    rows_spans,
+    rows_statement_lines,
+    rows_statements,
+    text_by,
+)
+from carehub.referrals.models import Consent, ConsentKind
 
 
 @dataclass(frozen=True)
@@ -101,119 +89,6 @@ def slug_of(attr: str) -> Callable[[Any, Context], Any]:
 
 
 # --- the sharing rule, set-based ----------------------------------------------------
-
-
-def active_consent(ctx: Context, member_ref: Any = None) -> Exists:
-    """An active data-sharing consent of the member (`member_ref`, default the row's
-    `member_id`): given, not expired, not revoked on `ctx.day`. The same test as
-    `referrals.selectors.active_consent`, as a subquery so a table is one query."""
-    return Exists(
-        Consent.objects.filter(member_id=member_ref or OuterRef("member_id"),  # type: ignore[misc]
-                               kind=ConsentKind.DATA_SHARING, revoked_at__isnull=True,
-                               given_on__lte=ctx.day)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=ctx.day)))
-
-
-def may_read(row: Any, ctx: Context, author_id: int | None) -> bool:
-    """`Sharing.may_read`: the viewer's own record, or any while the member's consent is
-    active (rows carry the `shared` annotation)."""
-    return bool(row.shared) or (author_id is not None and author_id == ctx.organisation.pk)
-
-
-def text_by(attr: str, author: Callable[[Any], int | None]) -> Callable[[Any, Context], Any]:
-    def get(row: Any, ctx: Context) -> str:
-        return getattr(row, attr) if may_read(row, ctx, author(row)) else ""
-    return get
-
-
-# --- which rows ---------------------------------------------------------------------
-
-
-def exported_members(ctx: Context) -> QuerySet[Member]:
-    org = ctx.organisation
-    return (visible_members(org)
-            .annotate(shared=active_consent(ctx, OuterRef("pk")),
-                      access_reason=Subquery(MemberAccess.objects.filter(
-                          member=OuterRef("pk"), organisation=org).values("reason")[:1]),
-                      party=Exists(referrals_for(org).filter(member_id=OuterRef("pk"))))
-            .filter(Q(plan=org) | Q(access_reason__in=OWN_ACCESS) | Q(party=True)
-                    | Q(shared=True))
-            .select_related("plan").order_by("pk"))
-
-
-def _members(ctx: Context) -> QuerySet[Member]:
-    return exported_members(ctx)
-
-
-def _spans(ctx: Context) -> QuerySet[EnrolmentSpan]:
-    return (EnrolmentSpan.objects.filter(member__in=exported_members(ctx).values("pk"))
-            .order_by("member_id", "start"))
-
-
-def _referrals(ctx: Context) -> QuerySet[Referral]:
-    return (referrals_for(ctx.organisation).annotate(shared=active_consent(ctx))
-            .select_related("plan", "hub", "organisation").order_by("pk"))
-
-
-def _events(ctx: Context) -> QuerySet[ReferralEvent]:
-    return (ReferralEvent.objects
-            .filter(referral__in=referrals_for(ctx.organisation).values("pk"))
-            .annotate(shared=active_consent(ctx))
-            .select_related("organisation", "actor").order_by("referral_id", "at", "pk"))
-
-
-def _services(ctx: Context) -> QuerySet[ServiceDelivery]:
-    org = ctx.organisation
-    return (ServiceDelivery.objects
-            .filter(referral__in=referrals_for(org).values("pk"))
-            .annotate(shared=active_consent(ctx))
-            .filter(Q(organisation=org) | Q(shared=True))
-            .select_related("organisation", "staff").order_by("pk"))
-
-
-def _consents(ctx: Context) -> QuerySet[Consent]:
-    return (Consent.objects.filter(member__in=exported_members(ctx).values("pk"))
-            .select_related("organisation").order_by("pk"))
-
-
-def _statements(ctx: Context) -> QuerySet[Statement]:
-    return statements_for(ctx.acting).order_by("pk")
-
-
-def _statement_lines(ctx: Context) -> QuerySet[StatementLine]:
-    return (StatementLine.objects.filter(statement__in=_statements(ctx).values("pk"))
-            .order_by("statement_id", "position"))
-
-
-def _audit(ctx: Context) -> QuerySet[AuditEvent]:
-    return events_for(ctx.organisation).order_by("seq")
-
-
-def _profile(ctx: Context) -> QuerySet[OrganisationProfile]:
-    return OrganisationProfile.objects.filter(organisation=ctx.organisation).order_by("pk")
-
-
-def _locations(ctx: Context) -> QuerySet[Location]:
-    return Location.objects.filter(organisation=ctx.organisation).order_by("name", "pk")
-
-
-def _directory_services(ctx: Context) -> QuerySet[Service]:
-    return (Service.objects.filter(organisation=ctx.organisation)
-            .select_related("service_type").order_by("name", "pk"))
-
-
-def _contracts(ctx: Context) -> QuerySet[Contract]:
-    mine = ContractParty.objects.filter(contract=OuterRef("pk"), organisation=ctx.organisation)
-    return (contracts_visible_to(ctx.organisation)
-            .annotate(party_role=Subquery(mine.values("role")[:1]),
-                      party_status=Subquery(mine.values("status")[:1]))
-            .select_related("payer", "provider").order_by("code"))
-
-
-def _organisation(ctx: Context) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(pk=ctx.organisation.pk)
-
-
 def _consent_active(row: Consent, ctx: Context) -> bool:
     return (row.kind == ConsentKind.DATA_SHARING and row.revoked_at is None
             and row.given_on <= ctx.day
@@ -250,7 +125,7 @@ TABLES: tuple[Table, ...] = (
         col("tin", "string", "Taxpayer Identification Number NN-NNNNNNN, if any"),
         col("medicaid_id", "string", "Medicaid provider id, if any"),
         col("created_at", "timestamp", "when it was added to carehub (UTC)"),
-    ), _organisation),
+    ), rows_organisation),
     Table("members", "Plan members the organisation may see (see 'Which members').", (
         col("id", "integer", MEMBER),
         col("plan", "string", "slug of the member's health plan", slug_of("plan")),
@@ -279,12 +154,12 @@ TABLES: tuple[Table, ...] = (
             _member_ground),
         col("created_at", "timestamp", "when the member was added (UTC)"),
         col("updated_at", "timestamp", "when the member was last changed (UTC)"),
-    ), _members, identifies_members=True),
+    ), rows_members, identifies_members=True),
     Table("enrolment_spans", "Enrolment spans of the exported members.", (
         col("member", "integer", MEMBER, lambda r, c: r.member_id),
         col("start", "date", "first day enrolled"),
         col("end", "date", "last day enrolled; empty while open"),
-    ), _spans),
+    ), rows_spans),
     Table("referrals", "Referrals the organisation is party to (owner, hub or plan), "
           "with their state as the referral pages show it.", (
         col("id", "integer", "carehub's id of the referral"),
@@ -317,7 +192,7 @@ TABLES: tuple[Table, ...] = (
         col("version", "integer", "version, raised by each change"),
         col("created_at", "timestamp", "when it was made (UTC)"),
         col("updated_at", "timestamp", "when it last changed (UTC)"),
-    ), _referrals),
+    ), rows_referrals),
     Table("referral_events", "Every state change, assignment and routing decision of "
           "those referrals.", (
         col("id", "integer", ID),
@@ -333,7 +208,7 @@ TABLES: tuple[Table, ...] = (
         col("actor", "string", "user name of the person (own organisation's events only)",
             _actor),
         col("at", "timestamp", "when (UTC)"),
-    ), _events),
+    ), rows_events),
     Table("services_delivered", "Units of service delivered on those referrals: the "
           "organisation's own, and other organisations' while the member's data-sharing "
           "consent is active.", (
@@ -351,7 +226,56 @@ TABLES: tuple[Table, ...] = (
             _actor),
         col("note", "text", "note"),
         col("at", "timestamp", "when it was recorded (UTC)"),
-    ), _services),
+    ), rows_services),
+    Table("outreach_attempts", "Attempts to reach the member on those referrals: the "
+          "organisation's own, and others' while the member's consent is active.", (
+        col("id", "integer", ID),
+        col("referral", "integer", "referrals.id", lambda r, c: r.referral_id),
+        col("member", "integer", MEMBER, lambda r, c: r.member_id),
+        col("organisation", "string", "slug of the organisation that tried",
+            slug_of("organisation")),
+        col("at", "timestamp", "when (UTC)"),
+        col("channel", "string", "phone, text, mail, in_person ..."),
+        col("outcome", "string", "reached, no_answer, left_message, wrong_number, "
+            "returned_mail, refused"),
+        col("note", "text", "note"),
+        col("actor", "string", "user name (own organisation's only)", _actor),
+    ), rows_outreach),
+    Table("screenings", "Health-related social needs screenings (AHC HRSN) of the exported "
+          "members: the organisation's own, and others' while the member's consent is "
+          "active.", (
+        col("id", "integer", ID),
+        col("referral", "integer", "referrals.id, if made on a referral",
+            lambda r, c: r.referral_id),
+        col("member", "integer", MEMBER, lambda r, c: r.member_id),
+        col("organisation", "string", "slug of the organisation that screened",
+            slug_of("organisation")),
+        col("instrument", "string", "the instrument, e.g. ahc-hrsn"),
+        col("language", "string", "language it was given in"),
+        col("answers", "json", "JSON: item LOINC code to answer LOINC code(s)"),
+        col("positive_domains", "json", "JSON list of the domains screened positive"),
+        col("safety_score", "integer", "the interpersonal safety score, if asked"),
+        col("complete", "boolean", "every question answered"),
+        col("unanswered_items", "json", "JSON list of the item LOINC codes unanswered"),
+        col("at", "timestamp", "when (UTC)"),
+        col("actor", "string", "user name (own organisation's only)", _actor),
+    ), rows_screenings),
+    Table("needs", "Coded needs (ICD-10-CM Z codes) and their goals, of the exported "
+          "members: the organisation's own, and others' while the member's consent is "
+          "active.", (
+        col("id", "integer", ID),
+        col("member", "integer", MEMBER, lambda r, c: r.member_id),
+        col("organisation", "string", "slug of the organisation that recorded it",
+            slug_of("organisation")),
+        col("screening", "integer", "screenings.id it came from, if any",
+            lambda r, c: r.screening_id),
+        col("domain", "string", "the social need's domain: food, housing, transport ..."),
+        col("icd10", "string", "ICD-10-CM code"),
+        col("icd10_display", "string", "the code's title"),
+        col("goal", "text", "the goal set"),
+        col("status", "string", "active, met or dropped"),
+        col("at", "timestamp", "when (UTC)"),
+    ), rows_needs),
     Table("consents", "Consents of the exported members, whoever recorded them.", (
         col("id", "integer", ID),
         col("member", "integer", MEMBER, lambda r, c: r.member_id),
@@ -365,7 +289,7 @@ TABLES: tuple[Table, ...] = (
         col("recorded_at", "timestamp", "when it was recorded (UTC)"),
         col("active", "boolean", "a data-sharing consent in force on the export's day",
             _consent_active),
-    ), _consents),
+    ), rows_consents),
     Table("statements", "Statements issued for good on contracts the organisation pays "
           "or provides.", (
         col("id", "integer", ID),
@@ -381,7 +305,7 @@ TABLES: tuple[Table, ...] = (
         col("total", "decimal(14,2)", "total in US dollars, exact"),
         col("activity_sha256", "string", "SHA-256 of the activity it was settled from"),
         col("issued_at", "timestamp", "when it was issued (UTC)"),
-    ), _statements),
+    ), rows_statements),
     Table("statement_lines", "The lines of those statements.", (
         col("id", "integer", ID),
         col("statement", "integer", "statements.id", lambda r, c: r.statement_id),
@@ -393,7 +317,7 @@ TABLES: tuple[Table, ...] = (
         col("amount", "decimal(14,2)", "amount in US dollars, exact"),
         col("basis", "text", "how the amount was reached"),
         col("mlr", "string", "medical-loss-ratio category: medical, quality or admin"),
-    ), _statement_lines),
+    ), rows_statement_lines),
     Table("audit_events", "The organisation's audit trail: every read and write its users "
           "(and its jobs) made.", (
         col("seq", "integer", "the event's number"),
@@ -406,7 +330,7 @@ TABLES: tuple[Table, ...] = (
         col("ip", "string", "address of the request"),
         col("request_id", "string", "the request's id, as in the logs"),
         col("detail", "json", "more about it, JSON"),
-    ), _audit),
+    ), rows_audit),
     Table("directory_profile", "The organisation's own directory entry.", (
         col("id", "string", "carehub's id (UUID)", lambda r, c: str(r.pk)),
         col("description", "text", "description"),
@@ -414,7 +338,7 @@ TABLES: tuple[Table, ...] = (
         col("website", "string", "website"),
         col("phone", "string", "phone"),
         col("updated_at", "timestamp", "last changed (UTC)"),
-    ), _profile),
+    ), rows_profile),
     Table("directory_locations", "The organisation's own sites in the directory.", (
         col("id", "string", "carehub's id (UUID)", lambda r, c: str(r.pk)),
         col("name", "string", "name"),
@@ -430,7 +354,7 @@ TABLES: tuple[Table, ...] = (
         col("latitude", "decimal(9,6)", "latitude"),
         col("longitude", "decimal(9,6)", "longitude"),
         col("updated_at", "timestamp", "last changed (UTC)"),
-    ), _locations),
+    ), rows_locations),
     Table("directory_services", "The organisation's own services in the directory.", (
         col("id", "string", "carehub's id (UUID)", lambda r, c: str(r.pk)),
         col("name", "string", "name"),
@@ -449,7 +373,7 @@ TABLES: tuple[Table, ...] = (
         col("waitlist_length", "integer", "people waiting"),
         col("verified_at", "timestamp", "last verified (UTC)"),
         col("updated_at", "timestamp", "last changed (UTC)"),
-    ), _directory_services),
+    ), rows_directory_services),
     Table("contracts", "Contracts the organisation is party to (payer, provider, delivering "
           "CBO, or invited).", (
         col("id", "integer", ID),
@@ -468,7 +392,7 @@ TABLES: tuple[Table, ...] = (
         col("data_submission_days", "integer", "days after a service to record it"),
         col("created_at", "timestamp", "added (UTC)"),
         col("updated_at", "timestamp", "last changed (UTC)"),
-    ), _contracts),
+    ), rows_contracts),
 )
 
 TABLE_NAMES = tuple(t.name for t in TABLES)

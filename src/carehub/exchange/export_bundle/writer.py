@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from carehub.core.spreadsheet import SafeWriter
 from carehub.exchange.export_bundle.fhir import FHIR_FILES, FhirFile
-from carehub.exchange.export_bundle.tables import TABLES, Column, Context, Table, plain
+from carehub.exchange.export_bundle.rows import Context
+from carehub.exchange.export_bundle.tables import TABLES, Column, Table, plain
 
 FORMATS = ("csv", "parquet")
 CHUNK = 2000
