@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",
     # carehub's apps, lowest layer first (docs/directory-structure.md); each imports
     # only apps listed before it.
     "carehub.tenancy",
@@ -255,3 +256,27 @@ if CAREHUB_X12_USAGE not in ("T", "P"):
 # Payer extracts uploaded from the browser (carehub.population): the largest file taken,
 # streamed to disk under VAR_DIR / "datasets" chunk by chunk, never held in memory.
 CAREHUB_DATASET_MAX_BYTES = int(os.environ.get("CAREHUB_DATASET_MAX_BYTES", str(2 * 1024**3)))
+
+# Partner systems on the FHIR API (docs/fhir/auth.md, docs/decisions/0012): OAuth2 client
+# credentials with a signed JWT assertion (SMART Backend Services). django-oauth-toolkit
+# issues and stores the access tokens; carehub's validator checks the assertions.
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "carehub.fhir.oauth.PartnerValidator",
+    "OAUTH2_BACKEND_CLASS": "carehub.fhir.oauth.PartnerOAuthLibCore",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 300,  # nosec B105 # a lifetime, no secret
+    # Scopes are SMART's system/<Type>.<letters>, checked against each partner's own
+    # registration (PartnerValidator.validate_scopes), not a fixed list.
+    "SCOPES": {"system/*.cruds": "Every resource type, every interaction the role allows"},
+    "DEFAULT_SCOPES": [],
+    # The OAuth 2.0 Security BCP (RFC 9700) in full: only client credentials are used, and
+    # tokens are stored as hashes, never sent in a query string.
+    **{f"COMPLIANT_BCP_RFC9700_{name}": True
+       for name in ("IMPLICIT_GRANT", "PASSWORD_GRANT", "PKCE_METHOD", "ACCESS_TOKEN_TRANSPORT",
+                    "AUTHZ_RESPONSE_ISS", "TOKEN_STORAGE", "REFRESH_TOKEN", "REDIRECT_URI_SCHEME")},
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+# The longest a client assertion may be valid (its exp at most this far ahead).
+CAREHUB_FHIR_ASSERTION_MAX_SECONDS = 300
+# DOT's own application model (named so migrations can depend on it).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

@@ -10,6 +10,9 @@ Kinds of door:
           names; a POST whose body names the other set's objects is refused (no change).
   public  needs no organisation (sign-in pages): shows none of the other set's names.
   api     the API's own patterns: walked as OPERATIONS.
+  fhir    the FHIR API under /fhir/ (token endpoint, metadata, resources): no session
+          reaches it; it is walked with partner tokens of the other set by the tests in
+          tests/integration/fhir/ (`why` names them).
 Factories take (other, own) and return the URL kwargs (a list: each is walked).
 """
 
@@ -688,6 +691,12 @@ DOORS: dict[str, Door] = {
             "tests/integration/exchange/test_export.py"),
     "exchange/export/<uuid:pk>/download/": Door("object", _extra("export")),
     "exchange/export/<uuid:pk>/delete/": Door("object", _extra("export")),
+    # The FHIR API's OAuth2 endpoints: a partner system's signed assertion, no session.
+    "fhir/auth/token": Door("fhir", why="client assertions of unknown, revoked and other "
+                            "clients: tests/integration/fhir/test_auth.py"),
+    "fhir/.well-known/smart-configuration": Door(
+        "fhir", why="public discovery document, no tenant data: "
+                    "tests/integration/fhir/test_auth.py"),
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

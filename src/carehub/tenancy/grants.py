@@ -137,19 +137,30 @@ TENANT_GRANTS: dict[str, Grant] = {
     # Organisation exports (exchange 0003_exports): rows limited to the organisation's
     # administrators.
     "exchange_export": TENANT_DATA,
+    # FHIR partner systems: pages read them (rows: the organisation and the hub that
+    # administers it, fhir 0002_clients); registering and revoking write as the owner,
+    # with OAuth2 applications and service users the tenant role may not touch.
+    "fhir_partnersystem": Grant(table=("SELECT",)),
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in
 # TENANT_GRANTS is closed the same way): sessions are read and written by the session
 # middleware outside the tenant role, sign-in (/accounts/) and Django's admin run as the
 # owner, and audit seals are written only by the sealer (audit.services.seal).
-NO_ACCESS = (
+NO_ACCESS: tuple[str, ...] = (
     "accounts_loginthrottle", "accounts_user_groups", "accounts_user_user_permissions",
     "audit_auditseal", "auth_group", "auth_group_permissions", "auth_permission",
     "django_admin_log", "django_content_type", "django_migrations", "django_session",
     "django_tasks_db_dbtaskresult", "jobs_scheduledrun", "jobs_workerheartbeat",
     "notifications_reminder",
     "otp_totp_totpdevice",
+)
+# The OAuth2 tables (django-oauth-toolkit) and used client assertions: the token endpoint
+# and the FHIR decorator read them as the owner before the tenant role is entered.
+NO_ACCESS += (
+    "fhir_usedassertion", "oauth2_provider_accesstoken", "oauth2_provider_application",
+    "oauth2_provider_devicegrant", "oauth2_provider_grant", "oauth2_provider_idtoken",
+    "oauth2_provider_refreshtoken",
 )
 
 

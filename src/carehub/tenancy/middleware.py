@@ -10,6 +10,8 @@ Which paths run as which database role:
   account pages): the owner, with django-scopes still scoped to the acting organisation.
   These pages read and write identity data the tenant role may not touch (password
   hashes, TOTP devices, sessions, sign-in throttles) and no tenant data.
+- /fhir/ (the API, not its /fhir/partners/ pages): nothing here; the FHIR door enters
+  the tenant for the partner system a bearer token names.
 - everything else: the tenant role `carehub_tenant`, acting for the active organisation
   in the acting role as the signed-in user.
 The user, their second-factor device and the session are loaded before the tenant role
@@ -31,6 +33,13 @@ from carehub.tenancy.access import acting_for
 UNSCOPED_PREFIXES = ("/static/", "/admin/", "/healthz")
 # Identity pages: run as the owner, still scoped to the acting organisation.
 IDENTITY_PREFIXES = ("/accounts/",)
+# The FHIR API: partner systems send a bearer token, never a session. Its door
+# (carehub.fhir.auth.fhir_endpoint) reads the token and the partner as the owner, then
+# enters the tenant for the partner's organisation itself; here nothing is done, so no
+# session is loaded or written for an API call. The partner-system pages under
+# /fhir/partners/ are pages like any other and are handled below.
+FHIR_API_PREFIX = "/fhir/"
+FHIR_PAGE_PREFIXES = ("/fhir/partners/",)
 
 
 class ActiveOrganisationMiddleware:
@@ -42,6 +51,8 @@ class ActiveOrganisationMiddleware:
             # Django's admin is for platform staff only and sees every tenant.
             with scopes_disabled():
                 return self.get_response(request)
+        if request.path.startswith(FHIR_API_PREFIX) and not request.path.startswith(FHIR_PAGE_PREFIXES):
+            return self.get_response(request)
         # Resolving the acting membership loads the user (and their device and session)
         # now, as the owner: the tenant role cannot read sessions, devices or hashes.
         acting = acting_for(request)
