@@ -147,6 +147,11 @@ class Referral(models.Model):
             # The hub's needs-routing queue, oldest first.
             models.Index(fields=["hub", "created_at", "id"], name="referral_needs_routing",
                          condition=Q(needs_routing=True)),
+            # FHIR Task polling (`Task?owner=...&_lastUpdated=gt...`): a keyset on
+            # (updated_at, id) within the owning organisation or the hub.
+            models.Index(fields=["organisation", "updated_at", "id"],
+                         name="referral_org_updated"),
+            models.Index(fields=["hub", "updated_at", "id"], name="referral_hub_updated"),
         ]
 
     def __str__(self) -> str:

@@ -137,6 +137,11 @@ TENANT_GRANTS: dict[str, Grant] = {
     # Organisation exports (exchange 0003_exports): rows limited to the organisation's
     # administrators.
     "exchange_export": TENANT_DATA,
+    # FHIR: a source system's Task and ServiceRequest linked to the referral made from
+    # them, and Procedures sent for services delivered; rows follow the referral's
+    # policy (fhir 0004_tasks).
+    "fhir_referrallink": TENANT_DATA,
+    "fhir_procedurerecord": TENANT_DATA,
     # FHIR partner systems: pages read them (rows: the organisation and the hub that
     # administers it, fhir 0002_clients); registering and revoking write as the owner,
     # with OAuth2 applications and service users the tenant role may not touch.
