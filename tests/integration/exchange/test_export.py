@@ -330,3 +330,39 @@ def test_row_level_security_keeps_exports_to_the_organisations_administrators(wo
             assert cursor.fetchone()[0] == 0
     finally:
         rls.leave_tenant()
+
+
+FHIR_TYPES = ("Organization", "Patient", "Location", "HealthcareService", "Consent",
+              "Condition", "Goal", "QuestionnaireResponse", "Observation", "Task",
+              "ServiceRequest", "Procedure")
+
+
+def test_every_ndjson_line_is_a_resource_that_validates(world, tenant, tmp_path):
+    from carehub.fhir.validation import errors
+
+    bundle, manifest = export(tenant.users["cbo_supervisor"], tenant.cbo, "csv", tmp_path)
+    fhir = {f["name"]: f for f in manifest["files"] if f["kind"] == "fhir"}
+    assert set(fhir) == set(FHIR_TYPES)
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for rtype, entry in fhir.items():
+        assert entry["path"] == f"fhir/{rtype}.ndjson"
+        lines = bundle.read(entry["path"]).decode("utf-8").splitlines()
+        assert len(lines) == entry["rows"], rtype
+        seen[rtype] = len(lines)
+        for line in lines:
+            resource = json.loads(line)
+            assert resource["resourceType"] == rtype
+            problems += [f"{rtype}/{resource.get('id')}: {p}" for p in errors(resource)]
+    assert problems == []
+    # Every type the CBO has records of is there, and the referral files match the tables.
+    assert all(seen[t] >= 1 for t in FHIR_TYPES), seen
+    tables = counts(manifest)
+    assert seen["Task"] == seen["ServiceRequest"] == tables["referrals"]
+    assert seen["Procedure"] == tables["services_delivered"]
+    assert seen["Patient"] == tables["members"] == 2
+    assert seen["Condition"] == seen["Goal"] == tables["needs"]
+    assert seen["QuestionnaireResponse"] == tables["screenings"]
+    patients = [json.loads(x) for x in bundle.read("fhir/Patient.ndjson").decode().splitlines()]
+    assert {p["identifier"][0]["value"] for p in patients} == {tenant.member.member_id,
+                                                                 "Alpha-M2"}

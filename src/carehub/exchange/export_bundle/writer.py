@@ -176,11 +176,10 @@ def write_ndjson(spec: FhirFile, ctx: Context, path: Path, *,
     count = 0
     with path.open("w", encoding="utf-8") as handle:
         for batch in chunks(spec.query(ctx)):
-            for row in batch:
-                for resource in spec.resources(row, ctx):
-                    handle.write(json.dumps(resource, separators=(",", ":"), sort_keys=True))
-                    handle.write("\n")
-                    count += 1
+            for resource in spec.resources(batch, ctx):
+                handle.write(json.dumps(resource, separators=(",", ":"), sort_keys=True))
+                handle.write("\n")
+                count += 1
             if steps is not None:
                 steps.advance(len(batch))
                 steps.check_cancelled()
