@@ -14,6 +14,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from carehub.exchange.export_bundle.rows import Context, rows_referrals, rows_services
+from carehub.fhir.mapping import referral as mapping
+from carehub.fhir.models import ProcedureRecord
 from carehub.fhir.selectors import tasks as workflow
 
 TASK = "http://hl7.org/fhir/us/sdoh-clinicalcare/StructureDefinition/SDOHCC-TaskForReferralManagement"
@@ -42,8 +44,15 @@ def service_requests(batch: list[Any], ctx: Context) -> Iterator[dict[str, Any]]
 
 
 def procedures(batch: list[Any], ctx: Context) -> Iterator[dict[str, Any]]:
+    """`workflow.procedure_resource` for a chunk at once: the Procedures that arrived by
+    FHIR (kept with their codings) read in one query, not one a delivery."""
+    received = dict(ProcedureRecord.objects.filter(delivery_id__in=[d.pk for d in batch])
+                    .values_list("delivery_id", "resource"))
     for delivery in batch:
-        yield workflow.procedure_resource(delivery)
+        name = delivery.service.name if delivery.service_id and delivery.service else ""
+        yield mapping.procedure(delivery, service_type=delivery.referral.service_type,
+                                service_name=name, received=received.get(delivery.pk),
+                                owner_name=delivery.organisation.name)
 
 
 # (resource type, meaning, rows, resources of a chunk of rows, profile): see fhir.FhirFile.
