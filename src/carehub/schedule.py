@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 from carehub.contracts.tasks import notify_credentials_task, notify_renewals_task
+from carehub.exchange.tasks_exchange import exchange_due_task, exchange_run_task
 from carehub.jobs.scheduler import DailyAt, Entry, Every
 from carehub.jobs.tasks import audit_seal_task, audit_verify_task
 from carehub.notifications.tasks import send_digests_task
@@ -35,4 +36,8 @@ SCHEDULE: list[Entry] = [
           "Bring the scorecard's figures up to date"),
     Entry("reporting.scorecard_facts_full", scorecard_facts_full_task, DailyAt(time(2, 30)),
           "Recount the scorecard's figures in full"),
+    Entry("exchange.run", exchange_run_task, Every(timedelta(minutes=5)),
+          "Process the drop folders and SFTP pick-ups"),
+    Entry("exchange.due_check", exchange_due_task, DailyAt(time(6, 45)),
+          "Tell of data set files not delivered on time"),
 ]

@@ -475,6 +475,33 @@ def _scorecard_doors() -> dict[str, Door]:
     }
 
 
+def _exchange_doors() -> dict[str, Door]:
+    """The file exchange: a contract's data sets, one data set, deliveries and receipts."""
+    def data_set(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"pk": o.extras["exchange_data_set"].pk}]
+
+    def delivery(o: World, own: World) -> list[dict[str, Any]]:
+        return [{"pk": o.extras["exchange_delivery"].pk}]
+
+    def body(o: World, own: World) -> dict[str, Any]:
+        """The data set form, naming the other set's contract party as counterparty."""
+        return {"name": "walked", "kind": "member_list", "format": "csv",
+                "cadence": "monthly", "due_days": "5", "starts": "2026-01-01",
+                "transport": "folder", "counterparty": o.tenant.payer.pk, "sftp_port": "22",
+                "active": "on"}
+
+    return {
+        "exchange/contracts/<str:code>/data-sets/": Door("object", _contract_code, body=body),
+        "exchange/data-sets/<int:pk>/": Door("object", data_set),
+        "exchange/data-sets/<int:pk>/edit/": Door("object", data_set, body=body),
+        "exchange/deliveries/": Door("page", _none, query=("", "?status=refused",
+                                                           "?sort=file")),
+        "exchange/deliveries/<int:pk>/": Door("object", delivery),
+        "exchange/deliveries/<int:pk>/receipt.csv": Door("object", delivery),
+        "exchange/deliveries/<int:pk>/file/": Door("object", delivery),
+    }
+
+
 DOORS: dict[str, Door] = {
     # Sign-in pages need no organisation.
     "": Door("page", _none),
@@ -683,6 +710,8 @@ DOORS: dict[str, Door] = {
     # The scorecard: read-only pages of a contract's parties.
     **_scorecard_doors(),
     **_roi_doors(),
+    # The file exchange: data sets of a contract's parties and their deliveries.
+    **_exchange_doors(),
     # Exchange, the organisation's export of its own records (administrators only).
     "exchange/export/": Door("page", _none),
     "exchange/export/start/": Door(

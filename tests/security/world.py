@@ -229,6 +229,9 @@ def make_world(marker: str) -> World:
     from tests.security.world_roi import roi
 
     world.extras.update(roi(world))
+    from tests.security.world_exchange import exchange
+
+    world.extras.update(exchange(world))
     from tests.security.world_export import export
 
     world.extras.update(export(world))

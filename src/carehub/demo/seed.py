@@ -36,7 +36,8 @@ DEMO_SEED = 2026
 DEMO_MEMBERS = 2000
 # A fixed key so the printed secret works in any authenticator app after every re-seed.
 DEMO_TOTP_KEY = hashlib.sha1(b"carehub demo hub administrator", usedforsecurity=False).hexdigest()
-APP_SEED_ORDER = ("network", "contracts", "referrals", "population", "billing", "reporting")
+APP_SEED_ORDER = ("network", "contracts", "referrals", "population", "billing", "reporting",
+                  "fhir", "exchange")
 
 
 @dataclass

@@ -27,6 +27,9 @@ class Kind(models.TextChoices):
     PAYOUT = "payout", "A payment to my organisation"
     FEEDBACK_ANSWERED = "feedback_answered", "An answer to feedback I sent"
     JOC_PACK_SENT = "joc_pack_sent", "A joint operating committee's pack and notes"
+    EXCHANGE_DELIVERY_LATE = "exchange_delivery_late", "A data set's file is late"
+    EXCHANGE_DELIVERY_REFUSED = "exchange_delivery_refused", "A delivered file was refused"
+    EXCHANGE_DELIVERY_RECEIVED = "exchange_delivery_received", "A delivered file was accepted"
 
 
 class Channel(models.TextChoices):
@@ -49,6 +52,9 @@ DEFAULTS: dict[str, str] = {
     Kind.PAYOUT: Channel.EMAIL,
     Kind.FEEDBACK_ANSWERED: Channel.EMAIL,
     Kind.JOC_PACK_SENT: Channel.EMAIL,
+    Kind.EXCHANGE_DELIVERY_LATE: Channel.EMAIL,
+    Kind.EXCHANGE_DELIVERY_REFUSED: Channel.EMAIL,
+    Kind.EXCHANGE_DELIVERY_RECEIVED: Channel.IN_APP,
 }
 
 # When each kind comes, in words for the preferences page.
@@ -67,4 +73,11 @@ WHO: dict[str, str] = {
     Kind.FEEDBACK_ANSWERED: "The hub or plan answers feedback you sent them.",
     Kind.JOC_PACK_SENT: "A committee meeting you are on the core team of, or missed, is "
                         "finished: its pack and notes.",
+    Kind.EXCHANGE_DELIVERY_LATE: "A contract's data set file is past its due day and has "
+                                 "not come or been sent (hub and plan managers, CBO "
+                                 "supervisors of the other side).",
+    Kind.EXCHANGE_DELIVERY_REFUSED: "A file delivered to a data set of your contract was "
+                                    "refused; its receipt names each row and column.",
+    Kind.EXCHANGE_DELIVERY_RECEIVED: "A file delivered to a data set of your contract was "
+                                     "accepted.",
 }

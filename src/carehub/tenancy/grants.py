@@ -113,6 +113,9 @@ TENANT_GRANTS: dict[str, Grant] = {
     "reporting_referralfact": Grant(table=("SELECT",)),
     "reporting_scorecardmonth": Grant(table=("SELECT",)),
     "reporting_scorecardrefresh": Grant(table=("SELECT",)),
+    # File deliveries on time: written by the exchange's services for the contract's
+    # parties (policy in reporting 0007_delivery_facts).
+    "reporting_deliveryfact": Grant(table=("SELECT", "INSERT", "UPDATE")),
     # Reporting, CBO readiness: assessments, TA tasks, capacity funds, the resource
     # library (who writes what is narrowed by the policies in reporting 0003_readiness).
     **{
@@ -134,6 +137,10 @@ TENANT_GRANTS: dict[str, Grant] = {
         for name in ("committee", "committeeparty", "committeemember", "meeting", "attendance",
                      "memberstory", "actionitem", "caseconferenceentry")
     },
+    # File exchange (exchange 0002_deliveries): a contract's data sets and each delivery
+    # with its receipt; rows limited to the contract's parties.
+    "exchange_dataset": TENANT_DATA,
+    "exchange_delivery": TENANT_DATA,
     # Organisation exports (exchange 0003_exports): rows limited to the organisation's
     # administrators.
     "exchange_export": TENANT_DATA,

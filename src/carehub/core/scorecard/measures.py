@@ -126,6 +126,20 @@ MEASURES: tuple[Measure, ...] = (
         None, RATE),
 )
 
+# Shown on the card under "Data submitted on time"; counted from the file exchange's
+# delivery facts (one per data set and period), not from referrals, so it is not one of
+# the card's referral measures above.
+FILE_DELIVERIES = Measure(
+    "file_deliveries", "File deliveries on time",
+    "Data set files that arrived (inbound) or were sent (outbound) on or before their due "
+    "day",
+    "Data set files due for periods starting in the period (each data set of the "
+    "contract's scope of work, once per daily, weekly or monthly period)",
+    "The share of the files the contract's data sets call for that were delivered by "
+    "their due day: the period's end plus the data set's due days. A file that never "
+    "came counts as not on time.",
+    None, COUNT)
+
 _BY_KEY = {m.key: m for m in MEASURES}
 RATE_KEYS = tuple(m.key for m in MEASURES if m.kind in (RATE, MEDIAN_DAYS))
 
@@ -147,6 +161,8 @@ def definitions() -> list[tuple[str, str]]:
         if m.numerator and m.denominator:
             text += f" Numerator: {m.numerator}. Denominator: {m.denominator}."
         rows.append((m.name, text))
+    rows.append((FILE_DELIVERIES.name, f"{FILE_DELIVERIES.definition} Numerator: "
+                 f"{FILE_DELIVERIES.numerator}. Denominator: {FILE_DELIVERIES.denominator}."))
     rows += [("Cohort", COHORT_RULE), ("Status", STATUS_RULE),
              ("Suppression", SUPPRESSION_RULE)]
     return rows

@@ -1,0 +1,1 @@
+"""The exchange's forms, one module per area."""

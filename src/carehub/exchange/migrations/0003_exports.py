@@ -17,7 +17,7 @@ OWN_ADMIN = f"organisation_id = {CURRENT_ORG_SQL} AND {CURRENT_ROLE_SQL} IN {ADM
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0001_initial'),
+        ('exchange', '0002_deliveries'),
         ('jobs', '0002_row_level_security'),
         ('tenancy', '0004_least_privilege'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -1,0 +1,1 @@
+"""The exchange's reads, one module per area; each is given the acting organisation."""

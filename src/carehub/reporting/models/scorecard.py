@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db import models
 from django_scopes import ScopedManager
 
-__all__ = ["ReferralFact", "ScorecardMonth", "ScorecardRefresh"]
+__all__ = ["DeliveryFact", "ReferralFact", "ScorecardMonth", "ScorecardRefresh"]
 
 
 class ReferralFact(models.Model):
@@ -117,3 +117,33 @@ class ScorecardMonth(models.Model):
 
     def __str__(self) -> str:
         return f"Scorecard cell {self.pk}"
+
+
+class DeliveryFact(models.Model):
+    """One data set's file for one period of a contract: when it was due, when it came
+    (null: not yet), and whether that was on time. Written by the file exchange through
+    `reporting.services.scorecard.record_delivery_fact`; the card counts them as "File
+    deliveries on time". `data_set` is the exchange's data set id (reporting does not
+    import the exchange)."""
+
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.CASCADE,
+                                 related_name="+")
+    data_set = models.PositiveBigIntegerField()
+    data_set_name = models.CharField(max_length=120)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    due_on = models.DateField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    on_time = models.BooleanField(default=False)
+    refreshed_at = models.DateTimeField()
+
+    objects = ScopedManager(organisation="contract__parties__organisation")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["data_set", "period_start"],
+                                               name="delivery_fact_once")]
+        indexes = [models.Index(fields=["contract", "period_start"],
+                                name="delivery_fact_period")]
+
+    def __str__(self) -> str:
+        return f"{self.data_set_name} {self.period_start}: {'on time' if self.on_time else 'not on time'}"

@@ -36,7 +36,7 @@ from carehub.core.scorecard.measures import measure
 from carehub.core.scorecard.periods import Period
 from carehub.referrals.models import Consent, ConsentKind, Referral
 from carehub.referrals.selectors import referrals_for
-from carehub.reporting.models import ScorecardRefresh
+from carehub.reporting.models import DeliveryFact, ScorecardRefresh
 from carehub.reporting.selectors.scorecard_facts import (
     fact_rows,
     month_rows,
@@ -285,3 +285,30 @@ def members_behind(acting: Acting, contract: Contract, period: Period, measure_k
                  detail={"member_ids": [row.member_pk for row in rows]})
     return MembersBehind(rows=rows, total=len(found), withheld=len(found) - len(allowed),
                          shown_of=len(allowed))
+
+
+@dataclass(frozen=True)
+class FileDeliveries:
+    """"File deliveries on time" for a card: n of m files due for the period's data set
+    periods (facts written by the file exchange)."""
+
+    on_time: int
+    due: int
+
+    @property
+    def rate_text(self) -> str:
+        return f"{round(100 * self.on_time / self.due)}%" if self.due else ""
+
+
+def file_deliveries(acting: Acting, contract: Contract, period: Period) -> FileDeliveries | None:
+    """The contract's delivery facts for data set periods starting in `period`; None when
+    the contract has none (no data sets, or none due yet). The caller checked that the
+    acting organisation is a party (`check_party`)."""
+    check_party(acting, contract)
+    with scopes_disabled():
+        facts = DeliveryFact.objects.filter(contract=contract, period_start__gte=period.start,
+                                            period_start__lte=period.end)
+        due = facts.count()
+        if not due:
+            return None
+        return FileDeliveries(on_time=facts.filter(on_time=True).count(), due=due)

@@ -30,7 +30,7 @@ from carehub.referrals.models import (
     Screening,
     ServiceDelivery,
 )
-from carehub.reporting.models import ReferralFact, ScorecardMonth, ScorecardRefresh
+from carehub.reporting.models import DeliveryFact, ReferralFact, ScorecardMonth, ScorecardRefresh
 from carehub.reporting.selectors.scorecard_facts import COMBINATION, fact_rows, source_records
 from carehub.tenancy.access import Acting
 
@@ -158,3 +158,34 @@ def refresh_facts(*, acting: Acting, contract: Contract | None = None,
             contracts = list(Contract.objects.filter(pk__in=ids).order_by("pk"))
     total = sum(refresh_contract(c, acting=acting, full=full) for c in contracts)
     return Refreshed(contracts=len(contracts), referrals=total)
+
+
+def record_delivery_fact(contract: Contract, *, data_set: int, data_set_name: str,
+                         period_start: date, period_end: date, due_on: date,
+                         delivered_at: datetime | None, acting: Acting) -> DeliveryFact:
+    """Write (or bring up to date) the fact of one data set's file for one period: the
+    file exchange calls this when a file comes or goes and from its daily due check.
+    On time: delivered on or before the due day (site time). Audited when it changes."""
+    on_time = (delivered_at is not None
+               and timezone.localtime(delivered_at).date() <= due_on)
+    now = timezone.now()
+    with transaction.atomic(), scopes_disabled():
+        fact = (DeliveryFact.objects.select_for_update()
+                .filter(data_set=data_set, period_start=period_start).first())
+        if fact is None:
+            fact = DeliveryFact.objects.create(
+                contract=contract, data_set=data_set, data_set_name=data_set_name[:120],
+                period_start=period_start, period_end=period_end, due_on=due_on,
+                delivered_at=delivered_at, on_time=on_time, refreshed_at=now)
+        elif (fact.delivered_at, fact.on_time, fact.due_on) == (delivered_at, on_time, due_on):
+            return fact
+        else:
+            fact.delivered_at, fact.on_time, fact.due_on = delivered_at, on_time, due_on
+            fact.data_set_name, fact.refreshed_at = data_set_name[:120], now
+            fact.save(update_fields=["delivered_at", "on_time", "due_on", "data_set_name",
+                                     "refreshed_at"])
+        audit.record("update", object_type="delivery_fact", object_id=str(fact.pk),
+                     acting=acting, organisation=acting.organisation,
+                     detail={"contract": contract.code, "data_set": data_set,
+                             "period_start": period_start.isoformat(), "on_time": on_time})
+    return fact

@@ -24,6 +24,7 @@ from carehub.core.periods import add_months
 from carehub.core.scorecard.card import STAGES, Card
 from carehub.core.scorecard.measures import (
     COHORT_RULE,
+    FILE_DELIVERIES,
     MEASURES,
     RATE_KEYS,
     STATUS_RULE,
@@ -143,6 +144,8 @@ def scorecard(request: HttpRequest, acting: Acting, code: str) -> HttpResponse:
         "trend_chart": _svg(charts.trend_chart(trend, key)),
         "split_chart": _svg(charts.split_chart(split, key)),
         "trend": trend,
+        "file_deliveries_row": selectors.file_deliveries(acting, contract, period),
+        "file_deliveries_measure": FILE_DELIVERIES,
     }, status=status)
 
 
@@ -202,5 +205,5 @@ def download(request: HttpRequest, acting: Acting, code: str, table: str,
 def measures(request: HttpRequest, acting: Acting) -> HttpResponse:
     """What every measure means: the same words as the pack, the CLI and the exports."""
     return render(request, "reporting/scorecard/measures.html", {
-        "measures": MEASURES, "cohort_rule": COHORT_RULE, "status_rule": STATUS_RULE,
+        "measures": [*MEASURES, FILE_DELIVERIES], "cohort_rule": COHORT_RULE, "status_rule": STATUS_RULE,
         "suppression_rule": SUPPRESSION_RULE})
