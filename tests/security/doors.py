@@ -726,6 +726,14 @@ DOORS: dict[str, Door] = {
     "fhir/.well-known/smart-configuration": Door(
         "fhir", why="public discovery document, no tenant data: "
                     "tests/integration/fhir/test_auth.py"),
+    # The referral workflow over FHIR: Task, ServiceRequest, Procedure and the Bundle at
+    # the base, walked with the other set's ids and partner tokens.
+    **{route: Door("fhir", why="the other set's Tasks, ServiceRequests and Procedures by id, "
+                               "search and update: tests/integration/fhir/test_fhir_tenancy.py")
+       for route in ("fhir/", "fhir/Task", "fhir/Task/<fhir_task_id:logical_id>",
+                     "fhir/ServiceRequest",
+                     "fhir/ServiceRequest/<fhir_task_id:logical_id>", "fhir/Procedure",
+                     "fhir/Procedure/<fhir_task_id:logical_id>")},
 }
 
 # Django admin: every pattern under this prefix is walked by test_admin_is_closed.

@@ -89,7 +89,7 @@ def _audit(request: HttpRequest, partner: PartnerSystem, acting: Acting, resourc
     object_id = next((str(v) for v in kwargs.values()), "") or request.META.get("QUERY_STRING", "")
     audit.record(
         AUDIT_ACTION.get(interaction, "view"), object_type=f"fhir_{resource_type}"[:64],
-        object_id=object_id[:200], acting=acting,
+        object_id=object_id[:100], acting=acting,
         member_id=members[0] if len(members) == 1 else None,
         detail={"partner_system": partner.name, "client_id": partner.client_id,
                 "interaction": interaction, "resource_type": resource_type,

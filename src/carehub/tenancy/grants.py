@@ -153,6 +153,8 @@ TENANT_GRANTS: dict[str, Grant] = {
     # administers it, fhir 0002_clients); registering and revoking write as the owner,
     # with OAuth2 applications and service users the tenant role may not touch.
     "fhir_partnersystem": Grant(table=("SELECT",)),
+    # FHIR resources received and kept as received (policy in fhir 0003_records).
+    "fhir_receivedresource": TENANT_DATA,
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in

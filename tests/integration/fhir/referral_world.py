@@ -22,9 +22,10 @@ TASK_PROFILE = mapping.TASK_PROFILE
 SR_PROFILE = mapping.SERVICE_REQUEST_PROFILE
 
 
-def ready(t: Tenant, *, consent: bool = True) -> None:
-    """The contract, the directory entry that routing finds, and the member's consent."""
-    contract_with_terms(t)
+def ready(t: Tenant, *, consent: bool = True, code: str = "") -> None:
+    """The contract (T-MEALS, or `code`: contract codes are unique across networks), the
+    directory entry that routing finds, and the member's consent."""
+    contract_with_terms(t, code or "T-MEALS")
     directory_service(t.cbo)
     if consent:
         give_consent(t)

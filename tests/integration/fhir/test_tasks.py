@@ -129,7 +129,7 @@ def test_the_cbo_works_the_task_and_the_source_sees_it_completed(tenant, hub_tok
     early = move(client, cbo_token, referral, "accepted")
     assert early.status_code == 409
     issue = early.json()["issue"][0]
-    assert "cannot move from assigned to accepted" in issue["diagnostics"]
+    assert "Cannot move from assigned to accepted" in issue["diagnostics"]
     # The worker's first attempt is recorded on the page (outreach is not a Task status).
     with scopes_disabled():
         fresh = Referral.objects.get(pk=referral.pk)

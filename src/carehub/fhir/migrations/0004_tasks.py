@@ -16,7 +16,9 @@ RECORD_VISIBLE = ("EXISTS (SELECT 1 FROM referrals_servicedelivery d "  # nosec 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fhir', '0002_clients'),  # chained after the partner systems' (re-chained at merge)
+        # After the other fhir areas' steps, so the graph has one leaf (re-chained at merge).
+        ('fhir', '0002_clients'),
+        ('fhir', '0003_records'),
         ('referrals', '0008_ranked_entry_pages'),
         ('tenancy', '0004_least_privilege'),
     ]

@@ -11,6 +11,13 @@ Task polling (`Task?owner=Organization/X&_lastUpdated=gtT`) is a keyset over
 (updated_at, id), ascending: each page's `next` link carries the last row's pair, so
 the query is an index range scan on (organisation | hub, updated_at, id) however far the
 client has paged.
+
+The querysets here are built with django-scopes' filter off: its filter for referrals
+is a join through the member's access rows, which `referrals_for` already implies (the
+referral's owner, hub or plan is the acting organisation), and with it PostgreSQL sorts
+every matching row of a busy CBO before taking a page (seconds at 1M referrals) instead
+of reading the index in order (milliseconds). Each query names the acting organisation
+explicitly and row-level security still applies to every table read.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django_scopes import scopes_disabled
 
 from carehub.core.referral_states import FHIR_TASK, State
 from carehub.fhir.mapping import referral as mapping
@@ -51,7 +59,9 @@ class SearchError(ValueError):
 def consented() -> Exists:
     """An active data-sharing consent for the row's member, today."""
     today = timezone.localdate()
-    return Exists(Consent.objects.filter(
+    with scopes_disabled():
+        consents = Consent.objects.all()
+    return Exists(consents.filter(
         member_id=OuterRef("member_id"), kind=ConsentKind.DATA_SHARING,
         revoked_at__isnull=True, given_on__lte=today,
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=today)))
@@ -59,12 +69,14 @@ def consented() -> Exists:
 
 def shared_referrals(acting: Acting) -> QuerySet[Referral]:
     """The referrals the acting organisation may see through FHIR."""
-    return referrals_for(acting.organisation).filter(consented())
+    with scopes_disabled():
+        return referrals_for(acting.organisation).filter(consented())
 
 
 def shared_deliveries(acting: Acting) -> QuerySet[ServiceDelivery]:
-    return ServiceDelivery.objects.filter(
-        referral__in=shared_referrals(acting).values("pk"))
+    with scopes_disabled():
+        return ServiceDelivery.objects.filter(
+            referral__in=shared_referrals(acting).values("pk"))
 
 
 # --- rows to resources -----------------------------------------------------------------
@@ -85,13 +97,16 @@ def load(referrals: Iterable[Referral]) -> Loaded:
     loaded = Loaded()
     if not pks:
         return loaded
-    loaded.links = {link.referral_id: link for link in
-                    ReferralLink.objects.filter(referral_id__in=pks)}
-    for referral_id, pk in (ServiceDelivery.objects.filter(referral_id__in=pks)
-                            .order_by("date", "pk").values_list("referral_id", "pk")):
-        loaded.deliveries[referral_id].append(pk)
-    org_ids = {r.organisation_id for r in rows}
-    loaded.names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name"))
+    # The referrals were read for the acting organisation; these rows hang off them.
+    with scopes_disabled():
+        loaded.links = {link.referral_id: link for link in
+                        ReferralLink.objects.filter(referral_id__in=pks)}
+        for referral_id, pk in (ServiceDelivery.objects.filter(referral_id__in=pks)
+                                .order_by("date", "pk").values_list("referral_id", "pk")):
+            loaded.deliveries[referral_id].append(pk)
+        org_ids = {r.organisation_id for r in rows}
+        loaded.names = dict(Organisation.objects.filter(pk__in=org_ids)
+                            .values_list("pk", "name"))
     return loaded
 
 
@@ -109,7 +124,8 @@ def service_request_resource(referral: Referral, loaded: Loaded) -> dict[str, An
 
 
 def procedure_resource(delivery: ServiceDelivery) -> dict[str, Any]:
-    record = ProcedureRecord.objects.filter(delivery=delivery).first()
+    with scopes_disabled():
+        record = ProcedureRecord.objects.filter(delivery=delivery).first()
     referral = delivery.referral
     name = delivery.service.name if delivery.service_id and delivery.service else ""
     return mapping.procedure(delivery, service_type=referral.service_type, service_name=name,
@@ -130,25 +146,28 @@ def get_referral(acting: Acting, logical_id: str) -> Referral | None:
 
 def get_source_link(acting: Acting, logical_id: str) -> ReferralLink | None:
     """A source's Task (or ServiceRequest) as its sender's organisation sees it."""
-    link = (ReferralLink.objects.select_related("referral", "referral__organisation")
-            .filter(organisation=acting.organisation, source_task_id=logical_id).first())
+    with scopes_disabled():
+        link = (ReferralLink.objects.select_related("referral", "referral__organisation")
+                .filter(organisation=acting.organisation, source_task_id=logical_id).first())
     if link is None or not shared_referrals(acting).filter(pk=link.referral_id).exists():
         return None
     return link
 
 
 def get_source_request_link(acting: Acting, logical_id: str) -> ReferralLink | None:
-    link = (ReferralLink.objects.select_related("referral")
-            .filter(organisation=acting.organisation, source_service_request_id=logical_id)
-            .order_by("-pk").first())
+    with scopes_disabled():
+        link = (ReferralLink.objects.select_related("referral")
+                .filter(organisation=acting.organisation,
+                        source_service_request_id=logical_id).order_by("-pk").first())
     if link is None or not shared_referrals(acting).filter(pk=link.referral_id).exists():
         return None
     return link
 
 
 def source_task_resource(link: ReferralLink) -> dict[str, Any]:
-    deliveries = list(ServiceDelivery.objects.filter(referral_id=link.referral_id)
-                      .order_by("date", "pk").values_list("pk", flat=True))
+    with scopes_disabled():
+        deliveries = list(ServiceDelivery.objects.filter(referral_id=link.referral_id)
+                          .order_by("date", "pk").values_list("pk", flat=True))
     return mapping.source_task(link, link.referral, delivery_pks=deliveries)
 
 

@@ -5,7 +5,8 @@
 Three checks, each reporting problems as a FHIRPath-like path and a message:
 
 1. base R4 — fhircraft's R4 model of the resource type (element names, types,
-   cardinality, required codes, the invariants FHIR marks as errors);
+   cardinality, the invariants FHIR marks as errors), and the required code bindings
+   fhircraft leaves unchecked (`codes`: statuses, intents, gender, telecom/address use);
 2. each SDOHCC profile in meta.profile — fhircraft's model built from the profile's
    snapshot (the copies in carehub/fhir/profiles/), offline; definitions the profiles
    refer to that are not shipped (US Core parents, a few extensions) are stood in for
@@ -43,7 +44,7 @@ class Problem:
 def validate(resource: Any, *, profiles: list[str] | None = None) -> list[Problem]:
     """Problems with `resource` against base R4 and each profile it claims (or
     `profiles`, when given). An empty list means valid."""
-    from carehub.fhir.validation import fhircraft_models, snapshot
+    from carehub.fhir.validation import codes, fhircraft_models, snapshot
 
     if not isinstance(resource, dict):
         return [Problem("(root)", "a resource is a JSON object")]
@@ -53,7 +54,7 @@ def validate(resource: Any, *, profiles: list[str] | None = None) -> list[Proble
     base = fhircraft_models.base_model(rtype)
     if base is None:
         return [Problem(rtype, f"{rtype!r} is not a FHIR R4 resource type")]
-    problems = fhircraft_models.check(base, resource, rtype)
+    problems = fhircraft_models.check(base, resource, rtype) + codes.check(resource)
     claimed = profiles if profiles is not None else _claimed(resource)
     for url in claimed:
         sd = shipped_profile(url)

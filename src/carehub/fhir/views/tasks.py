@@ -21,7 +21,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from carehub.fhir import capabilities
 from carehub.fhir.auth import fhir_endpoint
+from carehub.fhir.capabilities import Param, TypeCapability
 from carehub.fhir.mapping import referral as mapping
 from carehub.fhir.responses import fhir_response, operation_outcome
 from carehub.fhir.selectors import tasks as selectors
@@ -29,6 +31,39 @@ from carehub.fhir.services import tasks as services
 from carehub.fhir.services.tasks import FhirRefusal
 
 IF_MATCH = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
+
+capabilities.register(TypeCapability(
+    "Task", interactions=("read", "search-type", "create", "update"),
+    profile=mapping.TASK_PROFILE, supported_profiles=(mapping.TASK_PROFILE,),
+    documentation="A referral source POSTs its Task (with its ServiceRequest: a transaction "
+                  "Bundle at the base, or contained); carehub routes the referral and the "
+                  "source's Task follows the work. carehub's own Task per referral "
+                  "(referral-<id>) is updated by the owning CBO's system with If-Match.",
+    search_params=(
+        Param("owner", "reference", "The organisation doing the work (Organization/<id>)."),
+        Param("requester", "reference", "The hub or plan that asked."),
+        Param("status", "token", "Task.status, comma-separated."),
+        Param("focus", "reference", "The ServiceRequest."),
+        Param("patient", "reference", "The member (Patient/<id>)."),
+        Param("subject", "reference", "The member (Patient/<id>)."),
+        Param("part-of", "reference", "The source system's Task."),
+        Param("identifier", "token", "system|value of the source's identifier.")),
+    includes=("Task:focus", "Task:patient", "Task:owner")))
+capabilities.register(TypeCapability(
+    "ServiceRequest", interactions=("read", "search-type", "create"),
+    profile=mapping.SERVICE_REQUEST_PROFILE,
+    supported_profiles=(mapping.SERVICE_REQUEST_PROFILE,),
+    search_params=(Param("patient", "reference"), Param("subject", "reference"),
+                   Param("based-on", "reference", "The source's ServiceRequest."),
+                   Param("status", "token"), Param("identifier", "token"))))
+capabilities.register(TypeCapability(
+    "Procedure", interactions=("read", "search-type", "create"),
+    profile=mapping.PROCEDURE_PROFILE, supported_profiles=(mapping.PROCEDURE_PROFILE,),
+    documentation="A Procedure based on ServiceRequest/referral-<id> logs the service "
+                  "delivered on that referral.",
+    search_params=(Param("patient", "reference"), Param("subject", "reference"),
+                   Param("based-on", "reference", "ServiceRequest/referral-<id>."),
+                   Param("identifier", "token"))))
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -70,9 +105,22 @@ def validation_problems(resource: dict[str, Any]) -> list[dict[str, Any]]:
     """The validator's problems as OperationOutcome issues (`fhir.validation`)."""
     from carehub.fhir.validation import validate
 
-    return [{"severity": "error", "code": "invalid",
-             "diagnostics": f"{p.path}: {p.message}", "expression": [p.path]}
-            for p in validate(resource)]
+    # fhircraft cannot evaluate the base invariants over contained resources (it fails
+    # with a FHIRPath error, not a finding): the resource is checked without them and
+    # each contained resource on its own, its paths under `<Type>.contained[n]`.
+    contained = resource.get("contained")
+    problems = [(p.path, p.message) for p in validate(
+        {k: v for k, v in resource.items() if k != "contained"} if contained else resource)
+        if p.severity == "error"]
+    for n, inner in enumerate(contained if isinstance(contained, list) else []):
+        where = f"{resource.get('resourceType')}.contained[{n}]"
+        if not isinstance(inner, dict):
+            problems.append((where, "a contained resource must be a JSON object"))
+            continue
+        problems.extend((f"{where}.{p.path.split('.', 1)[1]}" if "." in p.path else where,
+                         p.message) for p in validate(inner) if p.severity == "error")
+    return [{"severity": "error", "code": "invalid", "diagnostics": f"{path}: {message}",
+             "expression": [path]} for path, message in problems]
 
 
 def check_valid(resource: dict[str, Any]) -> None:
@@ -139,23 +187,31 @@ def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
 
 
 def _received(request: HttpRequest, kind: str, logical_id: str) -> dict[str, Any] | None:
+    """A resource of the received store (`fhir.selectors.records`), as received."""
     from carehub.fhir.selectors.records import get_received
+    from carehub.fhir.services.records import as_fhir
 
     row = get_received(request.acting, kind, logical_id)  # type: ignore[attr-defined]
     if row is None:
         return None
-    if getattr(row, "member_id", None):
-        touched(request, row.member_id)
-    return dict(row.resource) if hasattr(row, "resource") else dict(row)
+    touched(request, row.member_id or 0)
+    return as_fhir(row)
 
 
 def _store(request: HttpRequest, resource: dict[str, Any]) -> dict[str, Any]:
-    from carehub.fhir.services.records import store_received
+    """Keep a resource that is not part of the referral workflow as received."""
+    from carehub.fhir.services.records import InvalidResource, as_fhir, store_received
 
-    row = store_received(acting=request.acting, resource=resource)  # type: ignore[attr-defined]
-    if getattr(row, "member_id", None):
-        touched(request, row.member_id)
-    return dict(row.resource) if hasattr(row, "resource") else dict(row)
+    try:
+        row = store_received(acting=request.acting,  # type: ignore[attr-defined]
+                             resource=resource, client_id=_client_id(request))
+    except InvalidResource as exc:
+        issues = [{"severity": "error", "code": "invalid", "diagnostics": p.message,
+                   "expression": [p.path]} for p in exc.problems]
+        raise FhirRefusal(422, str(exc), [p.path for p in exc.problems], "invalid",
+                          issues) from None
+    touched(request, row.member_id or 0)
+    return as_fhir(row)
 
 
 def created(request: HttpRequest, resource: dict[str, Any], status: int = 201) -> HttpResponse:
@@ -261,8 +317,8 @@ def task_update(request: HttpRequest, logical_id: str) -> HttpResponse:
     with transaction.atomic():
         if referral is not None:
             touched(request, referral.member_id)
-            fresh = selectors.shared_referrals(acting).select_for_update().select_related(
-                "organisation", "service").get(pk=referral.pk)
+            fresh = (selectors.shared_referrals(acting).select_for_update(of=("self",))
+                     .select_related("organisation", "service").get(pk=referral.pk))
             fresh = services.update_task(acting=acting, referral=fresh, version=version,
                                          task=task)
             return fhir_response(selectors.task_resource(fresh, selectors.load([fresh])))
