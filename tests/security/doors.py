@@ -743,6 +743,16 @@ DOORS: dict[str, Door] = {
     # The scorecard: read-only pages of a contract's parties.
     **_scorecard_doors(),
     **_roi_doors(),
+    # The file exchange: data sets of a contract's parties and their deliveries.
+    **_exchange_doors(),
+    # Exchange, the organisation's export of its own records (administrators only).
+    "exchange/export/": Door("page", _none),
+    "exchange/export/start/": Door(
+        "page", _none,
+        why="exports the acting organisation's own records only; its checks are in "
+            "tests/integration/exchange/test_export.py"),
+    "exchange/export/<uuid:pk>/download/": Door("object", _extra("export")),
+    "exchange/export/<uuid:pk>/delete/": Door("object", _extra("export")),
     # The FHIR API's OAuth2 endpoints: a partner system's signed assertion, no session.
     "fhir/auth/token": Door("fhir", why="client assertions of unknown, revoked and other "
                             "clients: tests/integration/fhir/test_auth.py"),

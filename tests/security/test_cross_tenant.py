@@ -64,7 +64,7 @@ POST_ONLY = {
     "reporting/joc/meetings/<int:pk>/pack.pdf", "reporting/joc/meetings/<int:pk>/pack/pdf/",
     "reporting/joc/meetings/<int:pk>/send/",
     "reporting/roi/<str:code>/run/", "reporting/roi/<str:code>/measures/",
-    "notifications/<int:pk>/read/",
+    "notifications/<int:pk>/read/", "exchange/export/<uuid:pk>/delete/",
     "billing/cbo/line/<int:pk>/correct/", "billing/questions/<int:pk>/answer/",
     "fhir/partners/<int:pk>/keys/", "fhir/partners/<int:pk>/revoke/",
     *{f"reporting/voice/{a}/" for a in (

@@ -235,6 +235,9 @@ def make_world(marker: str) -> World:
     from tests.security.world_exchange import exchange
 
     world.extras.update(exchange(world))
+    from tests.security.world_export import export
+
+    world.extras.update(export(world))
     return world
 
 

@@ -137,6 +137,13 @@ TENANT_GRANTS: dict[str, Grant] = {
         for name in ("committee", "committeeparty", "committeemember", "meeting", "attendance",
                      "memberstory", "actionitem", "caseconferenceentry")
     },
+    # File exchange (exchange 0002_deliveries): a contract's data sets and each delivery
+    # with its receipt; rows limited to the contract's parties.
+    "exchange_dataset": TENANT_DATA,
+    "exchange_delivery": TENANT_DATA,
+    # Organisation exports (exchange 0003_exports): rows limited to the organisation's
+    # administrators.
+    "exchange_export": TENANT_DATA,
     # FHIR: a source system's Task and ServiceRequest linked to the referral made from
     # them, and Procedures sent for services delivered; rows follow the referral's
     # policy (fhir 0004_tasks).
@@ -148,10 +155,6 @@ TENANT_GRANTS: dict[str, Grant] = {
     "fhir_partnersystem": Grant(table=("SELECT",)),
     # FHIR resources received and kept as received (policy in fhir 0003_records).
     "fhir_receivedresource": TENANT_DATA,
-    # File exchange (exchange 0002_deliveries): a contract's data sets and each delivery
-    # with its receipt; rows limited to the contract's parties.
-    "exchange_dataset": TENANT_DATA,
-    "exchange_delivery": TENANT_DATA,
 }
 
 # Deliberately closed to requests (listed so that the choice is visible; any table not in
