@@ -16,8 +16,6 @@ RECORD_VISIBLE = ("EXISTS (SELECT 1 FROM referrals_servicedelivery d "  # nosec 
 class Migration(migrations.Migration):
 
     dependencies = [
-        # After the other fhir areas' steps, so the graph has one leaf (re-chained at merge).
-        ('fhir', '0002_clients'),
         ('fhir', '0003_records'),
         ('referrals', '0008_ranked_entry_pages'),
         ('tenancy', '0004_least_privilege'),
