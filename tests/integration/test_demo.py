@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_scopes import scopes_disabled
 
 from carehub.demo import seed as demo
+from carehub.exchange import demo as exchange_demo
+from carehub.exchange.models import Delivery
+from carehub.fhir.models import PartnerSystem
 from carehub.members.models import EnrolmentSpan, Member
 from carehub.tenancy.models import Membership, Organisation
 
@@ -16,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(settings):
+def seeded(settings, tmp_path):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    settings.VAR_DIR = tmp_path  # the drop folders and the demo partners' keys
     return demo.seed(members=60, log=lambda s: None)
 
 
@@ -29,7 +34,20 @@ def test_demo_has_a_plan_a_hub_nine_cbos_and_every_role(seeded):
     assert roles == {"hub_admin", "hub_coordinator", "cbo_supervisor", "cbo_worker",
                      "payer_manager", "payer_analyst", "auditor"}
     with scopes_disabled():
-        assert Member.objects.count() == 60
+        # The seeded 60, and the few new ones the plan's member list brings by file.
+        assert Member.objects.count() == 60 + len(exchange_demo.ROSTER)
+
+
+def test_demo_exchanges_files_and_has_partner_systems(seeded):
+    with scopes_disabled():
+        statuses = sorted(Delivery.objects.values_list("data_set__name", "status"))
+        partners = sorted(PartnerSystem.objects.values_list("organisation__kind", flat=True))
+    assert statuses == [("Monthly member list", "accepted"), ("Monthly member list", "refused"),
+                        ("Monthly service report", "sent")]
+    assert partners == ["cbo", "payer"]
+    # Each partner's private key is there to try the API with, readable by its owner only.
+    keys = sorted((settings.VAR_DIR / "demo").glob("partner-*.json"))
+    assert len(keys) == 2 and all(k.stat().st_mode & 0o077 == 0 for k in keys)
 
 
 def test_seeding_twice_adds_nothing(seeded):
