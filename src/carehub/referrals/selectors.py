@@ -190,9 +190,10 @@ def plan_referrals(plan: Organisation) -> QuerySet[Referral]:
 
 
 def team_workers(organisation: Organisation) -> QuerySet[User]:
-    """The people who may be given the organisation's referrals: its active members."""
+    """The people who may be given the organisation's referrals: its active members
+    (an inactive user, such as a partner system's, is nobody's colleague)."""
     return (User.objects.filter(memberships__organisation=organisation,
-                                memberships__is_active=True)
+                                memberships__is_active=True, is_active=True)
             .distinct().order_by("last_name", "first_name", "pk"))
 
 

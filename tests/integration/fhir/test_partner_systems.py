@@ -23,6 +23,7 @@ from carehub.tenancy.access import Acting
 from carehub.tenancy.models import Membership
 from tests.integration.conftest import acting_as
 from tests.integration.fhir.conftest import (
+    fhir_get,
     make_assertion,
     public_jwks,
     register_partner,
@@ -265,3 +266,18 @@ def test_cli_errors_name_the_option(tenant, tmp_path, capsys):
         assert exited.value.code == 2
         assert says in capsys.readouterr().err
     assert not PartnerSystem.objects.exists()
+
+
+def test_a_partner_system_is_nobodys_colleague(tenant, partner_token) -> None:  # type: ignore[no-untyped-def]
+    """Its machine user cannot be given referrals, is not told of work and does not staff
+    the CBO; its token still works."""
+    from carehub.referrals.selectors import team_workers
+
+    token = partner_token(tenant.cbo, "system/Task.rs")
+    partner = partner_token.partner[token]
+    with scopes_disabled():
+        workers = set(team_workers(tenant.cbo).values_list("pk", flat=True))
+        assert partner.service_user_id not in workers
+        assert tenant.users["cbo_worker"].pk in workers
+        assert not partner.service_user.is_active
+    assert fhir_get(Client(), "/fhir/Task", token).status_code == 200

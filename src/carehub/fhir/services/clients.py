@@ -169,6 +169,10 @@ def register(organisation: Organisation, *, name: str, scopes: str, acting: Acti
         user = User(username=f"fhir-client-{client_id[:16].lower()}", display_name=f"{name} (partner system)",
                     first_name=name[:150])
         user.set_unusable_password()
+        # A machine, not a colleague: inactive users are never offered as assignees, told
+        # of work or counted as a CBO's staff, and cannot sign in. The FHIR door checks
+        # the partner system and its membership, not this flag.
+        user.is_active = False
         user.save()
         membership = Membership.objects.create(user=user, organisation=organisation, role=role)
         application = Application.objects.create(
