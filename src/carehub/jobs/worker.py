@@ -122,6 +122,23 @@ class CarehubWorker(Worker):
         self.running = False
 
     def stop_housekeeping(self) -> None:
+        # A second stop signal makes the library exit on the spot; arriving now it would
+        # leave the heartbeat behind, so the worker would still count as live. Hold such
+        # signals (main thread only: Python installs handlers there) until it is removed.
+        held: list[int] = []
+        previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            previous = {s: signal.signal(s, lambda signum, frame: held.append(signum))
+                        for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self._remove_heartbeat()
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+            if held:
+                raise SystemExit(1)
+
+    def _remove_heartbeat(self) -> None:
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=10)
